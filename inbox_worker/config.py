@@ -1,0 +1,222 @@
+"""Load the TOML configuration (plus secrets from the environment) into frozen settings dataclasses.
+
+This module is the only reader of configuration: every other module receives a `Settings`.
+Unknown keys, wrong types and unreadable files raise `UserError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/inbox.db"
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    host: str = ""
+    port: int = 993
+    ssl: bool = True
+    username: str = ""
+    password: str = field(default="", repr=False)
+    password_env: str = ""
+    folder: str = "INBOX"
+
+
+@dataclass(frozen=True)
+class CompanySettings:
+    name: str = "MICO ApS"
+    support_address: str = "support@mico.dk"
+    timezone: str = "Europe/Copenhagen"
+    hours: str = "09:00-16:00"
+    oncall_address: str = "vagt@mico.dk"
+    staff_address: str = "support-team@mico.dk"
+    phone: str = "+45 70 20 30 40"
+
+    @property
+    def support_domain(self) -> str:
+        return self.support_address.rpartition("@")[2].lower()
+
+    def opening_hours(self) -> tuple[time, time]:
+        start, _, end = self.hours.partition("-")
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "smtp.example.dk"
+    port: int = 587
+    starttls: bool = True
+    ssl: bool = False
+    username: str = ""
+    password: str = field(default="", repr=False)
+    password_env: str = ""
+    from_address: str = "support@mico.dk"
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    attachments_dir: str = "var/attachments"
+    # Attachments larger than this are recorded (name, type, size, hash) but their bytes are not kept.
+    max_attachment_mb: float = 25.0
+
+
+@dataclass(frozen=True)
+class TicketSettings:
+    # A reply to a ticket closed at most this long ago reopens it; a later reply opens a new ticket.
+    reopen_window_days: int = 14
+
+
+@dataclass(frozen=True)
+class AckSettings:
+    # A sender who already got this many acknowledgements within the last hour gets no more.
+    max_per_sender_per_hour: int = 3
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    max_attempts: int = 8
+    backoff_seconds: int = 60  # doubled after each failed attempt
+    backoff_max_seconds: int = 3600
+    # A row left "sending" longer than this was interrupted; it is not retried blindly (see outbound/smtp).
+    sending_timeout_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class RateSettings:
+    """Hourly rates in DKK excl. VAT, by rate key (the service agreement's price list)."""
+
+    agreement: int = 650
+    trial: int = 650
+    none: int = 850
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    rules: str = str(PROJECT_ROOT / "rules")
+    templates: str = str(PROJECT_ROOT / "templates")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = DatabaseSettings()
+    mailbox: MailboxSettings = MailboxSettings()
+    company: CompanySettings = CompanySettings()
+    smtp: SmtpSettings = SmtpSettings()
+    storage: StorageSettings = StorageSettings()
+    tickets: TicketSettings = TicketSettings()
+    ack: AckSettings = AckSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    rates: RateSettings = RateSettings()
+    paths: PathSettings = PathSettings()
+    source: str = "built-in defaults"
+
+
+def _check_type(value: Any, expected: Any) -> bool:
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    origin = typing.get_origin(expected)
+    if origin is types.UnionType:
+        return any(_check_type(value, arg) for arg in typing.get_args(expected))
+    return isinstance(value, expected)
+
+
+def _build_section(cls: type, data: Any, where: str, filename: str) -> Any:
+    if not isinstance(data, dict):
+        raise UserError(f"{filename}: [{where}] must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        if key not in known:
+            raise UserError(f"{filename}: unknown key '{where}.{key}'")
+        if not _check_type(value, hints[key]):
+            type_name = getattr(hints[key], "__name__", str(hints[key]))
+            raise UserError(f"{filename}: key '{where}.{key}' must be of type {type_name}, got {value!r}")
+    return cls(**data)
+
+
+def _resolve_secret(section: Any, where: str, filename: str) -> Any:
+    """Read `password` from the environment variable named by `password_env`, when one is named."""
+    env_name = getattr(section, "password_env", "")
+    if not env_name:
+        return section
+    if env_name not in os.environ:
+        raise UserError(f"{filename}: '{where}.password_env' names ${env_name}, which is not set")
+    return dataclasses.replace(section, password=os.environ[env_name])
+
+
+def _validate(settings: Settings, filename: str) -> None:
+    try:
+        settings.company.opening_hours()
+    except ValueError:
+        raise UserError(f"{filename}: key 'company.hours' must look like 09:00-16:00") from None
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(settings.company.timezone)
+    except Exception:
+        raise UserError(f"{filename}: key 'company.timezone' is not a known time zone") from None
+    for where, address in (
+        ("company.support_address", settings.company.support_address),
+        ("smtp.from_address", settings.smtp.from_address),
+    ):
+        if "@" not in address:
+            raise UserError(f"{filename}: key '{where}' is not an email address")
+    if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
+        raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
+
+
+def settings_from_dict(data: dict[str, Any], filename: str = "<config>") -> Settings:
+    sections: dict[str, Any] = {}
+    fields_by_name = {f.name: f for f in dataclasses.fields(Settings) if f.name != "source"}
+    hints = typing.get_type_hints(Settings)
+    for name, value in data.items():
+        if name not in fields_by_name:
+            raise UserError(f"{filename}: unknown section [{name}]")
+        section = _build_section(hints[name], value, name, filename)
+        sections[name] = _resolve_secret(section, name, filename)
+    settings = Settings(**sections, source=filename)
+    _validate(settings, filename)
+    return settings
+
+
+def config_path(explicit: str | None) -> Path | None:
+    """The config file to read: --config, else $INBOX_WORKER_CONFIG, else ./config.toml, else none."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("INBOX_WORKER_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("config.toml")
+    return local if local.exists() else None
+
+
+def load_settings(explicit: str | None = None) -> Settings:
+    path = config_path(explicit)
+    if path is None:
+        return Settings()
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    return settings_from_dict(data, str(path))

@@ -1,0 +1,1 @@
+"""The pure decisions of the pipeline: (facts, registry snapshot, rules, now) -> decision."""

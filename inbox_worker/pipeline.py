@@ -1,0 +1,96 @@
+"""The ordered pure stages: guard -> link -> classify -> thread -> coverage -> acknowledge.
+
+`run_pipeline` takes a parsed mail and the context the repository looked up, and returns the
+finished WorkItem. It performs no I/O; that is what makes `explain` free and decisions reproducible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .decide.acknowledge import decide_ack
+from .decide.classify import decide_classification
+from .decide.coverage import decide_coverage
+from .decide.guard import GuardRules, decide_guard
+from .decide.link import LinkRules, decide_link
+from .decide.thread import decide_thread
+from .workitem import (
+    LinkDecision,
+    MailContext,
+    Outcome,
+    ParsedMail,
+    RegistrySnapshot,
+    ThreadAction,
+    WorkItem,
+)
+
+_OUTCOME_OF_ACTION = {
+    ThreadAction.NEW: Outcome.NEW_TICKET,
+    ThreadAction.UPDATE: Outcome.UPDATED_TICKET,
+    ThreadAction.REOPEN: Outcome.REOPENED_TICKET,
+}
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """Every rule table, loaded and validated once at start-up."""
+
+    guard: GuardRules
+    link: LinkRules
+
+    @classmethod
+    def load(cls, rules_dir: str | Path) -> Rulebook:
+        path = Path(rules_dir)
+        return cls(guard=GuardRules.load(path), link=LinkRules.load(path))
+
+
+@dataclass(frozen=True)
+class PipelineParams:
+    own_addresses: frozenset[str]
+    reopen_window_days: int
+    max_acks_per_hour: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PipelineParams:
+        own = {settings.company.support_address.lower(), settings.smtp.from_address.lower()}
+        return cls(frozenset(own), settings.tickets.reopen_window_days, settings.ack.max_per_sender_per_hour)
+
+
+def _add_review(item: WorkItem, flags: tuple[str, ...] | list[str]) -> None:
+    for flag in flags:
+        if flag not in item.review:
+            item.review.append(flag)
+
+
+def run_pipeline(
+    mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, rules: Rulebook, params: PipelineParams
+) -> WorkItem:
+    item = WorkItem(parsed=mail, context=context)
+    item.guard = decide_guard(mail, params.own_addresses, rules.guard, item.trace)
+    if item.guard.action == "quarantine":
+        item.outcome = Outcome.QUARANTINED
+        _add_review(item, ["quarantined"])
+        return item
+    item.link = decide_link(mail, registry, rules.link, item.trace)
+    if item.guard.action == "ignore":
+        # Automatic mail is attached to its ticket when it clearly belongs to one, but never opens one.
+        item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
+        if item.thread.action == ThreadAction.REOPEN:
+            item.thread = type(item.thread)(ThreadAction.UPDATE, item.thread.ticket)
+        item.outcome = Outcome.IGNORED
+        return item
+    _add_review(item, item.link.review)
+    item.classification = decide_classification(mail, item.link, registry, context, item.trace)
+    _add_review(item, item.classification.review)
+    item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
+    item.outcome = _OUTCOME_OF_ACTION[item.thread.action]
+    item.coverage = decide_coverage(item.link, item.trace)
+    item.ack = decide_ack(mail, item.outcome, item.review, context, params.max_acks_per_hour,
+                          params.own_addresses, item.trace)
+    if item.ack.reason == "rate-limit":
+        _add_review(item, ["ack-rate-limit"])
+    return item
+
+

@@ -1,0 +1,26 @@
+"""Alembic environment: runs migrations on the connection handed over by inbox_worker.store.db.migrate."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from inbox_worker.store.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:  # the alembic command line: `alembic -x url=... upgrade head`
+        url = context.get_x_argument(as_dictionary=True).get("url", "sqlite:///var/inbox.db")
+        with create_engine(url).begin() as own:
+            context.configure(connection=own, target_metadata=target_metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        return
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

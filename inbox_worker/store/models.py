@@ -1,0 +1,209 @@
+"""SQLAlchemy 2 models: the registry, raw mail, tickets and their thread, the outbox and the decision log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes everywhere; SQLite keeps no zone, so values are stored as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        from datetime import UTC
+
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            from datetime import UTC
+
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    domains: Mapped[list[Any]] = mapped_column(default=list)
+    agreement: Mapped[str] = mapped_column(String(16))
+    agreement_end: Mapped[date | None] = mapped_column(Date)
+    packages: Mapped[list[Any]] = mapped_column(default=list)
+    contact_person: Mapped[str | None] = mapped_column(String(320))
+    account_manager: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(2), default="da")
+    exceptions: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    packages: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str] = mapped_column(String(2), default="da")
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    tag: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    hostname: Mapped[str | None] = mapped_column(String(200))
+    serial: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    user_email: Mapped[str | None] = mapped_column(String(320))
+    primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    packages: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class RawMessage(Base):
+    """The original bytes of every mail, stored before anything else happens."""
+
+    __tablename__ = "raw_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Message-ID when the mail has one, else "sha256:<hex>": the key that makes a second delivery a duplicate.
+    dedupe_key: Mapped[str] = mapped_column(String(1000), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(1000))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(500))
+    source_uid: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    processed_at: Mapped[datetime | None]
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_updated", "status", "updated_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number, "#1042"
+    subject: Mapped[str] = mapped_column(String(1000), default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    from_address: Mapped[str | None] = mapped_column(String(320), index=True)
+    category: Mapped[str] = mapped_column(String(32), default="other")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    language: Mapped[str] = mapped_column(String(2), default="da")
+    coverage: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    review: Mapped[list[Any]] = mapped_column(default=list)
+    previous_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class TicketDevice(Base):
+    __tablename__ = "ticket_devices"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+
+
+class TicketEntry(Base):
+    """One item in a ticket's thread: an inbound mail, an outbound mail, a note or an event."""
+
+    __tablename__ = "ticket_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # inbound | outbound | note | event
+    raw_message_id: Mapped[int | None] = mapped_column(ForeignKey("raw_messages.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    author: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(String(1000))
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class MessageRef(Base):
+    """Every Message-ID we stored or sent, and its ticket: what In-Reply-To/References thread by."""
+
+    __tablename__ = "message_refs"
+    message_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # in | out
+
+
+class AttachmentRecord(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str | None] = mapped_column(String(500))  # None when over the size cap
+    skipped_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ack | reply | summary | oncall
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    message_id: Mapped[str] = mapped_column(String(1000), unique=True)
+    subject: Mapped[str] = mapped_column(String(1000))
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the complete rendered message, sent as is
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    sent_at: Mapped[datetime | None]
+
+
+class DecisionLog(Base):
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    trace: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+
+
+__all__ = [
+    "AttachmentRecord", "Base", "Contact", "Customer", "DecisionLog", "Device", "MessageRef", "OutboxMessage",
+    "RawMessage", "Ticket", "TicketDevice", "TicketEntry", "UniqueConstraint",
+]

@@ -1,0 +1,242 @@
+"""The plain data that travels through the pipeline: parsed facts, each stage's decision, and the trace."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+class Outcome(enum.StrEnum):
+    NEW_TICKET = "new_ticket"
+    UPDATED_TICKET = "updated_ticket"
+    REOPENED_TICKET = "reopened_ticket"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    QUARANTINED = "quarantined"
+
+
+class TicketStatus(enum.StrEnum):
+    OPEN = "open"
+    WAITING = "waiting"
+    CLOSED = "closed"
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class RawState(enum.StrEnum):
+    RECEIVED = "received"  # bytes stored, not yet processed (a crash here means: process again)
+    PROCESSED = "processed"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    payload: bytes = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """What the parser found in one raw mail; everything decoded, nothing decided."""
+
+    message_id: str | None
+    subject: str | None
+    from_address: str | None
+    from_name: str | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    reply_to: tuple[str, ...]
+    date: datetime | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    headers: dict[str, tuple[str, ...]]  # lower-cased name -> values, only those the decisions read
+    content_type: str
+    body_text: str
+    new_text: str  # body_text without quoted replies and signature
+    attachments: tuple[Attachment, ...]
+    defects: tuple[str, ...]
+    sha256: str
+    size: int
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+
+@dataclass
+class TraceEntry:
+    stage: str
+    rule: str
+    result: str
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Trace:
+    """Append-only record of which rule fired in which stage, and why."""
+
+    entries: list[TraceEntry] = field(default_factory=list)
+
+    def add(self, stage: str, rule: str, result: str, reason: str, **details: Any) -> None:
+        self.entries.append(TraceEntry(stage, rule, result, reason, details))
+
+
+# --- registry snapshot: what the pure decisions know about customers -----------------------------
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    key: str
+    name: str
+    domains: tuple[str, ...]
+    agreement: str
+    agreement_end: date | None
+    packages: tuple[str, ...]
+    contact_person: str | None
+    account_manager: str | None
+    language: str
+    exceptions: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    customer: str
+    email: str
+    aliases: tuple[str, ...]
+    name: str
+    packages: tuple[str, ...]
+    language: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    customer: str
+    tag: str
+    kind: str
+    name: str
+    hostname: str | None
+    serial: str | None
+    model: str | None
+    user: str | None
+    primary: bool
+    packages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegistrySnapshot:
+    customers: dict[str, CustomerInfo]
+    contacts_by_address: dict[str, ContactInfo]  # every email and alias, lower-cased
+    customer_by_domain: dict[str, str]
+    devices: dict[str, tuple[DeviceInfo, ...]]  # customer key -> devices
+
+
+# --- context the repository looks up for one mail before the pure stages run ---------------------
+
+
+@dataclass(frozen=True)
+class TicketState:
+    number: int
+    status: TicketStatus
+    customer: str | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MailContext:
+    now: datetime
+    tagged_ticket: TicketState | None  # the ticket named by [MICO #N] in the subject, if it exists
+    referenced_ticket: TicketState | None  # the ticket of a stored message named in In-Reply-To/References
+    acks_to_sender_last_hour: int
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuardDecision:
+    """Whether a mail is an ordinary request (`accept`), automatic mail (`ignore`) or unsafe (`quarantine`)."""
+
+    action: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LinkDecision:
+    customer: str | None
+    contact: str | None
+    devices: tuple[str, ...]
+    review: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str
+    priority: str
+    language: str
+    review: tuple[str, ...] = ()
+
+
+class ThreadAction(enum.StrEnum):
+    NEW = "new"
+    UPDATE = "update"
+    REOPEN = "reopen"
+
+
+@dataclass(frozen=True)
+class ThreadDecision:
+    action: ThreadAction
+    ticket: int | None  # the existing ticket to update or reopen
+    previous_ticket: int | None = None  # a closed ticket the new one refers to
+
+
+@dataclass(frozen=True)
+class Coverage:
+    status: str
+    rate_dkk: int
+    package: str | None
+    rule: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "rate_dkk": self.rate_dkk,
+            "package": self.package,
+            "rule": self.rule,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class AckDecision:
+    send: bool
+    reason: str | None  # why it is suppressed, when it is
+
+
+@dataclass
+class WorkItem:
+    """One mail on its way through the pipeline."""
+
+    parsed: ParsedMail
+    context: MailContext
+    trace: Trace = field(default_factory=Trace)
+    guard: GuardDecision | None = None
+    link: LinkDecision | None = None
+    classification: Classification | None = None
+    thread: ThreadDecision | None = None
+    coverage: Coverage | None = None
+    ack: AckDecision | None = None
+    outcome: Outcome | None = None
+    review: list[str] = field(default_factory=list)
