@@ -45,7 +45,8 @@ class CompanySettings:
     hours: str = "09:00-16:00"
     oncall_address: str = "vagt@mico.dk"
     staff_address: str = "support-team@mico.dk"
-    phone: str = "+45 70 20 30 40"
+    phone: str = "+45 70 20 30 40"  # phone support within hours
+    oncall_phone: str = "+45 70 20 30 41"  # the on-call phone ("vagttelefon") for emergencies outside hours
 
     @property
     def support_domain(self) -> str:

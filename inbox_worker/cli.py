@@ -1,0 +1,181 @@
+"""The `inbox-worker` command line (shared/docs/interface.md): argument parsing and printing only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .config import Settings, load_settings
+from .errors import UserError
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+log = logging.getLogger("inbox_worker")
+
+
+def _engine(settings: Settings, *, migrate_first: bool = False) -> Any:
+    from .store.db import make_engine, migrate, require_schema
+
+    engine = make_engine(settings.database.url)
+    if migrate_first:
+        migrate(engine)
+    else:
+        require_schema(engine)
+    return engine
+
+
+def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
+    from .store.db import make_engine, migrate
+
+    revision = migrate(make_engine(settings.database.url))
+    print(f"database ready at schema revision {revision}")
+    return 0
+
+
+def cmd_registry_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .store.registry_import import import_registry
+
+    engine = _engine(settings)
+    with Session(engine) as session, session.begin():
+        summary = import_registry(session, Path(args.file))
+    print(f"{args.file}: customers {summary.customers[0]} new, {summary.customers[1]} updated; "
+          f"contacts {summary.contacts[0]} new, {summary.contacts[1]} updated; "
+          f"devices {summary.devices[0]} new, {summary.devices[1]} updated")
+    return 0
+
+
+def _ingest(settings: Settings, paths: list[str], emit: Callable[[str, dict[str, Any]], None]) -> Counter[str]:
+    from .processor import Processor
+    from .sources.files import expand, read_mails
+
+    expand(paths)  # a missing path fails before anything is processed
+    processor = Processor(settings, _engine(settings))
+    outcomes: Counter[str] = Counter()
+    for source, raw in read_mails(paths):
+        decision = processor.process(raw, source)
+        outcomes[decision["outcome"]] += 1
+        emit(source, decision)
+    return outcomes
+
+
+def _describe(source: str, decision: dict[str, Any]) -> str:
+    ticket = f"#{decision['ticket']}" if decision.get("ticket") else "-"
+    extra = decision.get("reason") or decision.get("ack_reason") or ""
+    return f"{source.removeprefix('file:')}: {decision['outcome']} {ticket} ack={decision['ack']} {extra}".rstrip()
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    def emit(source: str, decision: dict[str, Any]) -> None:
+        print(json.dumps(decision, ensure_ascii=False) if args.json else _describe(source, decision), flush=True)
+
+    outcomes = _ingest(settings, args.paths, emit)
+    if not args.json:
+        print(", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "no mail")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
+    from .explain import explain
+
+    print(json.dumps(explain(settings, args.file), ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
+    from .outbound.smtp import flush_outbox
+
+    summary = flush_outbox(settings, _engine(settings))
+    print(f"outbox: {summary.sent} sent, {summary.retrying} to retry, {summary.failed} failed"
+          + (f", {summary.interrupted} interrupted earlier (marked failed)" if summary.interrupted else ""))
+    return 0
+
+
+def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
+    from .queue_view import queue_table
+    from .store.queries import ticket_rows
+
+    with Session(_engine(settings)) as session:
+        rows = ticket_rows(session, status=args.status)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        print(queue_table(rows))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .queue_view import queue_table
+    from .store.queries import ticket_rows
+    from .store.registry_import import import_registry
+
+    engine = _engine(settings, migrate_first=True)
+    with Session(engine) as session, session.begin():
+        import_registry(session, DEMO_DIR / "registry.toml")
+    print(f"Demo-register indlæst fra {DEMO_DIR / 'registry.toml'}")
+    outcomes = _ingest(settings, [str(DEMO_DIR / "inbox")], lambda source, decision: None)
+    print("Demo-indbakke behandlet: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
+    print(f"Database: {settings.database.url}\n")
+    with Session(engine) as session:
+        print(queue_table(ticket_rows(session)))
+    print("\nSe en beslutning i detaljer: inbox-worker explain inbox_worker/demo/inbox/01-printer-printer-ikke.eml")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inbox-worker", description="MICO ApS support-inbox processor")
+    parser.add_argument("--config", help="config file (default: $INBOX_WORKER_CONFIG, else ./config.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("init-db", help="create or migrate the database").set_defaults(run=cmd_init_db)
+    registry = commands.add_parser("registry", help="customer registry").add_subparsers(dest="sub", required=True)
+    imp = registry.add_parser("import", help="load customers, contacts, devices from a registry file")
+    imp.add_argument("file")
+    imp.set_defaults(run=cmd_registry_import)
+
+    ingest = commands.add_parser("ingest", help="run .eml files or Maildir folders through the pipeline")
+    ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("--json", action="store_true", help="one decision object per message, one per line")
+    ingest.set_defaults(run=cmd_ingest)
+
+    explain = commands.add_parser("explain", help="the decision for one .eml, without writing anything")
+    explain.add_argument("file")
+    explain.set_defaults(run=cmd_explain)
+
+    outbox = commands.add_parser("outbox", help="outgoing mail").add_subparsers(dest="sub", required=True)
+    outbox.add_parser("flush", help="deliver queued mail by SMTP now").set_defaults(run=cmd_outbox_flush)
+
+    tickets = commands.add_parser("tickets", help="the ticket queue").add_subparsers(dest="sub", required=True)
+    listing = tickets.add_parser("list", help="list tickets")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--status", choices=["open", "waiting", "closed"])
+    listing.set_defaults(run=cmd_tickets_list)
+
+    commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
+                        ).set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config)
+        result: int = args.run(args, settings)
+        return result
+    except UserError as exc:
+        print(f"inbox-worker: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

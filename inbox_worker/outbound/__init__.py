@@ -1,0 +1,1 @@
+"""Outgoing mail: rendering from templates/, and delivery of the outbox by SMTP."""

@@ -1,0 +1,108 @@
+"""Render outgoing mail from Jinja2 templates into complete RFC 5322 messages (text + HTML alternative).
+
+Headers are built with the stdlib's strict SMTP policy, which refuses CR/LF in any header value:
+together with the parser's cleaning of subjects, no mail content can inject a header.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ..config import Settings
+from ..decide.thread import TICKET_TAG
+from ..store.repository import OutgoingMail
+from ..workitem import WorkItem
+
+_MONTHS = {
+    "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+           "november", "december"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}
+_SAFE_ADDRESS = re.compile(r"^[^@\s<>\",;:()\[\]\\]+@[A-Za-z0-9.-]+$")
+
+
+def local_time_text(moment: datetime, language: str, zone: str) -> str:
+    """'20. november 2026 kl. 10.12' (Danish) or '20 November 2026 at 10:12' (English), in the company zone."""
+    local = moment.astimezone(ZoneInfo(zone))
+    month = _MONTHS[language][local.month - 1]
+    if language == "en":
+        return f"{local.day} {month} {local.year} at {local:%H:%M}"
+    return f"{local.day}. {month} {local.year} kl. {local:%H.%M}"
+
+
+def is_safe_address(address: str | None) -> bool:
+    return bool(address) and bool(_SAFE_ADDRESS.match(address or ""))
+
+
+def ticket_subject(number: int, subject: str | None, language: str) -> str:
+    base = TICKET_TAG.sub("", subject or "").strip() or ("Din henvendelse" if language == "da" else "Your request")
+    return f"[MICO #{number}] {base}"[:900]
+
+
+class Renderer:
+    """Owns the Jinja2 environment over templates/; one per process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.env = Environment(
+            loader=FileSystemLoader(Path(settings.paths.templates)),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        self.domain = settings.smtp.from_address.rpartition("@")[2]
+
+    def _message(self, kind: str, recipient: str, subject: str, template: str, language: str,
+                 context: dict[str, Any], headers: dict[str, str]) -> OutgoingMail:
+        company = self.settings.company
+        start, end = company.opening_hours()
+        values = {"company": company, "hours_from": f"{start:%H:%M}", "hours_to": f"{end:%H:%M}", **context}
+        text = self.env.get_template(f"{template}.{language}.txt.j2").render(values)
+        html = self.env.get_template(f"{template}.{language}.html.j2").render(values)
+        message = EmailMessage(policy=SMTP)
+        message_id = make_msgid(idstring=kind, domain=self.domain)
+        message["From"] = formataddr((company.name, self.settings.smtp.from_address))
+        message["To"] = recipient
+        message["Subject"] = subject
+        message["Date"] = format_datetime(context["now"])
+        message["Message-ID"] = message_id
+        message["X-MICO-Kind"] = kind
+        for name, value in headers.items():
+            message[name] = value
+        message.set_content(text, charset="utf-8")
+        message.add_alternative(html, subtype="html", charset="utf-8")
+        return OutgoingMail(kind, recipient, message_id, subject, message.as_bytes())
+
+    def compose_ack(self, number: int, item: WorkItem) -> OutgoingMail:
+        mail = item.parsed
+        assert item.classification is not None and mail.from_address is not None
+        language = item.classification.language
+        subject = ticket_subject(number, mail.subject, language)
+        references = " ".join([*mail.references, *([mail.message_id] if mail.message_id else [])][-20:])
+        headers = {
+            # RFC 3834: we are an automatic reply; and Exchange should not answer us with its own.
+            "Auto-Submitted": "auto-replied",
+            "X-Auto-Response-Suppress": "All",
+            "X-MICO-Ticket": str(number),
+        }
+        if mail.message_id:
+            headers["In-Reply-To"] = mail.message_id
+            headers["References"] = references
+        now = item.context.now
+        received = mail.date or now
+        context = {
+            "now": now, "ticket": number, "subject": TICKET_TAG.sub("", mail.subject or "").strip(),
+            "name": (mail.from_name or "").split(" ")[0] if mail.from_name and "@" not in mail.from_name else "",
+            "received": local_time_text(received, language, self.settings.company.timezone),
+        }
+        return self._message("ack", mail.from_address, subject, "ack/ack", language, context, headers)

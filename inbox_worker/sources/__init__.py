@@ -1,0 +1,1 @@
+"""Where mail comes from: local files and Maildir folders, and the IMAP mailbox."""
