@@ -188,6 +188,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]  # when a flush took the row for sending
+    # For acks: the Date of the mail that triggered it. Loop protection counts acks to a sender whose
+    # triggering mails were written within an hour, so a backlog after downtime is not mistaken for a loop.
+    trigger_date: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
     sent_at: Mapped[datetime | None]

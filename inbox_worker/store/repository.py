@@ -124,9 +124,12 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime) -> MailConte
         referenced = _ticket_state(session, found, keys)
     acks = 0
     if mail.from_address:
+        written = mail.date or now
         acks = session.scalar(select(func.count(OutboxMessage.id)).where(
             OutboxMessage.kind == "ack", OutboxMessage.recipient == mail.from_address,
-            OutboxMessage.created_at > now - timedelta(hours=1))) or 0
+            OutboxMessage.created_at > now - timedelta(hours=1),
+            OutboxMessage.trigger_date > written - timedelta(hours=1),
+            OutboxMessage.trigger_date < written + timedelta(hours=1))) or 0
     return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=acks)
 
 
@@ -221,7 +224,8 @@ def apply(session: Session, item: WorkItem, raw_id: int, now: datetime,
         outgoing = compose_ack(ticket.id, item)
         outbox = OutboxMessage(kind=outgoing.kind, ticket_id=ticket.id, recipient=outgoing.recipient,
                                message_id=outgoing.message_id, subject=outgoing.subject, body=outgoing.body,
-                               status="queued", next_attempt_at=now, created_at=now)
+                               status="queued", next_attempt_at=now, created_at=now,
+                               trigger_date=mail.date or now)
         session.add(outbox)
         session.flush()
         session.add(MessageRef(message_id=outgoing.message_id, ticket_id=ticket.id, direction="out"))

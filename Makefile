@@ -1,0 +1,41 @@
+# inbox-worker: `make demo` (install + run the main job on the embedded default), `make test` (everything).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint typecheck unit system-deps bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/inbox-worker demo
+
+# Real servers for the integration tests, from Debian's packages (IMAP: Dovecot).
+system-deps:
+	@command -v dovecot >/dev/null 2>&1 || { \
+	  echo "installing dovecot-imapd (Debian) for the IMAP tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check .
+
+typecheck: $(BIN)/.installed-test
+	$(BIN)/mypy inbox_worker
+
+test: $(BIN)/.installed-test system-deps lint typecheck
+	$(BIN)/pytest -q
+
+bench: $(BIN)/.installed-test
+	$(BIN)/python bench/ingest_bench.py --n 1000
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
