@@ -202,7 +202,7 @@ def import_registry(session: Session, path: Path) -> ImportSummary:
     for row in customers:
         counts["customer"][0 if _upsert(session, Customer, "key", row["key"], row) else 1] += 1
     session.flush()
-    ids = dict(session.execute(select(Customer.key, Customer.id)).tuples().all())
+    ids = dict(session.execute(select(Customer.key, Customer.id)).all())
     for row in contacts:
         values = {k: v for k, v in row.items() if k != "customer"} | {"customer_id": ids[row["customer"]]}
         counts["contact"][0 if _upsert(session, Contact, "email", row["email"], values) else 1] += 1

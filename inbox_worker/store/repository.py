@@ -79,7 +79,7 @@ def header_message_id(raw: bytes) -> str | None:
 
 
 def load_snapshot(session: Session) -> RegistrySnapshot:
-    keys = dict(session.execute(select(Customer.id, Customer.key)).tuples().all())
+    keys = dict(session.execute(select(Customer.id, Customer.key)).all())
     customers = {
         c.key: CustomerInfo(c.key, c.name, tuple(c.domains), c.agreement, c.agreement_end, tuple(c.packages),
                             c.contact_person, c.account_manager, c.language, tuple(c.exceptions))
@@ -111,7 +111,7 @@ def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str])
 
 
 def mail_context(session: Session, mail: ParsedMail, now: datetime) -> MailContext:
-    keys = dict(session.execute(select(Customer.id, Customer.key)).tuples().all())
+    keys = dict(session.execute(select(Customer.id, Customer.key)).all())
     tagged = _ticket_state(session, ticket_tag(mail.subject), keys)
     # In-Reply-To first, then References from newest to oldest: the closest ancestor we know decides.
     candidates = [*mail.in_reply_to, *reversed(mail.references)]
@@ -119,7 +119,7 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime) -> MailConte
     if candidates:
         refs = dict(session.execute(
             select(MessageRef.message_id, MessageRef.ticket_id).where(MessageRef.message_id.in_(candidates))
-        ).tuples().all())
+        ).all())
         found = next((refs[c] for c in candidates if c in refs), None)
         referenced = _ticket_state(session, found, keys)
     acks = 0

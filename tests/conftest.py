@@ -1,0 +1,191 @@
+"""Shared fixtures: settings in a temp folder, SQLite and PostgreSQL databases, a real SMTP server, the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from inbox_worker.cli import main
+from inbox_worker.config import Settings, settings_from_dict
+from inbox_worker.store.db import make_engine, migrate
+from inbox_worker.store.registry_import import import_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+MAIL = FIXTURES / "mail"
+DEMO = ROOT / "inbox_worker" / "demo"
+CORPORA = ROOT.parent / "shared" / "corpora"
+
+
+def mail_bytes(name: str) -> bytes:
+    return (MAIL / name).read_bytes()
+
+
+# --- PostgreSQL: one fresh database per test run, a clean schema per test ---------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str | None]:
+    url = os.environ.get("INBOX_TEST_PG_URL")
+    if not url:
+        yield None
+        return
+    name = f"inbox_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        if os.environ.get("INBOX_TEST_REQUIRE_PG"):
+            raise
+        pytest.skip(f"PostgreSQL at INBOX_TEST_PG_URL is not reachable: {exc}")
+    yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'inbox.db'}"
+    admin_url = request.getfixturevalue("pg_admin_url")
+    if admin_url is None:
+        pytest.skip("PostgreSQL tests need INBOX_TEST_PG_URL (set by .ci/run)")
+    engine = create_engine(admin_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return str(admin_url)
+
+
+def make_settings(tmp_path: Path, db_url: str, **sections: dict[str, Any]) -> Settings:
+    data: dict[str, Any] = {
+        "database": {"url": db_url},
+        "storage": {"attachments_dir": str(tmp_path / "attachments")},
+    }
+    for name, values in sections.items():
+        data[name] = {**data.get(name, {}), **values}
+    return settings_from_dict(data, "test-config")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return make_settings(tmp_path, db_url)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database.url)
+    migrate(engine)
+    with Session(engine) as session, session.begin():
+        import_registry(session, DEMO / "registry.toml")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, f"sqlite:///{tmp_path / 'inbox.db'}")
+
+
+# --- the command line, in process ------------------------------------------------------------------
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        import json
+
+        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+
+def write_config(tmp_path: Path, settings: Settings) -> Path:
+    """A config file equal to `settings` (the parts tests vary), for driving the real CLI."""
+    path = tmp_path / "config.toml"
+    smtp = settings.smtp
+    path.write_text(
+        f'[database]\nurl = "{settings.database.url}"\n'
+        f'[storage]\nattachments_dir = "{settings.storage.attachments_dir}"\n'
+        f"max_attachment_mb = {settings.storage.max_attachment_mb}\n"
+        f'[smtp]\nhost = "{smtp.host}"\nport = {smtp.port}\nstarttls = {str(smtp.starttls).lower()}\n'
+        f"[outbox]\nbackoff_seconds = {settings.outbox.backoff_seconds}\n"
+        f"max_attempts = {settings.outbox.max_attempts}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def cli(tmp_path: Path, settings: Settings) -> Any:
+    def run(*args: str, config: Path | None = None) -> CliResult:
+        config = config or write_config(tmp_path, settings)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--config", str(config), *args])
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+# --- a real SMTP server (aiosmtpd) ------------------------------------------------------------------
+
+
+@dataclass
+class SmtpCapture:
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    refuse_with: str | None = None  # e.g. "550 5.1.1 no such user" or "451 4.3.0 try later"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        if self.refuse_with:
+            return self.refuse_with
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpCapture]:
+    from aiosmtpd.controller import Controller
+
+    # aiosmtpd's readiness check connects to the configured port, so port 0 cannot be used: pick one.
+    capture = SmtpCapture("127.0.0.1", free_port())
+    controller = Controller(capture, hostname="127.0.0.1", port=capture.port)
+    controller.start()
+    yield capture
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_settings(tmp_path: Path, db_url: str, smtp_server: SmtpCapture) -> Settings:
+    return make_settings(tmp_path, db_url, smtp={"host": smtp_server.host, "port": smtp_server.port,
+                                                  "starttls": False})
