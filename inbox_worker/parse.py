@@ -26,10 +26,10 @@ KEPT_HEADERS = (
     "list-id", "list-unsubscribe", "return-path", "authentication-results", "x-mico-ticket",
     "x-mico-kind", "x-failed-recipients", "content-type",
 )
-# Part-level defects of the stdlib email package that mean the mail was cut off or is not MIME.
+# Defects of the stdlib email package that, on the message itself (not a nested part, where a sloppy
+# mailer is the usual cause), mean the mail was cut off or is not MIME.
 _STRUCTURAL_DEFECTS = {
     "CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect", "MissingHeaderBodySeparatorDefect",
-    "InvalidBase64PaddingDefect", "InvalidBase64LengthDefect", "FirstHeaderLineIsContinuationDefect",
     "NoBoundaryInMultipartDefect", "MultipartInvariantViolationDefect",
 }
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -41,6 +41,9 @@ _SIGNATURE = re.compile(
     r"|thanks(?: and regards)?,?|tak,?)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# The attribution line above a quote: "Den 20. nov. 2026 kl. 10.12 skrev Lone <…>:", "On … wrote:".
+_ATTRIBUTION = re.compile(r"(skrev|wrote|schrieb|a écrit|escribió|scrisse|schreef|написал|napisał)\s*:\s*$",
+                          re.IGNORECASE)
 _REPLY_PARSER = EmailReplyParser(languages=["da", "en"])
 
 
@@ -48,11 +51,19 @@ class ParseError(Exception):
     """The bytes could not be parsed as a mail at all."""
 
 
-def _clean_header_text(value: str | None) -> str | None:
+def _text(value: Any) -> str | None:
+    """A header value as text, whatever the library handed over (str, Header object, or a list of them)."""
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return None if value is None else str(value)
+
+
+def _clean_header_text(value: Any) -> str | None:
     """Decoded header text on one line: CR, LF and other control characters become spaces."""
-    if value is None:
+    text = _text(value)
+    if text is None:
         return None
-    text = _CONTROL.sub(" ", value).strip()
+    text = _CONTROL.sub(" ", text).strip()
     return text or None
 
 
@@ -65,18 +76,36 @@ def _addresses(values: list[Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _message_ids(value: str | None) -> tuple[str, ...]:
-    return tuple(_MSGID.findall(value or ""))
+def _message_ids(value: Any) -> tuple[str, ...]:
+    return tuple(_MSGID.findall(_text(value) or ""))
 
 
-def _date(value: str | None) -> datetime | None:
-    if not value:
+def _date(value: Any) -> datetime | None:
+    text = _text(value)
+    if not text:
         return None
     try:
-        parsed = parsedate_to_datetime(value)
+        parsed = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
     return parsed if parsed.tzinfo else None
+
+
+def _without_quotes(lines: list[str]) -> list[str]:
+    """Drop "> " quoted lines and the attribution line (possibly wrapped over two) just above a quote."""
+    kept: list[str] = []
+    for line in lines:
+        if line.lstrip().startswith(">"):
+            while kept and not kept[-1].strip():
+                kept.pop()
+            if kept and _ATTRIBUTION.search(kept[-1]):
+                kept.pop()
+                wrapped = kept and kept[-1].strip() and not kept[-1].rstrip().endswith((".", "!", "?"))
+                if wrapped and len(kept[-1]) < 120:
+                    kept.pop()  # the first half of a wrapped attribution line
+            continue
+        kept.append(line)
+    return kept
 
 
 def new_text_of(body: str) -> str:
@@ -88,8 +117,7 @@ def new_text_of(body: str) -> str:
     except Exception:  # a regex library on hostile text: fall back to the whole body
         reply = None
     text = reply if reply is not None else body
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
-    text = "\n".join(lines)
+    text = "\n".join(_without_quotes(text.splitlines()))
     match = _SIGNATURE.search(text)
     if match and match.start() > 0:
         text = text[: match.start()]
@@ -122,6 +150,7 @@ def _attachments(parser: mailparser.MailParser) -> tuple[Attachment, ...]:
 
 def _structural_defects(raw: bytes, parser: mailparser.MailParser) -> list[str]:
     defects: set[str] = set()
+    raw = raw.lstrip(b" \t\r\n")
     head, separator, _ = raw.partition(b"\n\n")
     if not separator:
         head, separator, _ = raw.partition(b"\r\n\r\n")
@@ -133,10 +162,7 @@ def _structural_defects(raw: bytes, parser: mailparser.MailParser) -> list[str]:
     if message is None or len(message.keys()) == 0:
         defects.add("NoHeaders")
     else:
-        for part in message.walk():
-            for defect in part.defects:
-                if type(defect).__name__ in _STRUCTURAL_DEFECTS:
-                    defects.add(type(defect).__name__)
+        defects.update(n for n in (type(d).__name__ for d in message.defects) if n in _STRUCTURAL_DEFECTS)
     return sorted(defects)
 
 
@@ -152,8 +178,10 @@ def parse_mail(raw: bytes) -> ParsedMail:
     """Parse raw bytes; raises ParseError only when there is nothing parseable at all."""
     if not raw.strip():
         raise ParseError("the mail is empty")
+    # Leading blank lines are a transport or export artefact; the stored raw mail keeps them.
+    body_start = raw.lstrip(b" \t\r\n") if raw[:1] in (b" ", b"\t", b"\r", b"\n") else raw
     try:
-        parser = mailparser.MailParser.from_bytes(raw)
+        parser = mailparser.MailParser.from_bytes(body_start)
     except Exception as exc:  # mail-parser raises its own and stdlib errors on hostile input
         raise ParseError(f"mail-parser failed: {type(exc).__name__}: {exc}") from exc
     message = parser.message
@@ -167,10 +195,10 @@ def parse_mail(raw: bytes) -> ParsedMail:
     from_name = _clean_header_text(from_pairs[0][0]) if from_pairs else None
     from_addresses = _addresses(from_pairs)
     body = _body_text(parser)
-    defects = _structural_defects(raw, parser)
+    defects = _structural_defects(body_start, parser)
     defects += sorted(parser.defects_categories - set(defects)) if parser.has_defects else []
     return ParsedMail(
-        message_id=(_message_ids(parser.message_id) or (None,))[0],
+        message_id=(_message_ids(message.get("message-id") if message is not None else None) or (None,))[0],
         subject=_clean_header_text(parser.subject),
         from_address=from_addresses[0] if from_addresses else None,
         from_name=from_name,

@@ -17,7 +17,6 @@ from .decide.guard import GuardRules, decide_guard
 from .decide.link import LinkRules, decide_link
 from .decide.thread import decide_thread
 from .workitem import (
-    LinkDecision,
     MailContext,
     Outcome,
     ParsedMail,

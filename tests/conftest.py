@@ -157,7 +157,7 @@ class SmtpCapture:
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     refuse_with: str | None = None  # e.g. "550 5.1.1 no such user" or "451 4.3.0 try later"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:
             return self.refuse_with
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))

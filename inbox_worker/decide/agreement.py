@@ -8,7 +8,7 @@ from ..workitem import CustomerInfo
 
 
 def effective_agreement(customer: CustomerInfo, on: date) -> str:
-    if customer.agreement in ("active", "terminated", "trial") and customer.agreement_end is not None:
-        if on > customer.agreement_end:
-            return "none"
+    ended = customer.agreement_end is not None and on > customer.agreement_end
+    if customer.agreement in ("active", "terminated", "trial") and ended:
+        return "none"
     return customer.agreement

@@ -12,8 +12,12 @@ from ..workitem import Classification, LinkDecision, MailContext, ParsedMail, Re
 from .agreement import effective_agreement
 
 _WORD = re.compile(r"[a-zæøå]+")
-_DANISH = frozenset("og jeg ikke det er har vi til på med en af for kan du hej tak venlig hilsen virker".split())
-_ENGLISH = frozenset("the and is not it we to on with a of for can you hello hi thanks regards please".split())
+_DANISH = frozenset(
+    "og jeg ikke det er har vi til på med en af for kan du hej tak venlig hilsen virker".split()  # noqa: SIM905 (a word list reads best as one string)
+)
+_ENGLISH = frozenset(
+    "the and is not it we to on with a of for can you hello hi thanks regards please".split()  # noqa: SIM905 (a word list reads best as one string)
+)
 
 
 def detect_language(text: str) -> str:
@@ -34,7 +38,8 @@ def decide_classification(
         status = effective_agreement(customer, (mail.date or context.now).date())
         if status == "none":
             priority = "low"
-            trace.add("classify", "priority-no-agreement", "low", "Kunden har ingen aktiv serviceaftale: lavere prioritet")
+            trace.add("classify", "priority-no-agreement", "low",
+                      "Kunden har ingen aktiv serviceaftale: lavere prioritet")
     contact = registry.contacts_by_address.get(link.contact or "")
     if contact is not None:
         language, why = contact.language, f"kontaktens sprog er {contact.language}"

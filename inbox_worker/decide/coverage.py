@@ -11,8 +11,9 @@ from ..workitem import Coverage, LinkDecision, Trace
 
 def decide_coverage(link: LinkDecision, trace: Trace) -> Coverage:
     if link.customer is None:
-        coverage = Coverage("undetermined", 0, None, "unknown-customer",
-                            "Afsenderen er ikke knyttet til en kunde; dækning afgøres, når en medarbejder har koblet den")
+        coverage = Coverage(
+            "undetermined", 0, None, "unknown-customer",
+            "Afsenderen er ikke knyttet til en kunde; dækning afgøres, når en medarbejder har koblet den")
     else:
         coverage = Coverage("undetermined", 0, None, "coverage-not-evaluated",
                             "Dækningsreglerne er endnu ikke slået til; en medarbejder afgør dækningen")

@@ -7,9 +7,9 @@ sent again: a second acknowledgement is worse than a missing one that staff can 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
-import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -121,7 +121,7 @@ def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None
                 except _Permanent as exc:
                     _after_failure(row, str(exc), True, settings, now)
                     summary.failed += 1
-                except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+                except (TimeoutError, smtplib.SMTPException, OSError) as exc:
                     outcome = _after_failure(row, f"{type(exc).__name__}: {exc}", False, settings, now)
                     if outcome == "failed":
                         summary.failed += 1
@@ -134,8 +134,6 @@ def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None
                     log.info("sent outbox row %s (%s) to %s", row.id, row.kind, row.recipient)
     finally:
         if client is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 client.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
     return summary

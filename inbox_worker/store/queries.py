@@ -26,7 +26,8 @@ def ticket_rows(session: Session, status: str | None = None, limit: int | None =
             select(DecisionLog.ticket_id, DecisionLog.outcome).where(DecisionLog.ticket_id.in_(ids))
             .order_by(DecisionLog.id)
         ):
-            last_outcome[ticket_id] = outcome
+            if ticket_id is not None:
+                last_outcome[ticket_id] = outcome
     return [{
         "ticket": ticket.id, "subject": ticket.subject, "from": ticket.from_address, "customer": key,
         "contact": ticket.contact_email, "status": ticket.status, "category": ticket.category,

@@ -182,9 +182,10 @@ def _open_or_update_ticket(session: Session, item: WorkItem, now: datetime) -> T
             if device_id is not None:
                 session.add(TicketDevice(ticket_id=ticket.id, device_id=device_id))
         return ticket
-    ticket = session.get(Ticket, thread.ticket)
-    if ticket is None:
+    existing = session.get(Ticket, thread.ticket)
+    if existing is None:
         return None
+    ticket = existing
     if item.outcome != Outcome.IGNORED:
         ticket.updated_at = now
         if thread.action == ThreadAction.REOPEN or ticket.status == TicketStatus.WAITING:

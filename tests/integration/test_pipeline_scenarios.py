@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from inbox_worker.config import Settings
 from inbox_worker.processor import Processor
 from inbox_worker.store.models import AttachmentRecord, OutboxMessage, RawMessage, Ticket, TicketEntry
-from tests.conftest import DEMO, make_settings, mail_bytes
+from tests.conftest import DEMO, mail_bytes, make_settings
 from tests.mailbuilder import build_mail
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
