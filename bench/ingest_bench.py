@@ -288,8 +288,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, help="keep corpus and databases here and reuse the corpus "
                         "(default: a temporary folder, removed afterwards)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    parser.add_argument("--profile", action="store_true", help="afterwards, run the e2e phase once more under "
-                        "cProfile and print the top 25 functions by cumulative time to stderr")
+    parser.add_argument("--profile", action="store_true",
+                        help="afterwards, run the e2e phase once more under cProfile and print the top 25 "
+                        "functions by cumulative time to stderr (the .prof file stays in --workdir)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--run-dir", type=Path, help=argparse.SUPPRESS)

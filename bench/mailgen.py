@@ -256,6 +256,7 @@ def compose(rng: random.Random, sender: Sender) -> tuple[str, list[str]]:
     while len(lines) + len(signature) < target:
         paragraph = list(dict.fromkeys(_filler(rng, sender) for _ in range(rng.randint(1, 3))))
         lines += ["", *_wrap(paragraph)]
+    lines = lines[: max(30 - len(signature), 3)]
     if target <= 5:  # a very short mail: the problem in a sentence or two, and a first name
         lines, signature = _wrap(list(problem[:2])), [sender.name.split()[0]]
     return subject, [*lines, *signature]
@@ -449,6 +450,14 @@ class Corpus:
         return shape, self.reply(when) if shape == "reply" else self.fresh(shape, when)
 
 
+def as_bytes(msg: EmailMessage, rng: random.Random) -> bytes:
+    """The message's bytes, with seeded MIME boundaries (the stdlib would draw them from the global random)."""
+    for part in msg.walk():
+        if part.is_multipart():
+            part.set_boundary(f"----=_Part_{rng.getrandbits(64):016x}")
+    return msg.as_bytes()
+
+
 def generate(n: int, out_dir: Path, seed: int = 1234) -> list[Path]:
     """Write n mails as out_dir/NNNNNN-<shape>.eml (file order = date order); returns their paths."""
     rng = random.Random(seed)
@@ -458,7 +467,7 @@ def generate(n: int, out_dir: Path, seed: int = 1234) -> list[Path]:
     for index, when in enumerate(mail_dates(rng, n)):
         shape, msg = corpus.mail(when)
         path = out_dir / f"{index:06d}-{shape}.eml"
-        path.write_bytes(msg.as_bytes())
+        path.write_bytes(as_bytes(msg, rng))
         paths.append(path)
     return paths
 
@@ -476,7 +485,7 @@ def big_attachment(path: Path, mb: int = 25, seed: int = 1234) -> Path:
     payload = b"PK\x03\x04" + rng.randbytes(mb * KIB * KIB - 4)
     msg.add_attachment(payload, maintype="application", subtype="zip", filename="serverlogs-2026-11-12.zip")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(msg.as_bytes())
+    path.write_bytes(as_bytes(msg, rng))
     return path
 
 

@@ -31,10 +31,24 @@ class MailboxSettings:
     host: str = ""
     port: int = 993
     ssl: bool = True
+    starttls: bool = False  # with ssl = false: upgrade the plain connection with STARTTLS
     username: str = ""
     password: str = field(default="", repr=False)
     password_env: str = ""
+    auth: str = "password"  # password | xoauth2 (Microsoft 365, Google)
+    oauth_token_env: str = ""  # xoauth2: the access token from this environment variable ...
+    oauth_token_command: str = ""  # ... or from the first line this command prints
     folder: str = "INBOX"
+    # Processed mail is moved here; empty: it stays in `folder`, flagged \Seen and $MicoProcessed.
+    processed_folder: str = ""
+    batch_size: int = 100
+    max_message_mb: float = 25.0  # larger mail is stored headers-only and quarantined; its body stays on the server
+    idle: bool = True  # use IMAP IDLE when the server has it
+    idle_seconds: int = 25 * 60  # re-issue IDLE before the server's 29-minute limit
+    poll_interval_seconds: int = 60  # without IDLE
+    timeout_seconds: float = 60.0
+    retry_max_seconds: int = 300  # cap of the exponential backoff after connection failures
+    lease_seconds: int = 120  # one worker per mailbox: the lease it holds, renewed while it works
 
 
 @dataclass(frozen=True)
@@ -180,6 +194,10 @@ def _validate(settings: Settings, filename: str) -> None:
     ):
         if "@" not in address:
             raise UserError(f"{filename}: key '{where}' is not an email address")
+    if settings.mailbox.auth not in ("password", "xoauth2"):
+        raise UserError(f"{filename}: key 'mailbox.auth' must be 'password' or 'xoauth2'")
+    if settings.mailbox.batch_size < 1:
+        raise UserError(f"{filename}: key 'mailbox.batch_size' must be at least 1")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
 

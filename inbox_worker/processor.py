@@ -44,34 +44,47 @@ class Processor:
             self.registry = repository.load_snapshot(session)
         return self.registry
 
-    def process(self, raw: bytes, source: str, uid: int | None = None, now: datetime | None = None) -> dict[str, Any]:
+    def process(self, raw: bytes, source: str, uid: int | None = None, now: datetime | None = None,
+                mailbox: str | None = None, quarantine_reason: str | None = None) -> dict[str, Any]:
+        """Process one mail; `quarantine_reason` stores it and quarantines it at once (e.g. over the size limit)."""
         now = now or datetime.now(UTC)
         with self.sessions() as session:
-            stored = repository.store_raw(session, raw, source, uid, now)
+            stored = repository.store_raw(session, raw, source, uid, now, mailbox)
         if stored.already_processed:
             return self._duplicate(stored.previous_decision)
         try:
+            if quarantine_reason:
+                return self._quarantine(raw, stored.id, now, quarantine_reason, "too-large")
             return self._process_stored(raw, stored.id, now)
+        except repository.AlreadyProcessed:
+            with self.sessions() as session:
+                return self._duplicate(repository.previous_decision(session, stored.id))
         except Exception as exc:  # the worker must go on: keep the mail, with the reason, for staff
             log.exception("processing failed; quarantining raw message %s", stored.id)
             reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
             trace = [{"stage": "processor", "rule": "unexpected-error", "result": "quarantine", "reason": reason,
                       "details": {"traceback": traceback.format_exc(limit=6)}}]
             decision = quarantine_decision(None, repository.header_message_id(raw), reason, "unexpected-error")
-            with self.sessions.begin() as session:
-                repository.record_quarantine(session, stored.id, decision, trace, now)
+            try:
+                with self.sessions.begin() as session:
+                    repository.record_quarantine(session, stored.id, decision, trace, now)
+            except repository.AlreadyProcessed:
+                with self.sessions() as session:
+                    return self._duplicate(repository.previous_decision(session, stored.id))
             return decision
+
+    def _quarantine(self, raw: bytes, raw_id: int, now: datetime, reason: str, rule: str) -> dict[str, Any]:
+        decision = quarantine_decision(None, repository.header_message_id(raw), reason, rule)
+        trace = [{"stage": "parse", "rule": rule, "result": "quarantine", "reason": reason, "details": {}}]
+        with self.sessions.begin() as session:
+            repository.record_quarantine(session, raw_id, decision, trace, now)
+        return decision
 
     def _process_stored(self, raw: bytes, raw_id: int, now: datetime) -> dict[str, Any]:
         try:
             mail = parse_mail(raw)
         except ParseError as exc:
-            decision = quarantine_decision(None, repository.header_message_id(raw), str(exc), "unparseable")
-            trace = [{"stage": "parse", "rule": "unparseable", "result": "quarantine", "reason": str(exc),
-                      "details": {}}]
-            with self.sessions.begin() as session:
-                repository.record_quarantine(session, raw_id, decision, trace, now)
-            return decision
+            return self._quarantine(raw, raw_id, now, str(exc), "unparseable")
         with self.sessions.begin() as session:
             context = repository.mail_context(session, mail, now)
             item = run_pipeline(mail, context, self.registry, self.rules, self.params)

@@ -22,6 +22,9 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE (below) instead of pysqlite's lazy BEGIN,
+    # which runs reads outside any transaction and so cannot make check-then-write atomic.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the web UI read while the worker writes; NORMAL sync is durable across process crashes.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -42,6 +45,8 @@ def make_engine(url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+        # One writer at a time, decided at BEGIN: two workers can never both see a mail as unprocessed.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     if parsed.get_backend_name() == "sqlite":
         return create_engine(url)

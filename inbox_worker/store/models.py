@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -102,7 +103,7 @@ class RawMessage(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(500))
-    source_uid: Mapped[int | None] = mapped_column(Integer)
+    source_uid: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime]
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(16), default="received", index=True)
@@ -196,6 +197,18 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
 
 
+class MailboxState(Base):
+    """Per mailbox and folder: the UIDVALIDITY and last UID seen, and the lease of the worker polling it."""
+
+    __tablename__ = "mailbox_state"
+    mailbox: Mapped[str] = mapped_column(String(500), primary_key=True)  # user@host/folder
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+
+
 class DecisionLog(Base):
     __tablename__ = "decisions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,6 +221,7 @@ class DecisionLog(Base):
 
 
 __all__ = [
-    "AttachmentRecord", "Base", "Contact", "Customer", "DecisionLog", "Device", "MessageRef", "OutboxMessage",
+    "AttachmentRecord", "Base", "Contact", "Customer", "DecisionLog", "Device", "MailboxState", "MessageRef",
+    "OutboxMessage",
     "RawMessage", "Ticket", "TicketDevice", "TicketEntry", "UniqueConstraint",
 ]

@@ -39,6 +39,7 @@ from .models import (
     Customer,
     DecisionLog,
     Device,
+    MailboxState,
     MessageRef,
     OutboxMessage,
     RawMessage,
@@ -55,6 +56,10 @@ class OutgoingMail:
     message_id: str
     subject: str
     body: bytes
+
+
+class AlreadyProcessed(Exception):
+    """Another worker finished this mail first; nothing more to write."""
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,20 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime) -> MailConte
     return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=acks)
 
 
-def store_raw(session: Session, raw: bytes, source: str, uid: int | None, now: datetime) -> StoredRaw:
-    """Store the bytes (committing) unless this mail was stored before; dedupe by Message-ID, else sha256."""
+def _record_uid(session: Session, mailbox: str | None, uid: int | None, now: datetime) -> None:
+    if mailbox is None or uid is None:
+        return
+    state = session.get(MailboxState, mailbox)
+    if state is not None and uid > state.last_uid:
+        state.last_uid, state.updated_at = uid, now
+
+
+def store_raw(session: Session, raw: bytes, source: str, uid: int | None, now: datetime,
+              mailbox: str | None = None) -> StoredRaw:
+    """Store the bytes (committing) unless this mail was stored before; dedupe by Message-ID, else sha256.
+
+    For IMAP mail the UID is recorded as seen for its mailbox in the same commit as the bytes.
+    """
     message_id = header_message_id(raw)
     sha = hashlib.sha256(raw).hexdigest()
     key = message_id or f"sha256:{sha}"
@@ -143,6 +160,7 @@ def store_raw(session: Session, raw: bytes, source: str, uid: int | None, now: d
         record = RawMessage(dedupe_key=key, message_id=message_id, sha256=sha, size=len(raw), source=source[:500],
                             source_uid=uid, received_at=now, raw=raw, state=RawState.RECEIVED)
         session.add(record)
+        _record_uid(session, mailbox, uid, now)
         try:
             session.commit()
             return StoredRaw(record.id, False, None)
@@ -151,11 +169,27 @@ def store_raw(session: Session, raw: bytes, source: str, uid: int | None, now: d
             existing = session.scalar(select(RawMessage).where(RawMessage.dedupe_key == key))
             if existing is None:
                 raise
+    if mailbox is not None:
+        _record_uid(session, mailbox, uid, now)
+        session.commit()
     if existing.state != RawState.PROCESSED:
         return StoredRaw(existing.id, False, None)  # stored, but a crash came before processing: redo
-    previous = session.scalar(select(DecisionLog.decision).where(DecisionLog.raw_message_id == existing.id)
-                              .order_by(DecisionLog.id.desc()).limit(1))
-    return StoredRaw(existing.id, True, previous)
+    return StoredRaw(existing.id, True, previous_decision(session, existing.id))
+
+
+def claim_raw(session: Session, raw_id: int) -> RawMessage:
+    """Lock the raw row for this transaction and check nobody processed it meanwhile."""
+    raw = session.get(RawMessage, raw_id, with_for_update=True, populate_existing=True)
+    if raw is None:
+        raise LookupError(f"raw message {raw_id} vanished")
+    if raw.state == RawState.PROCESSED:
+        raise AlreadyProcessed(raw_id)
+    return raw
+
+
+def previous_decision(session: Session, raw_id: int) -> dict[str, Any] | None:
+    return session.scalar(select(DecisionLog.decision).where(DecisionLog.raw_message_id == raw_id)
+                          .order_by(DecisionLog.id.desc()).limit(1))
 
 
 def _customer_id(session: Session, key: str | None) -> int | None:
@@ -209,6 +243,7 @@ def apply(session: Session, item: WorkItem, raw_id: int, now: datetime,
           decision_of: Callable[[WorkItem, int | None, str, str | None], dict[str, Any]],
           trace_of: Callable[[WorkItem], list[Any]]) -> dict[str, Any]:
     """Write everything one processed mail changes, in the caller's transaction; returns the decision."""
+    raw = claim_raw(session, raw_id)
     mail = item.parsed
     ticket = _open_or_update_ticket(session, item, now) if item.outcome != Outcome.QUARANTINED else None
     if ticket is not None:
@@ -236,8 +271,6 @@ def apply(session: Session, item: WorkItem, raw_id: int, now: datetime,
     decision = decision_of(item, ticket.id if ticket else None, ack_status, ack_reason)
     session.add(DecisionLog(raw_message_id=raw_id, ticket_id=ticket.id if ticket else None,
                             outcome=str(item.outcome), decision=decision, trace=trace_of(item), created_at=now))
-    raw = session.get(RawMessage, raw_id)
-    assert raw is not None
     raw.state, raw.outcome, raw.processed_at = RawState.PROCESSED, str(item.outcome), now
     raw.ticket_id = ticket.id if ticket else None
     return decision
@@ -245,8 +278,7 @@ def apply(session: Session, item: WorkItem, raw_id: int, now: datetime,
 
 def record_quarantine(session: Session, raw_id: int, decision: dict[str, Any], trace: list[Any], now: datetime) -> None:
     """A mail that could not be parsed or processed: kept with its reason, in the caller's transaction."""
+    raw = claim_raw(session, raw_id)
     session.add(DecisionLog(raw_message_id=raw_id, ticket_id=None, outcome=str(Outcome.QUARANTINED),
                             decision=decision, trace=trace, created_at=now))
-    raw = session.get(RawMessage, raw_id)
-    assert raw is not None
     raw.state, raw.outcome, raw.processed_at = RawState.PROCESSED, str(Outcome.QUARANTINED), now
