@@ -6,7 +6,7 @@ fresh child process, so each phase's peak RSS is its own:
   baseline  imports only: the memory floor of the interpreter plus the product's modules
   parse     the bare mail-parser parse of the same files (read bytes + MailParser.from_bytes): the floor
   e2e       fresh database + migrate + demo registry (setup, timed apart), then per file read bytes +
-            Processor.process, exactly what `inbox-worker ingest` does
+            inbox_worker.ingest.ingest_paths, exactly what `inbox-worker ingest` does
   big       one mail with a 25 MiB attachment, bare parse and end to end
 
     .venv/bin/python bench/ingest_bench.py --n 10000 [--workdir DIR] [--skip-big] [--json] [--profile]
@@ -108,13 +108,16 @@ def new_processor(run_dir: Path) -> Processor:
 
 
 def ingest(processor: Processor, files: list[Path]) -> tuple[Counter[str], Counter[str]]:
-    outcomes: Counter[str] = Counter()
+    """Exactly `inbox-worker ingest FILE...`: batches, raw bytes first, parsing overlapped in a worker."""
+    from inbox_worker.ingest import ingest_paths
+
     quarantine_rules: Counter[str] = Counter()
-    for path in files:
-        decision = processor.process(path.read_bytes(), f"file:{path}")
-        outcomes[decision["outcome"]] += 1
+
+    def emit(_source: str, decision: dict[str, Any]) -> None:
         if decision["outcome"] == "quarantined":
             quarantine_rules[decision.get("rule") or "?"] += 1
+
+    outcomes = ingest_paths(processor, [str(path) for path in files], emit)
     return outcomes, quarantine_rules
 
 
@@ -145,7 +148,11 @@ def phase_e2e(files: list[Path], run_dir: Path, profile: Path | None) -> dict[st
     if profile:
         profiler.disable()
         print_profile(profiler, profile)
-    return {"mails": len(files), "seconds": seconds, "setup_seconds": setup,
+    from inbox_worker.stream import ParsePool
+
+    # The parse worker process holds mail too: its peak counts (reported separately, and checked).
+    child_peak = ParsePool.last_worker_peak_rss_mb
+    return {"mails": len(files), "seconds": seconds, "setup_seconds": setup, "child_peak_rss_mb": child_peak,
             "rss_after_imports_mb": rss_imports, "rss_after_setup_mb": rss_setup,
             "outcomes": dict(outcomes), "quarantine_rules": dict(quarantine_rules),
             "db_bytes": sum(p.stat().st_size for p in run_dir.glob("inbox.db*"))}
@@ -206,10 +213,22 @@ def make_corpus(workdir: Path, n: int, seed: int, big_mb: int | None) -> tuple[P
     return corpus, big, time.perf_counter() - start
 
 
-def run_phases(corpus: Path, big: Path | None, workdir: Path) -> dict[str, dict[str, Any]]:
+def _fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of repeated runs (the least disturbed by other load on a shared machine), with all times."""
+    best = dict(min(runs, key=lambda run: run["seconds"]))
+    best["all_seconds"] = [round(run["seconds"], 3) for run in runs]
+    best["peak_rss_mb"] = max(run["peak_rss_mb"] for run in runs)
+    return best
+
+
+def run_phases(corpus: Path, big: Path | None, workdir: Path, repeat: int = 3) -> dict[str, dict[str, Any]]:
+    parse_runs: list[dict[str, Any]] = []
+    e2e_runs: list[dict[str, Any]] = []
+    for _ in range(repeat):  # alternate, so a slow spell of the machine hits both sides alike
+        parse_runs.append(run_child("parse", corpus, workdir / "run-parse"))
+        e2e_runs.append(run_child("e2e", corpus, workdir / "run-e2e"))
     phases = {"baseline": run_child("baseline", None, workdir / "run-baseline"),
-              "parse": run_child("parse", corpus, workdir / "run-parse"),
-              "e2e": run_child("e2e", corpus, workdir / "run-e2e")}
+              "parse": _fastest(parse_runs), "e2e": _fastest(e2e_runs)}
     if big is not None:
         phases["big_parse"] = run_child("parse", big, workdir / "run-big-parse")
         phases["big_e2e"] = run_child("e2e", big, workdir / "run-big-e2e")
@@ -229,7 +248,8 @@ def checks(phases: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def rss_check(name: str, phase: dict[str, Any]) -> dict[str, Any]:
-    rss = phase["peak_rss_mb"]
+    # The larger of this process and its parse worker: each must fit, whichever holds the mail.
+    rss = max(phase["peak_rss_mb"], phase.get("child_peak_rss_mb") or 0.0)
     return {"name": name, "value": round(rss, 1), "limit": f"< {RSS_MAX_MB:g}", "pass": rss < RSS_MAX_MB}
 
 
@@ -265,6 +285,8 @@ def report(result: dict[str, Any]) -> str:
     e2e = phases["e2e"]
     lines += ["", f"e2e setup (db + migrate + registry + Processor; not in the e2e time): "
                   f"{e2e['setup_seconds']:.2f} s",
+              f"runs (s): parse {phases['parse'].get('all_seconds')}, e2e {e2e.get('all_seconds')}; fastest counts",
+              f"e2e parse worker process peak RSS {e2e.get('child_peak_rss_mb', 0):.1f} MB",
               f"e2e RSS after imports {e2e['rss_after_imports_mb']:.1f} MB, after setup "
               f"{e2e['rss_after_setup_mb']:.1f} MB; database {e2e['db_bytes'] / MIB:.1f} MiB",
               f"e2e outcomes: {outcome_text(e2e)}"]
@@ -285,6 +307,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--big-mb", type=int, default=25,
                         help="attachment size of the big mail in MiB (default 25)")
     parser.add_argument("--skip-big", action="store_true", help="skip the big-attachment mail")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the parse and e2e phases, alternating; the fastest of each counts (default 3)")
     parser.add_argument("--workdir", type=Path, help="keep corpus and databases here and reuse the corpus "
                         "(default: a temporary folder, removed afterwards)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
@@ -301,7 +325,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     big_mb = None if args.skip_big else args.big_mb
     corpus, big, generate_seconds = make_corpus(workdir, args.n, args.seed, big_mb)
-    phases = run_phases(corpus, big, workdir)
+    phases = run_phases(corpus, big, workdir, args.repeat)
     if args.profile:
         run_child("e2e", corpus, workdir / "run-profile", workdir / "e2e.prof")
     corpus_info = {"path": str(corpus), "bytes": sum(p.stat().st_size for p in corpus.glob("*.eml")),

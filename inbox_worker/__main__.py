@@ -2,4 +2,6 @@
 
 from .cli import main
 
-raise SystemExit(main())
+# Guarded: the parse worker process (multiprocessing forkserver) re-imports the main module.
+if __name__ == "__main__":
+    raise SystemExit(main())

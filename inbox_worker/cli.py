@@ -52,17 +52,12 @@ def cmd_registry_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(settings: Settings, paths: list[str], emit: Callable[[str, dict[str, Any]], None]) -> Counter[str]:
+    from .ingest import ingest_paths
     from .processor import Processor
-    from .sources.files import expand, read_mails
+    from .sources.files import expand
 
-    expand(paths)  # a missing path fails before anything is processed
-    processor = Processor(settings, _engine(settings))
-    outcomes: Counter[str] = Counter()
-    for source, raw in read_mails(paths):
-        decision = processor.process(raw, source)
-        outcomes[decision["outcome"]] += 1
-        emit(source, decision)
-    return outcomes
+    expand(paths)  # a missing path fails before the database is touched
+    return ingest_paths(Processor(settings, _engine(settings)), paths, emit)
 
 
 def _describe(source: str, decision: dict[str, Any]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from .workitem import Outcome, ParsedMail, WorkItem
@@ -36,7 +35,8 @@ def decision_object(item: WorkItem, ticket: int | None, ack_status: str, ack_rea
 
 
 def trace_object(item: WorkItem) -> list[dict[str, Any]]:
-    return [asdict(entry) for entry in item.trace.entries]
+    return [{"stage": e.stage, "rule": e.rule, "result": e.result, "reason": e.reason, "details": e.details}
+            for e in item.trace.entries]
 
 
 def duplicate_decision(mail_id: str | None, sender: str | None, subject: str | None, ticket: int | None,

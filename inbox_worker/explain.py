@@ -49,7 +49,7 @@ def explain(settings: Settings, path: str, now: datetime | None = None) -> dict[
     if engine is not None and schema_ready(engine):
         with Session(engine) as session:
             registry = repository.load_snapshot(session)
-            context = repository.mail_context(session, mail, now)
+            context = repository.mail_context(session, mail, now, repository.customer_keys(session))
             duplicate = _already_processed(session, raw)
         engine.dispose()
     item = run_pipeline(mail, context, registry, rules, PipelineParams.from_settings(settings))

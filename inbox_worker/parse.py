@@ -190,8 +190,9 @@ def parse_mail(raw: bytes) -> ParsedMail:
         values = message.get_all(name) if message is not None else None
         if values:
             headers[name] = tuple(str(v) for v in values)
-    sender = getaddresses([str(v) for v in message.get_all("from", [])]) if message is not None else []
-    from_pairs = parser.from_ or sender
+    from_pairs = parser.from_
+    if not from_pairs and message is not None:  # mail-parser found none: the stdlib may still read one
+        from_pairs = getaddresses([str(v) for v in message.get_all("from", [])])
     from_name = _clean_header_text(from_pairs[0][0]) if from_pairs else None
     from_addresses = _addresses(from_pairs)
     body = _body_text(parser)

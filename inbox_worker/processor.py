@@ -1,29 +1,58 @@
-"""Process one raw mail end to end: store the bytes, parse, look up context, run the pipeline, apply.
+"""Process raw mail end to end: store the bytes, parse, look up context, run the pipeline, apply.
 
-This is the edge where I/O meets the pure pipeline. Any unexpected error quarantines the mail with
-its reason and trace; the caller (ingest, the IMAP worker) just moves on to the next mail.
+This is the edge where I/O meets the pure pipeline. Mail is handled in batches: one commit stores a
+batch's raw bytes before anything else happens to them; one transaction then applies the batch,
+each mail inside its own SAVEPOINT, so a mail that fails is rolled back alone and quarantined with
+its reason and trace, and the others go on.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
 from .decision import decision_object, quarantine_decision, trace_object
 from .outbound.render import Renderer
 from .parse import ParseError, parse_mail
 from .pipeline import PipelineParams, Rulebook, run_pipeline
+from .store import apply as writes
 from .store import repository
 from .store.files import AttachmentStore
-from .workitem import Outcome, RegistrySnapshot
+from .store.repository import RawInput, StoredRaw
+from .workitem import Outcome, ParsedMail, RegistrySnapshot
 
 log = logging.getLogger(__name__)
+ParseResult = ParsedMail | ParseError
+
+
+@dataclass(frozen=True)
+class IncomingMail:
+    raw: bytes
+    source: str
+    uid: int | None = None
+    # Set by the source when the mail must be quarantined unread (e.g. over the IMAP size limit).
+    quarantine_reason: str | None = None
+
+
+def parse_safely(raw: bytes) -> ParseResult:
+    """Parse, turning any failure into a ParseError value (this also runs in a worker process)."""
+    try:
+        return parse_mail(raw)
+    except ParseError as exc:
+        return exc
+    except Exception as exc:  # hostile input must never kill the worker process
+        return ParseError(f"parser crashed: {type(exc).__name__}: {exc}")
+
+
+class _MailFailed(Exception):
+    """A mail failed inside a batch transaction: the batch is redone one mail at a time."""
 
 
 class Processor:
@@ -40,66 +69,129 @@ class Processor:
         self.registry: RegistrySnapshot = self.refresh_registry()
 
     def refresh_registry(self) -> RegistrySnapshot:
+        """Reload customers, contacts and devices (after a registry import, or once per poll cycle)."""
         with self.sessions() as session:
             self.registry = repository.load_snapshot(session)
+            self.ids = writes.RegistryIds.load(session)
+            self.customer_keys = repository.customer_keys(session)
         return self.registry
 
     def process(self, raw: bytes, source: str, uid: int | None = None, now: datetime | None = None,
                 mailbox: str | None = None, quarantine_reason: str | None = None) -> dict[str, Any]:
-        """Process one mail; `quarantine_reason` stores it and quarantines it at once (e.g. over the size limit)."""
+        """Process one mail; `quarantine_reason` stores it and quarantines it unread."""
+        return self.process_batch([IncomingMail(raw, source, uid, quarantine_reason)], now, mailbox)[0]
+
+    def process_batch(self, batch: list[IncomingMail], now: datetime | None = None,
+                      mailbox: str | None = None) -> list[dict[str, Any]]:
         now = now or datetime.now(UTC)
+        stored = self.store(batch, now, mailbox)
+        return self.apply_batch(batch, stored, [None] * len(batch), now)
+
+    def store(self, batch: list[IncomingMail], now: datetime, mailbox: str | None = None) -> list[StoredRaw]:
+        """Commit the raw bytes of the batch (and, for IMAP, the UIDs as seen); nothing else happens first."""
+        inputs = [RawInput(mail.raw, mail.source, mail.uid) for mail in batch]
         with self.sessions() as session:
-            stored = repository.store_raw(session, raw, source, uid, now, mailbox)
-        if stored.already_processed:
-            return self._duplicate(stored.previous_decision)
+            try:
+                return repository.store_raws(session, inputs, now, mailbox)
+            except Exception:  # e.g. another worker stored one of them meanwhile: one at a time instead
+                session.rollback()
+                return [repository.store_raw(session, i.raw, i.source, i.uid, now, mailbox) for i in inputs]
+
+    @staticmethod
+    def needs_parsing(mail: IncomingMail, stored: StoredRaw) -> bool:
+        return not (stored.already_processed or stored.duplicate_of is not None or mail.quarantine_reason)
+
+    def apply_batch(self, batch: list[IncomingMail], stored: list[StoredRaw], parsed: list[ParseResult | None],
+                    now: datetime) -> list[dict[str, Any]]:
+        """Decide and write each mail of a stored batch, in order.
+
+        Fast path: the whole batch in one transaction. Should any mail fail (rare), that transaction
+        is rolled back and the batch is redone one transaction per mail, where the failing mail is
+        quarantined alone: nothing is half-written, and the others are not held back by it.
+        """
+        items = list(zip(batch, stored, parsed, strict=True))
+        if len(items) > 1:
+            try:
+                with self.sessions.begin() as session:
+                    return self._apply_all(session, items, now, strict=True)
+            except _MailFailed:
+                log.warning("a mail in a batch of %s failed; redoing the batch one mail at a time", len(items))
+        decisions: list[dict[str, Any]] = []
+        for item in items:
+            with self.sessions() as session:  # a plain session: after a rollback it begins anew
+                decisions += self._apply_all(session, [item], now, strict=False, earlier=decisions)
+                session.commit()
+        return decisions
+
+    def _apply_all(self, session: Session, items: list[tuple[IncomingMail, StoredRaw, ParseResult | None]],
+                   now: datetime, strict: bool, earlier: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        decisions: list[dict[str, Any]] = list(earlier or [])
+        start = len(decisions)
+        rows = writes.PendingRows()
+        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows)
+        for mail, record, result in items:
+            if record.already_processed:
+                decisions.append(self._duplicate(record.previous_decision))
+            elif record.duplicate_of is not None:
+                decisions.append(self._duplicate(decisions[record.duplicate_of]))
+            elif record.id in rows.already_processed:  # another worker finished it meanwhile
+                decisions.append(self._duplicate(repository.previous_decision(session, record.id)))
+            else:
+                decisions.append(self._apply_one(session, rows, mail, record.id, result, now, strict))
+        rows.flush(session.connection())
+        return decisions[start:]
+
+    def _apply_one(self, session: Session, rows: writes.PendingRows, mail: IncomingMail, raw_id: int,
+                   parsed: ParseResult | None, now: datetime, strict: bool) -> dict[str, Any]:
         try:
-            if quarantine_reason:
-                return self._quarantine(raw, stored.id, now, quarantine_reason, "too-large")
-            return self._process_stored(raw, stored.id, now)
-        except repository.AlreadyProcessed:
-            with self.sessions() as session:
-                return self._duplicate(repository.previous_decision(session, stored.id))
+            if mail.quarantine_reason:
+                return self._quarantine(rows, mail.raw, raw_id, now, mail.quarantine_reason, "too-large")
+            return self._decide_and_write(session, rows, mail.raw, raw_id, parsed or parse_safely(mail.raw), now)
         except Exception as exc:  # the worker must go on: keep the mail, with the reason, for staff
-            log.exception("processing failed; quarantining raw message %s", stored.id)
+            if strict:
+                raise _MailFailed from exc
+            session.rollback()
+            rows.reset()
+            writes.claim_raws(session.connection(), [raw_id], rows)
+            log.exception("processing failed; quarantining raw message %s", raw_id)
             reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
             trace = [{"stage": "processor", "rule": "unexpected-error", "result": "quarantine", "reason": reason,
                       "details": {"traceback": traceback.format_exc(limit=6)}}]
-            decision = quarantine_decision(None, repository.header_message_id(raw), reason, "unexpected-error")
+            decision = quarantine_decision(None, repository.header_message_id(mail.raw), reason, "unexpected-error")
             try:
-                with self.sessions.begin() as session:
-                    repository.record_quarantine(session, stored.id, decision, trace, now)
-            except repository.AlreadyProcessed:
-                with self.sessions() as session:
-                    return self._duplicate(repository.previous_decision(session, stored.id))
+                writes.record_quarantine(rows, raw_id, decision, trace, now)
+            except writes.AlreadyProcessed:
+                return self._duplicate(repository.previous_decision(session, raw_id))
             return decision
 
-    def _quarantine(self, raw: bytes, raw_id: int, now: datetime, reason: str, rule: str) -> dict[str, Any]:
+    def _quarantine(self, rows: writes.PendingRows, raw: bytes, raw_id: int, now: datetime, reason: str,
+                    rule: str) -> dict[str, Any]:
         decision = quarantine_decision(None, repository.header_message_id(raw), reason, rule)
         trace = [{"stage": "parse", "rule": rule, "result": "quarantine", "reason": reason, "details": {}}]
-        with self.sessions.begin() as session:
-            repository.record_quarantine(session, raw_id, decision, trace, now)
+        writes.record_quarantine(rows, raw_id, decision, trace, now)
         return decision
 
-    def _process_stored(self, raw: bytes, raw_id: int, now: datetime) -> dict[str, Any]:
-        try:
-            mail = parse_mail(raw)
-        except ParseError as exc:
-            return self._quarantine(raw, raw_id, now, str(exc), "unparseable")
-        with self.sessions.begin() as session:
-            context = repository.mail_context(session, mail, now)
-            item = run_pipeline(mail, context, self.registry, self.rules, self.params)
-            if item.outcome == Outcome.QUARANTINED:
-                assert item.guard is not None
-                decision = quarantine_decision(mail, None, item.guard.reason, item.guard.rule)
-                repository.record_quarantine(session, raw_id, decision, trace_object(item), now)
-                return decision
-            return repository.apply(session, item, raw_id, now, self.renderer.compose_ack, self.attachments.save,
-                                    decision_object, trace_object)
+    def _decide_and_write(self, session: Session, rows: writes.PendingRows, raw: bytes, raw_id: int,
+                          parsed: ParseResult, now: datetime) -> dict[str, Any]:
+        if isinstance(parsed, ParseError):
+            return self._quarantine(rows, raw, raw_id, now, str(parsed), "unparseable")
+        context = repository.mail_context(session, parsed, now, self.customer_keys)
+        item = run_pipeline(parsed, context, self.registry, self.rules, self.params)
+        if item.outcome == Outcome.QUARANTINED:
+            assert item.guard is not None
+            decision = quarantine_decision(parsed, None, item.guard.reason, item.guard.rule)
+            writes.record_quarantine(rows, raw_id, decision, trace_object(item), now)
+            return decision
+        return writes.apply(session, rows, item, raw_id, now, self.ids, self.renderer.compose_ack,
+                            self.attachments.save, decision_object, trace_object)
 
     @staticmethod
     def _duplicate(previous: dict[str, Any] | None) -> dict[str, Any]:
         decision = dict(previous or {})
-        decision.update({"outcome": str(Outcome.DUPLICATE), "ack": "none", "review": []})
+        first = decision.get("outcome", "ukendt")
+        if first == str(Outcome.DUPLICATE):
+            first = decision.get("first_outcome", first)
+        decision.update({"outcome": str(Outcome.DUPLICATE), "ack": "none", "review": [], "first_outcome": first})
         decision.pop("ack_reason", None)
-        decision["reason"] = f"Allerede behandlet (første udfald: {(previous or {}).get('outcome', 'ukendt')})"
+        decision["reason"] = f"Allerede behandlet (første udfald: {first})"
         return decision

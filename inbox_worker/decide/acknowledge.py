@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..outbound.addresses import is_safe_address
 from ..workitem import AckDecision, MailContext, Outcome, ParsedMail, Trace
 
 
@@ -13,7 +14,7 @@ def decide_ack(
         trace.add("acknowledge", "ack-only-new-tickets", "none", f"Udfaldet er {outcome}: ingen kvittering")
         return AckDecision(False, None)
     reason = None
-    if not mail.from_address or mail.from_address in own_addresses:
+    if not is_safe_address(mail.from_address) or mail.from_address in own_addresses:
         reason = "no-answerable-sender"
     elif "spoof-suspected" in review:
         reason = "spoof-suspected"

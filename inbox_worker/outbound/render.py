@@ -1,16 +1,14 @@
 """Render outgoing mail from Jinja2 templates into complete RFC 5322 messages (text + HTML alternative).
 
-Headers are built with the stdlib's strict SMTP policy, which refuses CR/LF in any header value:
-together with the parser's cleaning of subjects, no mail content can inject a header.
+The MIME assembly (outbound/mime.py) refuses CR/LF in any header value: together with the
+parser's cleaning of subjects, no mail content can inject a header.
 """
 
 from __future__ import annotations
 
-import re
+import secrets
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +17,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ..config import Settings
 from ..decide.thread import TICKET_TAG
-from ..store.repository import OutgoingMail
+from ..store.apply import OutgoingMail
 from ..workitem import WorkItem
+from .addresses import is_safe_address
+from .mime import build_alternative
 
 _MONTHS = {
     "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
@@ -28,7 +28,6 @@ _MONTHS = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"],
 }
-_SAFE_ADDRESS = re.compile(r"^[^@\s<>\",;:()\[\]\\]+@[A-Za-z0-9.-]+$")
 
 
 def local_time_text(moment: datetime, language: str, zone: str) -> str:
@@ -38,10 +37,6 @@ def local_time_text(moment: datetime, language: str, zone: str) -> str:
     if language == "en":
         return f"{local.day} {month} {local.year} at {local:%H:%M}"
     return f"{local.day}. {month} {local.year} kl. {local:%H.%M}"
-
-
-def is_safe_address(address: str | None) -> bool:
-    return bool(address) and bool(_SAFE_ADDRESS.match(address or ""))
 
 
 def ticket_subject(number: int, subject: str | None, language: str) -> str:
@@ -69,19 +64,15 @@ class Renderer:
         values = {"company": company, "hours_from": f"{start:%H:%M}", "hours_to": f"{end:%H:%M}", **context}
         text = self.env.get_template(f"{template}.{language}.txt.j2").render(values)
         html = self.env.get_template(f"{template}.{language}.html.j2").render(values)
-        message = EmailMessage(policy=SMTP)
-        message_id = make_msgid(idstring=kind, domain=self.domain)
-        message["From"] = formataddr((company.name, self.settings.smtp.from_address))
-        message["To"] = recipient
-        message["Subject"] = subject
-        message["Date"] = format_datetime(context["now"])
-        message["Message-ID"] = message_id
-        message["X-MICO-Kind"] = kind
-        for name, value in headers.items():
-            message[name] = value
-        message.set_content(text, charset="utf-8")
-        message.add_alternative(html, subtype="html", charset="utf-8")
-        return OutgoingMail(kind, recipient, message_id, subject, message.as_bytes())
+        if not is_safe_address(recipient):
+            raise ValueError(f"refusing to address mail to {recipient!r}")
+        message_id = f"<{kind}.{secrets.token_hex(10)}@{self.domain}>"
+        all_headers = [
+            ("From", formataddr((company.name, self.settings.smtp.from_address))), ("To", recipient),
+            ("Subject", subject), ("Date", format_datetime(context["now"])), ("Message-ID", message_id),
+            ("X-MICO-Kind", kind), *headers.items(),
+        ]
+        return OutgoingMail(kind, recipient, message_id, subject, build_alternative(all_headers, text, html))
 
     def compose_ack(self, number: int, item: WorkItem) -> OutgoingMail:
         mail = item.parsed

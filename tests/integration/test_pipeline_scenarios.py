@@ -281,3 +281,36 @@ def test_an_unexpected_error_quarantines_the_mail_with_its_reason(settings: Sett
     assert count(engine, Ticket) == 0  # the failed transaction left nothing half-written
     # the worker goes on: the next mail (one that needs no ack) is processed normally
     assert processor.process(mail_bytes("auto-reply-x-autoreply.eml"), "test", now=NOW)["outcome"] == "ignored"
+
+
+def test_one_failing_mail_in_a_batch_is_quarantined_alone(settings: Settings, engine: Engine) -> None:
+    from inbox_worker.processor import IncomingMail
+
+    processor = Processor(settings, engine)
+    real_compose = processor.renderer.compose_ack
+
+    def compose(number: int, item: object) -> object:
+        if "eksploderer" in (getattr(item, "parsed").subject or ""):  # noqa: B009
+            raise RuntimeError("template exploded")
+        return real_compose(number, item)  # type: ignore[arg-type]
+
+    processor.renderer.compose_ack = compose  # type: ignore[method-assign,assignment]
+    batch = [IncomingMail(build_mail(subject=subject, date=f"Fri, 20 Nov 2026 0{i}:00:00 +0100"), "test")
+             for i, subject in enumerate(["Første", "Denne eksploderer", "Tredje"])]
+
+    decisions = processor.process_batch(batch, now=NOW)
+
+    assert [d["outcome"] for d in decisions] == ["new_ticket", "quarantined", "new_ticket"]
+    assert "template exploded" in decisions[1]["reason"]
+    assert count(engine, Ticket) == 2 and count(engine, OutboxMessage) == 2
+
+
+def test_the_same_mail_twice_in_one_batch_is_one_ticket(settings: Settings, engine: Engine) -> None:
+    from inbox_worker.processor import IncomingMail
+
+    raw = mail_bytes("plain-danish-utf8-qp.eml")
+    decisions = Processor(settings, engine).process_batch([IncomingMail(raw, "a"), IncomingMail(raw, "b")], now=NOW)
+
+    assert [d["outcome"] for d in decisions] == ["new_ticket", "duplicate"]
+    assert decisions[1]["ticket"] == decisions[0]["ticket"]
+    assert count(engine, Ticket) == 1 and count(engine, OutboxMessage) == 1
