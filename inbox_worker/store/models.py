@@ -93,7 +93,7 @@ class Device(Base):
 
 
 class RawMessage(Base):
-    """The original bytes of every mail, stored before anything else happens."""
+    """Every mail received: its identity, where it came from, and what became of it (bytes in RawBlob)."""
 
     __tablename__ = "raw_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,11 +105,21 @@ class RawMessage(Base):
     source: Mapped[str] = mapped_column(String(500))
     source_uid: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime]
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(16), default="received", index=True)
     outcome: Mapped[str | None] = mapped_column(String(20), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     processed_at: Mapped[datetime | None]
+
+
+class RawBlob(Base):
+    """The original bytes of a mail, stored before anything else happens and never changed.
+
+    A table of its own: updating a mail's state must not rewrite (SQLite: copy into memory) its bytes.
+    """
+
+    __tablename__ = "raw_blobs"
+    raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id", ondelete="CASCADE"), primary_key=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Ticket(Base):
@@ -177,7 +187,11 @@ class AttachmentRecord(Base):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # The loop limit counts a sender's acks by the date of the mails that triggered them.
+        Index("ix_outbox_recipient_trigger", "recipient", "trigger_date"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # ack | reply | summary | oncall
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -222,6 +236,6 @@ class DecisionLog(Base):
 
 __all__ = [
     "AttachmentRecord", "Base", "Contact", "Customer", "DecisionLog", "Device", "MailboxState", "MessageRef",
-    "OutboxMessage",
+    "OutboxMessage", "RawBlob",
     "RawMessage", "Ticket", "TicketDevice", "TicketEntry", "UniqueConstraint",
 ]

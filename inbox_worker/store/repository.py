@@ -36,6 +36,7 @@ from .models import (
     MailboxState,
     MessageRef,
     OutboxMessage,
+    RawBlob,
     RawMessage,
     Ticket,
 )
@@ -145,6 +146,7 @@ _RAW = RawMessage.__table__
 _LOOKUP = select(RawMessage.id, RawMessage.dedupe_key, RawMessage.state).where(
     RawMessage.dedupe_key.in_(bindparam("keys", expanding=True)))
 _INSERT_RAW = insert(RawMessage).returning(RawMessage.id)
+_INSERT_BLOB = insert(RawBlob)
 _ADVANCE_UID = (update(MailboxState).where(MailboxState.mailbox == bindparam("box"),
                                            MailboxState.last_uid < bindparam("uid"))
                 .values(last_uid=bindparam("uid"), updated_at=bindparam("now")))
@@ -168,9 +170,10 @@ def store_raws(session: Session, items: list[RawInput], now: datetime, mailbox: 
         first_index[key] = index
         ids[key] = connection.execute(_INSERT_RAW, {
             "dedupe_key": key, "message_id": message_id, "sha256": sha, "size": len(item.raw),
-            "source": item.source[:500], "source_uid": item.uid, "received_at": now, "raw": item.raw,
+            "source": item.source[:500], "source_uid": item.uid, "received_at": now,
             "state": RawState.RECEIVED.value, "outcome": None, "ticket_id": None, "processed_at": None,
         }).scalar_one()
+        connection.execute(_INSERT_BLOB, {"raw_message_id": ids[key], "raw": item.raw})
     uids = [item.uid for item in items if item.uid is not None]
     if mailbox is not None and uids:
         connection.execute(_ADVANCE_UID, {"box": mailbox, "uid": max(uids), "now": now})

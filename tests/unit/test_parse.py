@@ -93,3 +93,25 @@ def test_an_empty_file_is_a_parse_error() -> None:
 def test_a_mail_without_message_id_still_parses() -> None:
     mail = parse_mail(mail_bytes("no-message-id.eml"))
     assert mail.message_id is None and mail.from_address
+
+
+def test_a_large_mail_keeps_its_attachment_byte_for_byte() -> None:
+    import hashlib
+    import random
+
+    from inbox_worker.parse import LARGE_MAIL_BYTES
+    from tests.mailbuilder import build_mail
+
+    payload = random.Random(7).randbytes(LARGE_MAIL_BYTES + 500_000)
+    raw = build_mail(subject="Logfiler æøå", body="Hej\n\nHer er logfilerne fra serveren.\n\nMvh Lone",
+                     attachment=("logs æøå.zip", payload))
+    assert len(raw) > LARGE_MAIL_BYTES
+
+    mail = parse_mail(raw)
+
+    [attachment] = mail.attachments
+    assert attachment.payload == payload
+    assert (attachment.filename, attachment.size) == ("logs æøå.zip", len(payload))
+    assert attachment.sha256 == hashlib.sha256(payload).hexdigest()
+    assert mail.subject == "Logfiler æøå" and "logfilerne" in mail.body_text
+    assert mail.sha256 == hashlib.sha256(raw).hexdigest() and mail.size == len(raw)

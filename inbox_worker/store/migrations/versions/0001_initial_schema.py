@@ -32,6 +32,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
+    op.create_table('mailbox_state',
+    sa.Column('mailbox', sa.String(length=500), nullable=False),
+    sa.Column('uidvalidity', sa.BigInteger(), nullable=True),
+    sa.Column('last_uid', sa.BigInteger(), nullable=False),
+    sa.Column('lease_owner', sa.String(length=200), nullable=True),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('mailbox')
+    )
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -126,6 +135,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_recipient'), ['recipient'], unique=False)
+        batch_op.create_index('ix_outbox_recipient_trigger', ['recipient', 'trigger_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('raw_messages',
@@ -135,9 +145,8 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=500), nullable=False),
-    sa.Column('source_uid', sa.Integer(), nullable=True),
+    sa.Column('source_uid', sa.BigInteger(), nullable=True),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('raw', sa.LargeBinary(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=True),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
@@ -193,6 +202,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_decisions_raw_message_id'), ['raw_message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_decisions_ticket_id'), ['ticket_id'], unique=False)
 
+    op.create_table('raw_blobs',
+    sa.Column('raw_message_id', sa.Integer(), nullable=False),
+    sa.Column('raw', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['raw_message_id'], ['raw_messages.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('raw_message_id')
+    )
     op.create_table('ticket_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -220,6 +235,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ticket_entries_ticket_id'))
 
     op.drop_table('ticket_entries')
+    op.drop_table('raw_blobs')
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decisions_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_decisions_raw_message_id'))
@@ -240,6 +256,7 @@ def downgrade() -> None:
     op.drop_table('raw_messages')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_ticket_id'))
+        batch_op.drop_index('ix_outbox_recipient_trigger')
         batch_op.drop_index(batch_op.f('ix_outbox_recipient'))
         batch_op.drop_index('ix_outbox_due')
         batch_op.drop_index(batch_op.f('ix_outbox_created_at'))
@@ -263,5 +280,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contacts_customer_id'))
 
     op.drop_table('contacts')
+    op.drop_table('mailbox_state')
     op.drop_table('customers')
     # ### end Alembic commands ###
