@@ -180,8 +180,10 @@ def queue_mail(connection: Connection, outgoing: OutgoingMail, ticket: int | Non
         connection.execute(_INSERT_REF, {"message_id": outgoing.message_id, "ticket_id": ticket, "direction": "out"})
         entry = _entry(ticket_id=ticket, kind="outbound", outbox_id=outbox_id, author="system",
                        subject=outgoing.subject, created_at=now)
-        # Pending with the inbound entry it answers, so the thread keeps its order.
-        rows.entries.append(entry) if rows is not None else connection.execute(_INSERT_ENTRY, entry)
+        if rows is not None:  # pending with the inbound entry it answers, so the thread keeps its order
+            rows.entries.append(entry)
+        else:
+            connection.execute(_INSERT_ENTRY, entry)
     return int(outbox_id)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -132,13 +133,20 @@ def _customers(data: dict[str, Any], filename: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _contacts(data: dict[str, Any], filename: str, customer_keys: set[str]) -> list[dict[str, Any]]:
-    rows, seen = [], set()
-    for index, raw in enumerate(data.get("contact", []), start=1):
-        check = _Checker(filename, "contact", index, raw)
-        customer = check.text("customer")
+def _owned_rows(data: dict[str, Any], filename: str, table: str,
+                customer_keys: set[str]) -> Iterator[tuple[_Checker, str]]:
+    """Each row of a table that belongs to a customer, with its checker and the (known) customer key."""
+    for index, raw in enumerate(data.get(table, []), start=1):
+        check = _Checker(filename, table, index, raw)
+        customer = str(check.text("customer"))
         if customer not in customer_keys:
             check.fail(f"unknown customer key '{customer}'")
+        yield check, customer
+
+
+def _contacts(data: dict[str, Any], filename: str, customer_keys: set[str]) -> list[dict[str, Any]]:
+    rows, seen = [], set()
+    for check, customer in _owned_rows(data, filename, "contact", customer_keys):
         email = check.email("email")
         aliases = [a.lower() for a in check.strings("aliases")]
         for address in [email, *aliases]:
@@ -157,11 +165,8 @@ def _contacts(data: dict[str, Any], filename: str, customer_keys: set[str]) -> l
 
 def _devices(data: dict[str, Any], filename: str, customer_keys: set[str]) -> list[dict[str, Any]]:
     rows, seen = [], set()
-    for index, raw in enumerate(data.get("device", []), start=1):
-        check = _Checker(filename, "device", index, raw)
-        customer = check.text("customer")
-        if customer not in customer_keys:
-            check.fail(f"unknown customer key '{customer}'")
+    for check, customer in _owned_rows(data, filename, "device", customer_keys):
+        raw = check.row
         tag = check.text("tag")
         if str(tag).upper() in seen:
             check.fail(f"duplicate device tag '{tag}'")
