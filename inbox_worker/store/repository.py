@@ -142,10 +142,9 @@ def dedupe_key(raw: bytes) -> tuple[str, str | None, str]:
     return message_id or f"sha256:{sha}", message_id, sha
 
 
-_RAW = RawMessage.__table__
 _LOOKUP = select(RawMessage.id, RawMessage.dedupe_key, RawMessage.state).where(
     RawMessage.dedupe_key.in_(bindparam("keys", expanding=True)))
-_INSERT_RAW = insert(RawMessage).returning(RawMessage.id)
+_INSERT_RAWS = insert(RawMessage).returning(RawMessage.id, sort_by_parameter_order=True)
 _INSERT_BLOB = insert(RawBlob)
 _ADVANCE_UID = (update(MailboxState).where(MailboxState.mailbox == bindparam("box"),
                                            MailboxState.last_uid < bindparam("uid"))
@@ -162,18 +161,25 @@ def store_raws(session: Session, items: list[RawInput], now: datetime, mailbox: 
     connection = session.connection()
     known = {row.dedupe_key: row for row in connection.execute(_LOOKUP, {"keys": [k for k, _, _ in keys]})}
     first_index: dict[str, int] = {}
-    ids: dict[str, int] = {}
+    new_rows: list[dict[str, Any]] = []
+    new_raws: list[bytes] = []
     for index, (item, (key, message_id, sha)) in enumerate(zip(items, keys, strict=True)):
         if key in known or key in first_index:
             first_index.setdefault(key, index)
             continue
         first_index[key] = index
-        ids[key] = connection.execute(_INSERT_RAW, {
+        new_rows.append({
             "dedupe_key": key, "message_id": message_id, "sha256": sha, "size": len(item.raw),
             "source": item.source[:500], "source_uid": item.uid, "received_at": now,
             "state": RawState.RECEIVED.value, "outcome": None, "ticket_id": None, "processed_at": None,
-        }).scalar_one()
-        connection.execute(_INSERT_BLOB, {"raw_message_id": ids[key], "raw": item.raw})
+        })
+        new_raws.append(item.raw)
+    ids: dict[str, int] = {}
+    if new_rows:  # one multi-row INSERT ... RETURNING, ids in the order of the rows
+        returned = connection.execute(_INSERT_RAWS, new_rows).scalars().all()
+        ids = {row["dedupe_key"]: int(raw_id) for row, raw_id in zip(new_rows, returned, strict=True)}
+        connection.execute(_INSERT_BLOB, [{"raw_message_id": ids[row["dedupe_key"]], "raw": raw}
+                                          for row, raw in zip(new_rows, new_raws, strict=True)])
     uids = [item.uid for item in items if item.uid is not None]
     if mailbox is not None and uids:
         connection.execute(_ADVANCE_UID, {"box": mailbox, "uid": max(uids), "now": now})
