@@ -83,6 +83,32 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    from .sources.imap import CONNECTION_ERRORS
+    from .worker import MailboxWorker
+
+    if not args.once:
+        raise UserError("poll needs --once (the long-running worker is 'inbox-worker run')")
+    worker = MailboxWorker(settings, _engine(settings))
+    try:
+        stats = worker.run_once()
+    except CONNECTION_ERRORS as exc:
+        raise UserError(f"mailbox {worker.key}: {type(exc).__name__}: {exc}") from None
+    finally:
+        worker.close()
+    if stats.skipped:
+        print(f"{worker.key}: another worker holds the mailbox; nothing done")
+    else:
+        print(f"{worker.key}: {stats.fetched} fetched, {stats.processed} processed")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from .schedule import run
+
+    return run(settings, _engine(settings))
+
+
 def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
     from .outbound.smtp import flush_outbox
 
@@ -144,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="the decision for one .eml, without writing anything")
     explain.add_argument("file")
     explain.set_defaults(run=cmd_explain)
+
+    poll = commands.add_parser("poll", help="fetch and process what is new in the IMAP mailbox")
+    poll.add_argument("--once", action="store_true", help="one cycle, then exit")
+    poll.set_defaults(run=cmd_poll)
+    commands.add_parser("run", help="the long-running worker: IMAP polling (IDLE), outbox delivery"
+                        ).set_defaults(run=cmd_run)
 
     outbox = commands.add_parser("outbox", help="outgoing mail").add_subparsers(dest="sub", required=True)
     outbox.add_parser("flush", help="deliver queued mail by SMTP now").set_defaults(run=cmd_outbox_flush)

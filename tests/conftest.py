@@ -189,3 +189,27 @@ def smtp_server() -> Iterator[SmtpCapture]:
 def smtp_settings(tmp_path: Path, db_url: str, smtp_server: SmtpCapture) -> Settings:
     return make_settings(tmp_path, db_url, smtp={"host": smtp_server.host, "port": smtp_server.port,
                                                   "starttls": False})
+
+
+# --- a real IMAP server (Dovecot) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Any]:
+    from tests.dovecot import dovecot_available, start_dovecot
+
+    if not dovecot_available():
+        if os.environ.get("CI"):
+            raise RuntimeError("Dovecot is missing in CI: `make test` installs dovecot-imapd")
+        pytest.skip("Dovecot is not installed (make test installs Debian's dovecot-imapd)")
+    server = start_dovecot()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_settings(tmp_path: Path, db_url: str, dovecot: Any) -> Settings:
+    return make_settings(tmp_path, db_url, mailbox={
+        "host": "127.0.0.1", "port": dovecot.port, "ssl": False, "username": dovecot.user,
+        "password": dovecot.password, "processed_folder": "Behandlet", "batch_size": 20,
+        "idle_seconds": 30, "timeout_seconds": 10.0})

@@ -1,0 +1,81 @@
+"""`inbox-worker run`: the APScheduler wiring of the long-running worker. No logic of its own.
+
+Jobs: the poll round (a cycle, then IDLE or a sleep until mail arrives; it reschedules itself, after
+a backoff when the round failed), and outbox delivery every minute. SIGTERM and SIGINT set the
+stop event: the mail in hand is finished, IDLE is left within a second, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from .config import Settings
+from .outbound.smtp import flush_outbox
+from .sources.imap import CONNECTION_ERRORS
+from .worker import MailboxWorker
+
+log = logging.getLogger("inbox_worker.schedule")
+OUTBOX_EVERY_SECONDS = 60
+
+
+def _poll_round(scheduler: BackgroundScheduler, worker: MailboxWorker) -> None:
+    delay = 0.0
+    try:
+        worker.cycle()
+        worker.failures = 0
+        settings = worker.settings.mailbox
+        mailbox = worker._connected()
+        wait = settings.idle_seconds if settings.idle and mailbox.has_idle else settings.poll_interval_seconds
+        mailbox.wait_for_mail(wait, worker.stop)
+    except CONNECTION_ERRORS as exc:
+        worker.failures += 1
+        worker._drop_connection()
+        delay = worker.backoff_seconds()
+        log.warning("mailbox %s: %s: %s; retrying in %.0f s", worker.key, type(exc).__name__, exc, delay)
+    except Exception:  # a bug must not stop the worker: log it, back off, carry on
+        worker.failures += 1
+        delay = worker.backoff_seconds()
+        log.exception("poll round of %s failed; retrying in %.0f s", worker.key, delay)
+    if not worker.stop.is_set():
+        scheduler.add_job(_poll_round, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
+                          args=[scheduler, worker], id="poll", replace_existing=True, misfire_grace_time=None)
+
+
+def _flush(settings: Settings, engine: Engine) -> None:
+    summary = flush_outbox(settings, engine)
+    if summary.sent or summary.failed or summary.retrying:
+        log.info("outbox sent=%s retrying=%s failed=%s", summary.sent, summary.retrying, summary.failed)
+
+
+def run(settings: Settings, engine: Engine, stop: threading.Event | None = None) -> int:
+    stop = stop or threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: finishing the mail in hand, then stopping", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    worker = MailboxWorker(settings, engine, stop)
+    scheduler = BackgroundScheduler(timezone=settings.company.timezone)
+    scheduler.add_job(_poll_round, "date", run_date=datetime.now(UTC), args=[scheduler, worker], id="poll",
+                      misfire_grace_time=None)
+    scheduler.add_job(_flush, "interval", seconds=OUTBOX_EVERY_SECONDS, args=[settings, engine], id="outbox",
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.start()
+    log.info("worker running for %s (stop with SIGTERM)", worker.key)
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        worker.close()
+    log.info("worker stopped")
+    return 0
