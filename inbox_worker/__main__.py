@@ -2,6 +2,6 @@
 
 from .cli import main
 
-# Guarded: the parse worker process (multiprocessing forkserver) re-imports the main module.
+# Guarded: the parse worker process (multiprocessing spawn) re-imports the main module.
 if __name__ == "__main__":
     raise SystemExit(main())

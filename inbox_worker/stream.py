@@ -46,13 +46,35 @@ class _Pending:
     chunks: list[Future[list[ParseResult | None]]] | None
 
 
+def _watch_parent(parent_pid: int) -> None:
+    """In the worker: exit as soon as the process that started it is gone (killed, crashed).
+
+    A pool worker never notices by itself (it holds both ends of its queue's pipe), so without this
+    a SIGKILLed worker would leave an orphan parser behind, holding its parent's stdout open.
+    """
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        # Re-parenting, not kill(pid, 0): a killed parent stays a zombie until reaped, and kill() succeeds on it.
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class ParsePool:
-    """One worker process for parsing (forkserver: safe with the threads of the IMAP worker)."""
+    """One worker process for parsing (spawned, not forked: safe with the threads of the IMAP worker)."""
 
     last_worker_peak_rss_mb = 0.0  # the worker's peak memory, read when the last pool closed (benchmarks)
 
     def __init__(self) -> None:
-        self.executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+        import os
+
+        self.executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_watch_parent, initargs=(os.getpid(),))
 
     def submit(self, raws: list[bytes | None]) -> list[Future[list[ParseResult | None]]]:
         return [self.executor.submit(parse_many, raws[start:start + CHUNK]) for start in range(0, len(raws), CHUNK)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, select, update
@@ -20,15 +22,32 @@ def _ensure_row(session: Session, mailbox: str, now: datetime) -> None:
             session.rollback()
 
 
+def owner_is_dead(owner: str | None) -> bool:
+    """True for a lease taken by a process of this host that no longer runs (it crashed or was killed)."""
+    host, _, rest = (owner or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def acquire(engine: Engine, mailbox: str, owner: str, now: datetime, seconds: int) -> bool:
     """Take (or renew) the lease; False while another live worker holds it."""
     with Session(engine) as session:
         _ensure_row(session, mailbox, now)
+        current = session.scalar(select(MailboxState.lease_owner).where(MailboxState.mailbox == mailbox))
+        holders = [MailboxState.lease_owner.is_(None), MailboxState.lease_owner == owner,
+                   MailboxState.lease_until < now]
+        if current not in (None, owner) and owner_is_dead(current):
+            holders.append(MailboxState.lease_owner == current)  # compare-and-set on the dead owner
         result = session.execute(
-            update(MailboxState)
-            .where(MailboxState.mailbox == mailbox,
-                   or_(MailboxState.lease_owner.is_(None), MailboxState.lease_owner == owner,
-                       MailboxState.lease_until < now))
+            update(MailboxState).where(MailboxState.mailbox == mailbox, or_(*holders))
             .values(lease_owner=owner, lease_until=now + timedelta(seconds=seconds))
         )
         session.commit()
