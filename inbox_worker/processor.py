@@ -9,6 +9,7 @@ its reason and trace, and the others go on.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +68,8 @@ class Processor:
         self.attachments = AttachmentStore(settings.storage.attachments_dir,
                                            int(settings.storage.max_attachment_mb * 1024 * 1024))
         self.registry: RegistrySnapshot = self.refresh_registry()
+        # Milliseconds each mail of the last batch took to decide and write (for the per-message log line).
+        self.last_timings: list[float] = []
 
     def refresh_registry(self) -> RegistrySnapshot:
         """Reload customers, contacts and devices (after a registry import, or once per poll cycle)."""
@@ -110,12 +113,14 @@ class Processor:
         quarantined alone: nothing is half-written, and the others are not held back by it.
         """
         items = list(zip(batch, stored, parsed, strict=True))
+        self.last_timings = []
         if len(items) > 1:
             try:
                 with self.sessions.begin() as session:
                     return self._apply_all(session, items, now, strict=True)
             except _MailFailed:
                 log.warning("a mail in a batch of %s failed; redoing the batch one mail at a time", len(items))
+                self.last_timings = []
         decisions: list[dict[str, Any]] = []
         for item in items:
             with self.sessions() as session:  # a plain session: after a rollback it begins anew
@@ -130,6 +135,7 @@ class Processor:
         rows = writes.PendingRows()
         writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows)
         for mail, record, result in items:
+            started = time.perf_counter()
             if record.already_processed:
                 decisions.append(self._duplicate(record.previous_decision))
             elif record.duplicate_of is not None:
@@ -138,6 +144,7 @@ class Processor:
                 decisions.append(self._duplicate(repository.previous_decision(session, record.id)))
             else:
                 decisions.append(self._apply_one(session, rows, mail, record.id, result, now, strict))
+            self.last_timings.append((time.perf_counter() - started) * 1000)
         rows.flush(session.connection())
         return decisions[start:]
 

@@ -28,8 +28,8 @@ def test_dovecot_restarted_in_the_middle_of_a_run_skips_and_doubles_nothing(
     restarted = []
     log_batch = worker._log
 
-    def restart_after_first_batch(batch: Any, decisions: Any) -> None:
-        log_batch(batch, decisions)
+    def restart_after_first_batch(batch: Any, decisions: Any, timings: Any) -> None:
+        log_batch(batch, decisions, timings)
         if not restarted:
             restarted.append(True)
             dovecot.restart()  # the server goes away between two batches

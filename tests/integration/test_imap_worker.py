@@ -163,4 +163,5 @@ def test_run_stops_cleanly_on_sigterm_within_five_seconds(
     assert time.monotonic() - stopped < 5
     assert count(engine, Ticket) == 10 and dovecot.count("INBOX") == 0
     assert dovecot.password not in err  # secrets are never logged
-    assert "message uid=" in err and "outcome=new_ticket" in err
+    assert "message uid=" in err and "outcome=new_ticket" in err and " ms=" in err
+    assert "cycle mailbox=" in err and "fetched=10 processed=10 errors=0" in err
