@@ -13,6 +13,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -165,3 +166,24 @@ def test_run_stops_cleanly_on_sigterm_within_five_seconds(
     assert dovecot.password not in err  # secrets are never logged
     assert "message uid=" in err and "outcome=new_ticket" in err and " ms=" in err
     assert "cycle mailbox=" in err and "fetched=10 processed=10 errors=0" in err
+
+
+def test_a_login_failure_is_retried_then_reported_in_one_line_without_the_password(
+    imap_settings: Settings, engine: Engine, dovecot: Any, tmp_path: Path, db_url: str
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a login failure involves no database: once, on SQLite, is enough")
+    config = write_worker_config(tmp_path / "worker.toml", imap_settings)
+    text = config.read_text().replace("timeout_seconds = 10.0\n", "timeout_seconds = 10.0\nretry_max_seconds = 1\n")
+    config.write_text(text, encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "TEST_IMAP_PASSWORD": "wrong-secret-æøå-123"}
+
+    result = subprocess.run([sys.executable, "-m", "inbox_worker", "--config", str(config), "poll", "--once"],
+                            capture_output=True, text=True, env=env, timeout=120)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("retrying") >= 3  # logged and retried with backoff before giving up
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("inbox-worker: mailbox support@mico.dk@127.0.0.1") and "LoginError" in last
+    assert "wrong-secret" not in result.stderr and "wrong-secret" not in result.stdout
