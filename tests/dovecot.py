@@ -90,6 +90,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_failure_delay = 0
+shutdown_clients = yes
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
 first_valid_uid = {self.uid}

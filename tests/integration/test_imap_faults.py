@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +21,34 @@ from inbox_worker.worker import MailboxWorker
 from tests.integration.test_imap_worker import count, mails, write_worker_config
 
 
-def test_dovecot_restarted_in_the_middle_of_a_run_skips_and_doubles_nothing(
+def test_dovecot_restarted_while_a_batch_is_written_skips_and_doubles_nothing(
+    imap_settings: Settings, engine: Engine, dovecot: Any
+) -> None:
+    dovecot.append(mails(60))
+    worker = MailboxWorker(imap_settings, engine, parallel=False)
+    apply_batch = worker.processor.apply_batch
+    calls = []
+
+    def restart_during_second_batch(*args: Any) -> Any:
+        calls.append(True)
+        if len(calls) == 2:  # the batch commits, but marking it processed on the server then fails
+            dovecot.restart()
+            assert worker.mailbox is not None and worker.mailbox.client is not None
+            worker.mailbox.client.socket().shutdown(socket.SHUT_RDWR)  # and the network drops the connection
+        return apply_batch(*args)
+
+    worker.processor.apply_batch = restart_during_second_batch  # type: ignore[method-assign]
+    try:
+        worker.run_once()
+    finally:
+        worker.close()
+
+    assert len(calls) > 3  # the second batch was seen again after the reconnect (as duplicates)
+    assert count(engine, Ticket) == 60 and count(engine, OutboxMessage) == 60
+    assert dovecot.count("INBOX") == 0 and dovecot.count("Behandlet") == 60
+
+
+def test_dovecot_restarted_between_batches_skips_and_doubles_nothing(
     imap_settings: Settings, engine: Engine, dovecot: Any
 ) -> None:
     dovecot.append(mails(100))
