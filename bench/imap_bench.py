@@ -21,12 +21,15 @@ ru_maxrss is its own peak. The parent imports nothing heavy (see ingest_bench.py
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -231,10 +234,32 @@ def imap_run(phase: str, corpus: Path, limit: int, workdir: Path,
         load = run_child("load", corpus, limit, workdir / "run-load", dovecot)
         result = run_child(phase, corpus, limit, workdir / f"run-{phase}", dovecot, profile_out)
     finally:
-        dovecot.stop()
-        shutil.rmtree(dovecot.base, ignore_errors=True)
+        with signals_held():
+            dovecot.stop()
+            remove(dovecot.base)
     result.update(load_seconds=load["seconds"], load_bytes=load["bytes"])
     return result
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block is done, so that a kill cannot cut a cleanup short."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def remove(folder: Path, timeout: float = 10.0) -> None:
+    """rmtree, again until it is gone: an imap process of a just-stopped Dovecot may still be writing mail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists() or time.monotonic() > deadline:
+            return
+        time.sleep(0.2)
 
 
 def fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -363,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.phase:
         return child_main(args)
+    # A plain `kill` too ends through the finally blocks, which stop every Dovecot and remove its folder.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="inbox-imap-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
