@@ -47,6 +47,7 @@ from ingest_bench import (  # noqa: E402
     make_corpus,
     peak_rss_mb,
     phase_parse,
+    run_in_workdir,
     vm_hwm_mb,
 )
 
@@ -390,15 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args)
     # A plain `kill` too ends through the finally blocks, which stop every Dovecot and remove its folder.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="inbox-imap-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        result = bench(args, workdir.resolve())
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(result, indent=2) if args.json else report(result))
-    return 0
+    return run_in_workdir(args, bench, report, "inbox-imap-bench-")
 
 
 if __name__ == "__main__":

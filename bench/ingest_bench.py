@@ -336,19 +336,24 @@ def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "parent_rss_mb": peak_rss_mb(), "phases": phases, "checks": checks(phases)}
 
 
+def run_in_workdir(args: argparse.Namespace, run: Any, render: Any, prefix: str) -> int:
+    """Run a benchmark in --workdir (or a temporary folder, removed afterwards) and print its report."""
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run(args, workdir.resolve())
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(result, indent=2) if args.json else render(result))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.phase:
         return child_main(args)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="inbox-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        result = bench(args, workdir.resolve())
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(json.dumps(result, indent=2) if args.json else report(result))
-    return 0
+    return run_in_workdir(args, bench, report, "inbox-bench-")
 
 
 if __name__ == "__main__":
