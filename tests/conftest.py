@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -203,8 +204,11 @@ def dovecot() -> Iterator[Any]:
             raise RuntimeError("Dovecot is missing in CI: `make test` installs dovecot-imapd")
         pytest.skip("Dovecot is not installed (make test installs Debian's dovecot-imapd)")
     server = start_dovecot()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.base, ignore_errors=True)
 
 
 @pytest.fixture
