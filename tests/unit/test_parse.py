@@ -99,7 +99,7 @@ def test_a_large_mail_keeps_its_attachment_byte_for_byte() -> None:
     import hashlib
     import random
 
-    from inbox_worker.parse import LARGE_MAIL_BYTES
+    from inbox_worker.largemail import LARGE_MAIL_BYTES
     from tests.mailbuilder import build_mail
 
     payload = random.Random(7).randbytes(LARGE_MAIL_BYTES + 500_000)
