@@ -48,6 +48,7 @@ from ingest_bench import (  # noqa: E402
     peak_rss_mb,
     phase_parse,
     run_in_workdir,
+    target_lines,
     vm_hwm_mb,
 )
 
@@ -345,11 +346,7 @@ def report(result: dict[str, Any]) -> str:
              f"RSS after imports {poll['rss_after_imports_mb']:.1f} MB; database {poll['db_bytes'] / MIB:.1f} MiB",
              f"poll outcomes: {outcome_text(poll['outcomes'])}",
              f"poll N/10 outcomes: {outcome_text(small['outcomes'])}"]
-    note = "" if n >= ACCEPTANCE_N else f"  (the acceptance figure is at N = {ACCEPTANCE_N:,})"
-    lines += ["", "targets" + note]
-    lines += [f"  {c['name']:<24} {c['value']:>6} {c['limit']:<24} {'PASS' if c['pass'] else 'FAIL'}"
-              for c in result["checks"]]
-    return "\n".join(lines)
+    return "\n".join(lines + target_lines(n, result["checks"]))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

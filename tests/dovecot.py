@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from imapclient import IMAPClient
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 MAIL_USER = "vmail"
 
@@ -182,10 +184,8 @@ protocol imap {{
         self.stop()
         self._launch(self.base / "dovecot.conf")
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> IMAPClient:
         """A logged-in imapclient connection (for loading mail and checking results)."""
-        from imapclient import IMAPClient
-
         client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=30)
         client.login(self.user, self.password)
         return client

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from sqlalchemy import Engine
 from inbox_worker.config import Settings
 from inbox_worker.store.models import OutboxMessage, RawMessage, Ticket
 from inbox_worker.worker import MailboxWorker
-from tests.integration.test_imap_worker import count, mails, write_worker_config
+from tests.integration.test_imap_worker import count, mails, start_poll, write_worker_config
 
 
 def test_dovecot_restarted_while_a_batch_is_written_skips_and_doubles_nothing(
@@ -74,12 +71,6 @@ def test_dovecot_restarted_between_batches_skips_and_doubles_nothing(
     assert dovecot.count("INBOX") == 0 and dovecot.count("Behandlet") == 100
 
 
-def _poll(config: Path, password: str) -> subprocess.Popen[str]:
-    env = {"PATH": "/usr/bin:/bin", "TEST_IMAP_PASSWORD": password}
-    return subprocess.Popen([sys.executable, "-m", "inbox_worker", "--config", str(config), "poll", "--once"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-
 def test_a_worker_killed_at_random_points_ten_times_loses_and_doubles_nothing(
     imap_settings: Settings, engine: Engine, dovecot: Any, tmp_path: Path
 ) -> None:
@@ -87,11 +78,11 @@ def test_a_worker_killed_at_random_points_ten_times_loses_and_doubles_nothing(
     dovecot.append(mails(300))
     chance = random.Random(20261125)
     for _ in range(10):
-        process = _poll(config, dovecot.password)
+        process = start_poll(config, dovecot.password)
         time.sleep(chance.uniform(0.8, 3.0))  # start-up takes ~0.7 s: kill while it works
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=30)
-    final = _poll(config, dovecot.password)
+    final = start_poll(config, dovecot.password)
     _, err = final.communicate(timeout=300)
 
     assert final.returncode == 0, err[-2000:]
@@ -109,12 +100,10 @@ def test_two_workers_at_once_process_every_mail_once(
     config = write_worker_config(tmp_path / "worker.toml", imap_settings)
     dovecot.append(mails(200))
 
-    workers = [_poll(config, dovecot.password) for _ in range(2)]
+    workers = [start_poll(config, dovecot.password) for _ in range(2)]
     results = [worker.communicate(timeout=300) for worker in workers]
 
     assert all(worker.returncode == 0 for worker in workers), [err[-1000:] for _, err in results]
     assert count(engine, RawMessage) == 200
     assert count(engine, Ticket) == 200 and count(engine, OutboxMessage) == 200
     assert dovecot.count("INBOX") == 0 and dovecot.count("Behandlet") == 200
-    if os.environ.get("CI"):
-        print([out.strip() for out, _ in results])

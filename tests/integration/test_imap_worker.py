@@ -144,6 +144,13 @@ def write_worker_config(path: Path, settings: Settings) -> Path:
     return path
 
 
+def start_poll(config: Path, password: str) -> subprocess.Popen[str]:
+    """`inbox-worker poll --once` as a separate process, its IMAP password in the environment."""
+    env = {"PATH": "/usr/bin:/bin", "TEST_IMAP_PASSWORD": password}
+    return subprocess.Popen([sys.executable, "-m", "inbox_worker", "--config", str(config), "poll", "--once"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
 def test_run_stops_cleanly_on_sigterm_within_five_seconds(
     imap_settings: Settings, engine: Engine, dovecot: Any, tmp_path: Path
 ) -> None:
@@ -176,14 +183,12 @@ def test_a_login_failure_is_retried_then_reported_in_one_line_without_the_passwo
     config = write_worker_config(tmp_path / "worker.toml", imap_settings)
     text = config.read_text().replace("timeout_seconds = 10.0\n", "timeout_seconds = 10.0\nretry_max_seconds = 1\n")
     config.write_text(text, encoding="utf-8")
-    env = {"PATH": "/usr/bin:/bin", "TEST_IMAP_PASSWORD": "wrong-secret-æøå-123"}
+    process = start_poll(config, "wrong-secret-æøå-123")
+    out, err = process.communicate(timeout=120)
 
-    result = subprocess.run([sys.executable, "-m", "inbox_worker", "--config", str(config), "poll", "--once"],
-                            capture_output=True, text=True, env=env, timeout=120)
-
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert result.stderr.count("retrying") >= 3  # logged and retried with backoff before giving up
-    last = result.stderr.strip().splitlines()[-1]
+    assert process.returncode != 0
+    assert "Traceback" not in err
+    assert err.count("retrying") >= 3  # logged and retried with backoff before giving up
+    last = err.strip().splitlines()[-1]
     assert last.startswith("inbox-worker: mailbox support@mico.dk@127.0.0.1") and "LoginError" in last
-    assert "wrong-secret" not in result.stderr and "wrong-secret" not in result.stdout
+    assert "wrong-secret" not in err and "wrong-secret" not in out
