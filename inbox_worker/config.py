@@ -49,6 +49,8 @@ class MailboxSettings:
     timeout_seconds: float = 60.0
     retry_max_seconds: int = 300  # cap of the exponential backoff after connection failures
     lease_seconds: int = 120  # one worker per mailbox: the lease it holds, renewed while it works
+    # authserv-id of the receiving server whose Authentication-Results header is believed ("" = the topmost)
+    trusted_auth_server: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class CompanySettings:
     support_address: str = "support@mico.dk"
     timezone: str = "Europe/Copenhagen"
     hours: str = "09:00-16:00"
+    weekdays: str = "mon-fri"  # the days `hours` apply to: a range or a list (mon,tue,wed)
+    staff_domains: list[str] = field(default_factory=list)  # MICO's own mail domains besides the support address's
     oncall_address: str = "vagt@mico.dk"
     staff_address: str = "support-team@mico.dk"
     phone: str = "+45 70 20 30 40"  # phone support within hours
@@ -65,6 +69,16 @@ class CompanySettings:
     @property
     def support_domain(self) -> str:
         return self.support_address.rpartition("@")[2].lower()
+
+    def open_weekdays(self) -> frozenset[int]:
+        """Monday = 0; 'mon-fri' or 'mon,tue,thu'."""
+        names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        days: set[int] = set()
+        for part in self.weekdays.lower().replace(" ", "").split(","):
+            first, _, last = part.partition("-")
+            start, end = names.index(first), names.index(last or first)
+            days.update(range(start, end + 1))
+        return frozenset(days)
 
     def opening_hours(self) -> tuple[time, time]:
         start, _, end = self.hours.partition("-")
@@ -148,6 +162,8 @@ def _check_type(value: Any, expected: Any) -> bool:
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     origin = typing.get_origin(expected)
+    if origin is list:
+        return isinstance(value, list) and all(_check_type(item, typing.get_args(expected)[0]) for item in value)
     if origin is types.UnionType:
         return any(_check_type(value, arg) for arg in typing.get_args(expected))
     return isinstance(value, expected)
@@ -182,6 +198,10 @@ def _validate(settings: Settings, filename: str) -> None:
         settings.company.opening_hours()
     except ValueError:
         raise UserError(f"{filename}: key 'company.hours' must look like 09:00-16:00") from None
+    try:
+        settings.company.open_weekdays()
+    except ValueError:
+        raise UserError(f"{filename}: key 'company.weekdays' must look like mon-fri or mon,tue,wed") from None
     try:
         import zoneinfo
 

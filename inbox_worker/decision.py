@@ -23,6 +23,7 @@ def decision_object(item: WorkItem, ticket: int | None, ack_status: str, ack_rea
         "priority": item.classification.priority if item.classification else None,
         "language": item.classification.language if item.classification else None,
         "coverage": item.coverage.as_dict() if item.coverage else None,
+        "outside_hours": item.classification.outside_hours if item.classification else None,
         "ack": ack_status,
         "review": list(item.review),
     }

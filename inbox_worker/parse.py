@@ -18,6 +18,7 @@ from typing import Any
 import mailparser
 from mailparser_reply import EmailReplyParser
 
+from .forwarded import find_forwarded
 from .htmltext import html_to_text
 from .largemail import LARGE_MAIL_BYTES, restore_attachment, split_large_parts
 from .workitem import Attachment, ParsedMail
@@ -211,9 +212,10 @@ def _parse(raw: bytes) -> ParsedMail:
     body = _body_text(parser)
     defects = _structural_defects(body_start, parser)
     defects += sorted(parser.defects_categories - set(defects)) if parser.has_defects else []
+    subject = _clean_header_text(parser.subject)
     return ParsedMail(
         message_id=(_message_ids(message.get("message-id") if message is not None else None) or (None,))[0],
-        subject=_clean_header_text(parser.subject),
+        subject=subject,
         from_address=from_addresses[0] if from_addresses else None,
         from_name=from_name,
         to=_addresses(parser.to),
@@ -230,4 +232,5 @@ def _parse(raw: bytes) -> ParsedMail:
         defects=tuple(defects),
         sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
+        forwarded=find_forwarded(subject, body, new_text_of),
     )

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from .config import Settings
 from .decide.acknowledge import decide_ack
-from .decide.classify import decide_classification
+from .decide.classify import decide_classification, request_text
 from .decide.coverage import decide_coverage
 from .decide.guard import GuardRules, decide_guard
-from .decide.link import LinkRules, decide_link
+from .decide.hours import OfficeHours
+from .decide.link import LinkParams, LinkRules, add_primary_computer, decide_devices, decide_sender
 from .decide.thread import decide_thread
+from .decide.vocabulary import ClassifyRules, load_classify_rules
 from .workitem import (
     MailContext,
     Outcome,
@@ -38,11 +40,13 @@ class Rulebook:
 
     guard: GuardRules
     link: LinkRules
+    classify: ClassifyRules
 
     @classmethod
     def load(cls, rules_dir: str | Path) -> Rulebook:
         path = Path(rules_dir)
-        return cls(guard=GuardRules.load(path), link=LinkRules.load(path))
+        return cls(guard=GuardRules.load(path), link=LinkRules.load(path),
+                   classify=load_classify_rules(path / "classify.toml"))
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,18 @@ class PipelineParams:
     own_addresses: frozenset[str]
     reopen_window_days: int
     max_acks_per_hour: int
+    link: LinkParams
+    hours: OfficeHours
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineParams:
-        own = {settings.company.support_address.lower(), settings.smtp.from_address.lower()}
-        return cls(frozenset(own), settings.tickets.reopen_window_days, settings.ack.max_per_sender_per_hour)
+        company = settings.company
+        own = {company.support_address.lower(), settings.smtp.from_address.lower()}
+        staff_domains = frozenset({company.support_domain, *(d.lower() for d in company.staff_domains)})
+        opens, closes = company.opening_hours()
+        return cls(frozenset(own), settings.tickets.reopen_window_days, settings.ack.max_per_sender_per_hour,
+                   LinkParams(staff_domains, settings.mailbox.trusted_auth_server),
+                   OfficeHours(company.timezone, opens, closes, company.open_weekdays()))
 
 
 def _add_review(item: WorkItem, flags: tuple[str, ...] | list[str]) -> None:
@@ -72,7 +83,7 @@ def run_pipeline(
         item.outcome = Outcome.QUARANTINED
         _add_review(item, ["quarantined"])
         return item
-    item.link = decide_link(mail, registry, rules.link, item.trace)
+    item.link = decide_sender(mail, registry, rules.link, params.link, item.trace)
     if item.guard.action == "ignore":
         # Automatic mail is attached to its ticket when it clearly belongs to one, but never opens one.
         item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
@@ -81,7 +92,11 @@ def run_pipeline(
         item.outcome = Outcome.IGNORED
         return item
     _add_review(item, item.link.review)
-    item.classification = decide_classification(mail, item.link, registry, context, item.trace)
+    request = request_text(mail, item.link)
+    item.link = decide_devices(item.link, request.subject, request.text, registry, rules.link, item.trace)
+    item.classification = decide_classification(mail, item.link, registry, context, rules.classify, params.hours,
+                                                item.trace)
+    item.link = add_primary_computer(item.link, item.classification.category, registry, item.trace)
     _add_review(item, item.classification.review)
     item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
     item.outcome = _OUTCOME_OF_ACTION[item.thread.action]

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+# The vocabularies of the decision object (shared/docs/interface.md) and of the registry.
+CATEGORIES = ("network", "printer", "computer", "mobile", "server", "backup", "account", "security",
+              "software", "replacement", "advice", "visit", "admin", "other")
+DEVICE_KINDS = ("computer", "server", "nas", "printer", "copier", "scanner", "camera", "phone", "tablet",
+                "router", "firewall", "switch", "access-point", "network", "other")
+
 
 class Outcome(enum.StrEnum):
     NEW_TICKET = "new_ticket"
@@ -45,6 +51,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Forwarded:
+    """The original mail inside a forward: who first wrote it and what they wrote."""
+
+    from_address: str
+    from_name: str | None
+    subject: str | None
+    text: str  # the original's own new text: no quotes, no signature
+
+
+@dataclass(frozen=True)
 class ParsedMail:
     """What the parser found in one raw mail; everything decoded, nothing decided."""
 
@@ -66,6 +82,7 @@ class ParsedMail:
     defects: tuple[str, ...]
     sha256: str
     size: int
+    forwarded: Forwarded | None = None  # set when the body carries a forwarded mail
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -178,6 +195,7 @@ class LinkDecision:
     contact: str | None
     devices: tuple[str, ...]
     review: tuple[str, ...]
+    via_forward: bool = False  # linked through the original sender of a mail a colleague forwarded
 
 
 @dataclass(frozen=True)
@@ -186,6 +204,8 @@ class Classification:
     priority: str
     language: str
     review: tuple[str, ...] = ()
+    confidence: float = 1.0
+    outside_hours: bool = False  # arrived outside MICO's opening hours (Europe/Copenhagen clock)
 
 
 class ThreadAction(enum.StrEnum):

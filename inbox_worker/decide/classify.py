@@ -1,15 +1,25 @@
-"""Category, priority and reply language of a mail. Pure.
-
-Until the classification rules land (rules/classify.toml), every mail is category `other`; priority
-follows the agreement (lower without one), and the language is the contact's, else detected.
-"""
+"""Category, priority and reply language of a mail, from its new text and the rules. Pure."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from ..workitem import Classification, LinkDecision, MailContext, ParsedMail, RegistrySnapshot, Trace
+from ..workitem import (
+    Classification,
+    CustomerInfo,
+    DeviceInfo,
+    LinkDecision,
+    MailContext,
+    ParsedMail,
+    RegistrySnapshot,
+    Trace,
+)
 from .agreement import effective_agreement
+from .category import decide_category
+from .emergency import find_emergency
+from .hours import OfficeHours
+from .vocabulary import ClassifyRules
 
 _WORD = re.compile(r"[a-zæøå]+")
 _DANISH = frozenset(
@@ -18,6 +28,30 @@ _DANISH = frozenset(
 _ENGLISH = frozenset(
     "the and is not it we to on with a of for can you hello hi thanks regards please".split()  # noqa: SIM905 (a word list reads best as one string)
 )
+# Reply and forward prefixes, and our own ticket tag, say nothing about the matter.
+_SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|sv|aw|vs|vb|fwd?|wg|tr)\s*:\s*|\[[^\]]*\]\s*)+", re.IGNORECASE)
+_REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:re|sv|aw)\s*:", re.IGNORECASE)
+SERVER_KINDS = ("server", "nas")
+SERVER_PACKAGE = "MCOSACSRV"
+SERVER_CATEGORIES = ("server", "backup")
+
+
+@dataclass(frozen=True)
+class RequestText:
+    """The words a decision may read: the subject and what the requester wrote now."""
+
+    subject: str
+    text: str
+    fresh_subject: bool  # not a reply: the subject is the sender's own words now
+
+
+def request_text(mail: ParsedMail, link: LinkDecision) -> RequestText:
+    subject, text = mail.subject or "", mail.new_text
+    if link.via_forward and mail.forwarded is not None:
+        # A colleague forwarded the customer's mail: the customer's words are the request.
+        subject = mail.forwarded.subject or subject
+        text = f"{mail.forwarded.text}\n\n{mail.new_text}"
+    return RequestText(_SUBJECT_PREFIX.sub("", subject), text, not _REPLY_SUBJECT.match(subject))
 
 
 def detect_language(text: str) -> str:
@@ -28,25 +62,70 @@ def detect_language(text: str) -> str:
     return "en" if english > danish else "da"
 
 
-def decide_classification(
-    mail: ParsedMail, link: LinkDecision, registry: RegistrySnapshot, context: MailContext, trace: Trace
-) -> Classification:
-    trace.add("classify", "category-default", "other", "Kategorisering efter regler er endnu ikke slået til")
-    customer = registry.customers.get(link.customer) if link.customer else None
-    priority = "normal"
-    if customer is not None:
-        status = effective_agreement(customer, (mail.date or context.now).date())
-        if status == "none":
-            priority = "low"
-            trace.add("classify", "priority-no-agreement", "low",
-                      "Kunden har ingen aktiv serviceaftale: lavere prioritet")
+def _language(request: RequestText, link: LinkDecision, registry: RegistrySnapshot, trace: Trace) -> str:
     contact = registry.contacts_by_address.get(link.contact or "")
     if contact is not None:
         language, why = contact.language, f"kontaktens sprog er {contact.language}"
-    elif customer is not None and customer.language == "en":
-        language, why = "en", "kundens sprog er en"
     else:
-        language = detect_language(f"{mail.subject or ''}\n{mail.new_text}")
-        why = f"sproget er genkendt i teksten som {language}"
+        language = detect_language(f"{request.subject}\n{request.text}")
+        why = f"afsenderen er ikke en kendt kontakt, og teksten er genkendt som {language}"
     trace.add("classify", "language", language, f"Kvitteringen skrives på {language}: {why}")
-    return Classification(category="other", priority=priority, language=language)
+    return language
+
+
+def _server_package_work(category: str, devices: list[DeviceInfo], customer: CustomerInfo | None,
+                         registry: RegistrySnapshot) -> DeviceInfo | None:
+    """The server-package server a server or backup matter concerns (all candidates must hold the package)."""
+    if category not in SERVER_CATEGORIES:
+        return None
+    servers = [d for d in devices if d.kind in SERVER_KINDS]
+    if not servers and customer is not None:
+        servers = [d for d in registry.devices.get(customer.key, ()) if d.kind in SERVER_KINDS]
+    covered = [d for d in servers if SERVER_PACKAGE in d.packages]
+    return covered[0] if covered and len(covered) == len(servers) else None
+
+
+def _priority(mail: ParsedMail, request: RequestText, category: str, devices: list[DeviceInfo],
+              customer: CustomerInfo | None, registry: RegistrySnapshot, context: MailContext,
+              rules: ClassifyRules, trace: Trace) -> str:
+    texts = [request.subject, request.text] if request.fresh_subject else [request.text]
+    signal = find_emergency(texts, rules)
+    if signal is not None:
+        trace.add("classify", signal.rule, "emergency", f"Akut: {signal.reason} (\"{signal.sentence}\")",
+                  matched=[signal.sentence])
+        return "emergency"
+    if customer is not None:
+        status = effective_agreement(customer, (mail.date or context.now).date())
+        if status == "none":
+            trace.add("classify", "priority-no-agreement", "low",
+                      "Kunden har ingen gældende serviceaftale: lavere prioritet")
+            return "low"
+        server = _server_package_work(category, devices, customer, registry)
+        if server is not None and status == "active":
+            trace.add("classify", "priority-server-package", "high",
+                      f"Arbejde på {server.tag}, som har serverpakken ({SERVER_PACKAGE}): højeste prioritet")
+            return "high"
+    trace.add("classify", "priority-normal", "normal", "Almindelig henvendelse")
+    return "normal"
+
+
+def decide_classification(
+    mail: ParsedMail, link: LinkDecision, registry: RegistrySnapshot, context: MailContext,
+    rules: ClassifyRules, hours: OfficeHours, trace: Trace,
+) -> Classification:
+    request = request_text(mail, link)
+    customer = registry.customers.get(link.customer) if link.customer else None
+    own = {d.tag: d for d in registry.devices.get(link.customer or "", ())}
+    devices = [own[tag] for tag in link.devices if tag in own]
+    category = decide_category(request.subject, request.text, devices, rules, trace)
+    priority = _priority(mail, request, category.category, devices, customer, registry, context, rules, trace)
+    arrived = mail.date or context.now
+    outside = not hours.is_open(arrived)
+    trace.add("classify", "arrival-hours", "outside-hours" if outside else "within-hours",
+              f"Modtaget {hours.local(arrived):%a %d.%m.%Y %H:%M} ({hours.timezone}): "
+              + ("uden for åbningstid" if outside else "inden for åbningstid"))
+    review: tuple[str, ...] = ("low-confidence",) if category.low_confidence else ()
+    if priority == "emergency":
+        review += ("emergency",)
+    return Classification(category.category, priority, _language(request, link, registry, trace), review,
+                          confidence=round(category.confidence, 2), outside_hours=outside)

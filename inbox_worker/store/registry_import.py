@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import UserError
+from ..workitem import DEVICE_KINDS
 from .models import Contact, Customer, Device
 
 PACKAGES = {
@@ -29,10 +30,6 @@ PACKAGES = {
 }
 AGREEMENTS = ("active", "trial", "terminated", "none")
 LANGUAGES = ("da", "en")
-DEVICE_KINDS = (
-    "computer", "server", "nas", "printer", "copier", "scanner", "camera", "phone", "tablet", "router",
-    "firewall", "switch", "access-point", "network", "other",
-)
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
 _FIELDS = {

@@ -1,0 +1,57 @@
+"""What a mail is about: weighted vocabulary per category over subject and new text, plus device kinds. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..workitem import DeviceInfo, Trace
+from .terms import words_of
+from .vocabulary import ClassifyRules
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    category: str
+    confidence: float
+    low_confidence: bool
+
+
+def decide_category(subject: str, text: str, devices: list[DeviceInfo], rules: ClassifyRules,
+                    trace: Trace) -> CategoryResult:
+    subject_words, text_words = words_of(subject), words_of(text)
+    scores: dict[str, float] = {}
+    matched: dict[str, list[str]] = {}
+    for vocabulary in rules.categories:
+        score = 0.0
+        terms: list[str] = []
+        for hit in vocabulary.terms.hits(subject, subject_words):
+            score += hit.weight * rules.subject_weight
+            terms.append(f"emne: {hit.term}")
+        for hit in vocabulary.terms.hits(text, text_words):
+            score += hit.weight
+            terms.append(hit.term)
+        if score:
+            scores[vocabulary.id], matched[vocabulary.id] = score, terms
+    for device in devices:
+        category = rules.device_evidence.get(device.kind)
+        if category:
+            scores[category] = scores.get(category, 0.0) + rules.device_weight
+            matched.setdefault(category, []).append(f"enhed: {device.tag} ({device.kind})")
+    if not scores:
+        trace.add("classify", "category-no-evidence", "other", "Ingen kendte fagord i emne eller tekst",
+                  scores={})
+        return CategoryResult("other", 0.0, True)
+    order = [v.id for v in rules.categories]
+    best = max(scores, key=lambda c: (scores[c], -order.index(c)))
+    confidence = scores[best] / sum(scores.values())
+    ranked = dict(sorted(scores.items(), key=lambda kv: -kv[1]))
+    details = {"scores": {k: round(v, 2) for k, v in ranked.items()}, "matched": matched}
+    if scores[best] < rules.min_score or confidence < rules.min_confidence:
+        trace.add("classify", "category-low-confidence", "other",
+                  f"Bedste bud '{best}' er for usikkert (point {scores[best]:.1f}, sikkerhed {confidence:.0%}); "
+                  f"en medarbejder vælger kategori", confidence=round(confidence, 2), **details)
+        return CategoryResult("other", confidence, True)
+    trace.add("classify", f"category-{best}", best,
+              f"Kategori {best}: {', '.join(matched[best][:8])} (sikkerhed {confidence:.0%})",
+              confidence=round(confidence, 2), **details)
+    return CategoryResult(best, confidence, False)

@@ -1,0 +1,35 @@
+"""Is this an emergency? An acute, fatal failure of vital equipment, read sentence by sentence. Pure.
+
+A sentence counts when it matches an emergency pattern and none of the cancel patterns (it is over,
+it was yesterday, it is one person's laptop at home, it is a question about prevention).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .vocabulary import ClassifyRules
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*[-*•])")
+
+
+@dataclass(frozen=True)
+class EmergencySignal:
+    rule: str
+    reason: str
+    sentence: str
+
+
+def find_emergency(texts: list[str], rules: ClassifyRules) -> EmergencySignal | None:
+    for text in texts:
+        for sentence in _SENTENCE.split(text.lower()):
+            sentence = " ".join(sentence.split())
+            if not sentence:
+                continue
+            for rule in rules.emergencies:
+                if any(p.search(sentence) for p in rule.patterns):
+                    if any(c.search(sentence) for c in rules.cancel):
+                        continue
+                    return EmergencySignal(rule.id, rule.reason, sentence[:200])
+    return None

@@ -1,0 +1,155 @@
+"""Load and validate rules/classify.toml and rules/devices.toml into compiled vocabularies.
+
+Any mistake (unknown key, unknown category or device kind, duplicate id, broken pattern) stops
+start-up with one line naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+from ..workitem import CATEGORIES, DEVICE_KINDS
+from .terms import TermError, TermSet
+
+_SETTINGS = {"subject_weight": 2.0, "min_score": 2.0, "min_confidence": 0.4, "device_weight": 2.0}
+
+
+@dataclass(frozen=True)
+class CategoryVocabulary:
+    id: str
+    terms: TermSet
+
+
+@dataclass(frozen=True)
+class EmergencyRule:
+    id: str
+    reason: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class ClassifyRules:
+    categories: tuple[CategoryVocabulary, ...]
+    device_evidence: dict[str, str]  # device kind -> category
+    emergencies: tuple[EmergencyRule, ...]
+    cancel: tuple[re.Pattern[str], ...]
+    subject_weight: float
+    min_score: float
+    min_confidence: float
+    device_weight: float
+
+
+@dataclass(frozen=True)
+class KindVocabulary:
+    id: str
+    personal: bool
+    kinds: tuple[str, ...]  # registry kinds the words may mean, in order of preference
+    terms: TermSet
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise UserError(f"{path}: rules file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise UserError(f"{where}: unknown field '{unknown[0]}'")
+
+
+def _terms(value: Any, where: str) -> TermSet:
+    if isinstance(value, list) and all(isinstance(t, str) for t in value):
+        value = dict.fromkeys(value, 1.0)
+    if not isinstance(value, dict) or not all(
+            isinstance(w, int | float) and not isinstance(w, bool) for w in value.values()):
+        raise UserError(f"{where}: 'terms' must be a list of words or a table of word = weight")
+    try:
+        return TermSet(value)
+    except TermError as exc:
+        raise UserError(f"{where}: bad term {exc}") from None
+
+
+def _pattern(text: Any, where: str) -> re.Pattern[str]:
+    if not isinstance(text, str):
+        raise UserError(f"{where}: a pattern must be a string")
+    try:
+        return re.compile(text[3:] if text.startswith("re:") else r"\b" + re.escape(text.lower()) + r"\b")
+    except re.error as exc:
+        raise UserError(f"{where}: bad pattern {text!r}: {exc}") from None
+
+
+def _categories(rows: Any, where: str) -> tuple[CategoryVocabulary, ...]:
+    found: list[CategoryVocabulary] = []
+    for index, row in enumerate(rows if isinstance(rows, list) else [], start=1):
+        label = f"{where}: category {index}"
+        _only(row, {"id", "terms", "description"}, label)
+        if row.get("id") not in CATEGORIES or row["id"] == "other":
+            raise UserError(f"{label}: unknown category {row.get('id')!r} (known: {', '.join(CATEGORIES[:-1])})")
+        if any(c.id == row["id"] for c in found):
+            raise UserError(f"{label}: category '{row['id']}' appears twice")
+        found.append(CategoryVocabulary(row["id"], _terms(row.get("terms"), f"{label} ({row['id']})")))
+    return tuple(found)
+
+
+def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tuple[re.Pattern[str], ...]]:
+    if not isinstance(data, dict):
+        raise UserError(f"{where}: [emergency] must be a table")
+    _only(data, {"cancel", "rule"}, f"{where} [emergency]")
+    cancel = tuple(_pattern(p, f"{where} [emergency].cancel") for p in data.get("cancel", []))
+    rules: list[EmergencyRule] = []
+    for index, row in enumerate(data.get("rule", []), start=1):
+        label = f"{where}: emergency rule {index}"
+        _only(row, {"id", "reason", "patterns"}, label)
+        if not isinstance(row.get("id"), str) or any(r.id == row["id"] for r in rules):
+            raise UserError(f"{label}: needs a unique 'id'")
+        patterns = tuple(_pattern(p, f"{label} ({row['id']})") for p in row.get("patterns", []))
+        rules.append(EmergencyRule(row["id"], str(row.get("reason", row["id"])), patterns))
+    return tuple(rules), cancel
+
+
+def load_classify_rules(path: Path) -> ClassifyRules:
+    data = _read(path)
+    where = str(path)
+    _only(data, {"settings", "device_evidence", "category", "emergency"}, where)
+    settings = dict(_SETTINGS)
+    for key, value in data.get("settings", {}).items():
+        if key not in _SETTINGS or not isinstance(value, int | float) or isinstance(value, bool):
+            raise UserError(f"{where}: [settings] {key}: unknown setting or not a number")
+        settings[key] = float(value)
+    evidence = data.get("device_evidence", {})
+    for kind, category in evidence.items():
+        if kind not in DEVICE_KINDS or category not in CATEGORIES:
+            raise UserError(f"{where}: [device_evidence] {kind} = {category!r}: unknown device kind or category")
+    emergencies, cancel = _emergencies(data.get("emergency", {}), where)
+    return ClassifyRules(_categories(data.get("category"), where), dict(evidence), emergencies, cancel,
+                         settings["subject_weight"], settings["min_score"], settings["min_confidence"],
+                         settings["device_weight"])
+
+
+def load_device_kinds(path: Path) -> tuple[KindVocabulary, ...]:
+    data = _read(path)
+    where = str(path)
+    _only(data, {"kind"}, where)
+    found: list[KindVocabulary] = []
+    for index, row in enumerate(data.get("kind", []), start=1):
+        label = f"{where}: kind {index}"
+        _only(row, {"id", "personal", "kinds", "terms"}, label)
+        kinds = row.get("kinds", [row.get("id")])
+        if not isinstance(row.get("id"), str) or any(k.id == row["id"] for k in found):
+            raise UserError(f"{label}: needs a unique 'id'")
+        if not isinstance(kinds, list) or not kinds or any(k not in DEVICE_KINDS for k in kinds):
+            raise UserError(f"{label} ({row['id']}): 'kinds' must name device kinds of the registry")
+        found.append(KindVocabulary(row["id"], bool(row.get("personal", False)), tuple(kinds),
+                                    _terms(row.get("terms"), f"{label} ({row['id']})")))
+    return tuple(found)
