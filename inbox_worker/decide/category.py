@@ -21,17 +21,12 @@ def decide_category(subject: str, text: str, devices: list[DeviceInfo], rules: C
     subject_words, text_words = words_of(subject), words_of(text)
     scores: dict[str, float] = {}
     matched: dict[str, list[str]] = {}
-    for vocabulary in rules.categories:
-        score = 0.0
-        terms: list[str] = []
-        for hit in vocabulary.terms.hits(subject, subject_words):
-            score += hit.weight * rules.subject_weight
-            terms.append(f"emne: {hit.term}")
-        for hit in vocabulary.terms.hits(text, text_words):
-            score += hit.weight
-            terms.append(hit.term)
-        if score:
-            scores[vocabulary.id], matched[vocabulary.id] = score, terms
+    for hit in rules.lexicon.hits(subject, subject_words):
+        scores[hit.label] = scores.get(hit.label, 0.0) + hit.weight * rules.subject_weight
+        matched.setdefault(hit.label, []).append(f"emne: {hit.term}")
+    for hit in rules.lexicon.hits(text, text_words):
+        scores[hit.label] = scores.get(hit.label, 0.0) + hit.weight
+        matched.setdefault(hit.label, []).append(hit.term)
     for device in devices:
         category = rules.device_evidence.get(device.kind)
         if category:
@@ -41,7 +36,7 @@ def decide_category(subject: str, text: str, devices: list[DeviceInfo], rules: C
         trace.add("classify", "category-no-evidence", "other", "Ingen kendte fagord i emne eller tekst",
                   scores={})
         return CategoryResult("other", 0.0, True)
-    order = [v.id for v in rules.categories]
+    order = rules.categories
     best = max(scores, key=lambda c: (scores[c], -order.index(c)))
     confidence = scores[best] / sum(scores.values())
     ranked = dict(sorted(scores.items(), key=lambda kv: -kv[1]))

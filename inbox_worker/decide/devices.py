@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..workitem import DeviceInfo, RegistrySnapshot, Trace
-from .vocabulary import KindVocabulary
+from .vocabulary import DeviceKindRules, KindVocabulary
 
 _IDENT_TOKEN = re.compile(r"[0-9a-zæøå](?:[0-9a-zæøå_.\-]*[0-9a-zæøå])?")
 
@@ -63,13 +63,14 @@ def _candidates(kind: KindVocabulary, devices: tuple[DeviceInfo, ...], contact: 
 
 
 def by_kind(text: str, customer: str, contact: str | None, registry: RegistrySnapshot,
-            kinds: tuple[KindVocabulary, ...], trace: Trace) -> list[str]:
+            rules: DeviceKindRules, trace: Trace) -> list[str]:
     devices = registry.devices.get(customer, ())
+    named: dict[str, list[str]] = {}
+    for hit in rules.lexicon.hits(text):
+        named.setdefault(hit.label, []).append(hit.term)
     found: list[str] = []
-    for kind in kinds:
-        hits = [hit.term for hit in kind.terms.hits(text)]
-        if not hits:
-            continue
+    for kind_id, hits in named.items():
+        kind = rules.kinds[kind_id]
         candidates = _candidates(kind, devices, contact)
         whose = "kontaktens" if kind.personal else "kundens"
         if len(candidates) == 1:

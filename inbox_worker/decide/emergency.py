@@ -23,11 +23,15 @@ class EmergencySignal:
 
 def find_emergency(texts: list[str], rules: ClassifyRules) -> EmergencySignal | None:
     for text in texts:
+        triggered = {entry.label for entry in rules.emergency_triggers.hits(text)}
+        if not triggered:
+            continue  # most mail: no trigger word, no sentence-by-sentence reading
+        candidates = [rule for rule in rules.emergencies if rule.id in triggered]
         for sentence in _SENTENCE.split(text.lower()):
             sentence = " ".join(sentence.split())
             if not sentence:
                 continue
-            for rule in rules.emergencies:
+            for rule in candidates:
                 if any(p.search(sentence) for p in rule.patterns):
                     if any(c.search(sentence) for c in rules.cancel):
                         continue

@@ -13,13 +13,13 @@ from ..rules_engine import load_free_mail_domains
 from ..workitem import DeviceInfo, LinkDecision, ParsedMail, RegistrySnapshot, Trace
 from . import devices as device_link
 from .spoof import auth_verdict
-from .vocabulary import KindVocabulary, load_device_kinds
+from .vocabulary import DeviceKindRules, load_device_kinds
 
 
 @dataclass(frozen=True)
 class LinkRules:
     free_mail_domains: frozenset[str]
-    device_kinds: tuple[KindVocabulary, ...] = ()
+    device_kinds: DeviceKindRules
 
     @classmethod
     def load(cls, rules_dir: Path) -> LinkRules:

@@ -14,15 +14,9 @@ from typing import Any
 
 from ..errors import UserError
 from ..workitem import CATEGORIES, DEVICE_KINDS
-from .terms import TermError, TermSet
+from .terms import Entry, Lexicon, TermError
 
 _SETTINGS = {"subject_weight": 2.0, "min_score": 2.0, "min_confidence": 0.4, "device_weight": 2.0}
-
-
-@dataclass(frozen=True)
-class CategoryVocabulary:
-    id: str
-    terms: TermSet
 
 
 @dataclass(frozen=True)
@@ -34,7 +28,8 @@ class EmergencyRule:
 
 @dataclass(frozen=True)
 class ClassifyRules:
-    categories: tuple[CategoryVocabulary, ...]
+    categories: tuple[str, ...]  # in file order: the earlier wins a tie
+    lexicon: Lexicon  # every category's terms, labelled with the category
     device_evidence: dict[str, str]  # device kind -> category
     emergencies: tuple[EmergencyRule, ...]
     cancel: tuple[re.Pattern[str], ...]
@@ -42,6 +37,7 @@ class ClassifyRules:
     min_score: float
     min_confidence: float
     device_weight: float
+    emergency_triggers: Lexicon  # each emergency rule's trigger words, labelled with the rule id
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,12 @@ class KindVocabulary:
     id: str
     personal: bool
     kinds: tuple[str, ...]  # registry kinds the words may mean, in order of preference
-    terms: TermSet
+
+
+@dataclass(frozen=True)
+class DeviceKindRules:
+    kinds: dict[str, KindVocabulary]
+    lexicon: Lexicon  # every kind's words, labelled with the kind's id
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -68,14 +69,18 @@ def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
         raise UserError(f"{where}: unknown field '{unknown[0]}'")
 
 
-def _terms(value: Any, where: str) -> TermSet:
+def _entries(label: str, value: Any, where: str) -> list[Entry]:
     if isinstance(value, list) and all(isinstance(t, str) for t in value):
         value = dict.fromkeys(value, 1.0)
     if not isinstance(value, dict) or not all(
             isinstance(w, int | float) and not isinstance(w, bool) for w in value.values()):
         raise UserError(f"{where}: 'terms' must be a list of words or a table of word = weight")
+    return [Entry(label, term, float(weight)) for term, weight in value.items()]
+
+
+def _lexicon(entries: list[Entry], where: str) -> Lexicon:
     try:
-        return TermSet(value)
+        return Lexicon(entries)
     except TermError as exc:
         raise UserError(f"{where}: bad term {exc}") from None
 
@@ -89,33 +94,39 @@ def _pattern(text: Any, where: str) -> re.Pattern[str]:
         raise UserError(f"{where}: bad pattern {text!r}: {exc}") from None
 
 
-def _categories(rows: Any, where: str) -> tuple[CategoryVocabulary, ...]:
-    found: list[CategoryVocabulary] = []
+def _categories(rows: Any, where: str) -> tuple[tuple[str, ...], Lexicon]:
+    found: list[str] = []
+    entries: list[Entry] = []
     for index, row in enumerate(rows if isinstance(rows, list) else [], start=1):
         label = f"{where}: category {index}"
         _only(row, {"id", "terms", "description"}, label)
         if row.get("id") not in CATEGORIES or row["id"] == "other":
             raise UserError(f"{label}: unknown category {row.get('id')!r} (known: {', '.join(CATEGORIES[:-1])})")
-        if any(c.id == row["id"] for c in found):
+        if row["id"] in found:
             raise UserError(f"{label}: category '{row['id']}' appears twice")
-        found.append(CategoryVocabulary(row["id"], _terms(row.get("terms"), f"{label} ({row['id']})")))
-    return tuple(found)
+        found.append(row["id"])
+        entries += _entries(row["id"], row.get("terms"), f"{label} ({row['id']})")
+    return tuple(found), _lexicon(entries, where)
 
 
-def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tuple[re.Pattern[str], ...]]:
+def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tuple[re.Pattern[str], ...], Lexicon]:
     if not isinstance(data, dict):
         raise UserError(f"{where}: [emergency] must be a table")
     _only(data, {"cancel", "rule"}, f"{where} [emergency]")
     cancel = tuple(_pattern(p, f"{where} [emergency].cancel") for p in data.get("cancel", []))
     rules: list[EmergencyRule] = []
+    triggers: list[Entry] = []
     for index, row in enumerate(data.get("rule", []), start=1):
         label = f"{where}: emergency rule {index}"
-        _only(row, {"id", "reason", "patterns"}, label)
+        _only(row, {"id", "reason", "patterns", "triggers"}, label)
         if not isinstance(row.get("id"), str) or any(r.id == row["id"] for r in rules):
             raise UserError(f"{label}: needs a unique 'id'")
+        if not row.get("triggers"):
+            raise UserError(f"{label} ({row['id']}): needs 'triggers', the words that make its patterns worth reading")
         patterns = tuple(_pattern(p, f"{label} ({row['id']})") for p in row.get("patterns", []))
         rules.append(EmergencyRule(row["id"], str(row.get("reason", row["id"])), patterns))
-    return tuple(rules), cancel
+        triggers += _entries(row["id"], row["triggers"], f"{label} ({row['id']})")
+    return tuple(rules), cancel, _lexicon(triggers, where)
 
 
 def load_classify_rules(path: Path) -> ClassifyRules:
@@ -131,25 +142,27 @@ def load_classify_rules(path: Path) -> ClassifyRules:
     for kind, category in evidence.items():
         if kind not in DEVICE_KINDS or category not in CATEGORIES:
             raise UserError(f"{where}: [device_evidence] {kind} = {category!r}: unknown device kind or category")
-    emergencies, cancel = _emergencies(data.get("emergency", {}), where)
-    return ClassifyRules(_categories(data.get("category"), where), dict(evidence), emergencies, cancel,
+    emergencies, cancel, triggers = _emergencies(data.get("emergency", {}), where)
+    categories, lexicon = _categories(data.get("category"), where)
+    return ClassifyRules(categories, lexicon, dict(evidence), emergencies, cancel,
                          settings["subject_weight"], settings["min_score"], settings["min_confidence"],
-                         settings["device_weight"])
+                         settings["device_weight"], triggers)
 
 
-def load_device_kinds(path: Path) -> tuple[KindVocabulary, ...]:
+def load_device_kinds(path: Path) -> DeviceKindRules:
     data = _read(path)
     where = str(path)
     _only(data, {"kind"}, where)
-    found: list[KindVocabulary] = []
+    found: dict[str, KindVocabulary] = {}
+    entries: list[Entry] = []
     for index, row in enumerate(data.get("kind", []), start=1):
         label = f"{where}: kind {index}"
         _only(row, {"id", "personal", "kinds", "terms"}, label)
         kinds = row.get("kinds", [row.get("id")])
-        if not isinstance(row.get("id"), str) or any(k.id == row["id"] for k in found):
+        if not isinstance(row.get("id"), str) or row["id"] in found:
             raise UserError(f"{label}: needs a unique 'id'")
         if not isinstance(kinds, list) or not kinds or any(k not in DEVICE_KINDS for k in kinds):
             raise UserError(f"{label} ({row['id']}): 'kinds' must name device kinds of the registry")
-        found.append(KindVocabulary(row["id"], bool(row.get("personal", False)), tuple(kinds),
-                                    _terms(row.get("terms"), f"{label} ({row['id']})")))
-    return tuple(found)
+        found[row["id"]] = KindVocabulary(row["id"], bool(row.get("personal", False)), tuple(kinds))
+        entries += _entries(row["id"], row.get("terms"), f"{label} ({row['id']})")
+    return DeviceKindRules(found, _lexicon(entries, where))
