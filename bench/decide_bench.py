@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import mailgen  # noqa: E402  (a sibling script, not a package)
+import mailgen
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -60,6 +61,8 @@ class CompanySettings:
     timezone: str = "Europe/Copenhagen"
     hours: str = "09:00-16:00"
     weekdays: str = "mon-fri"  # the days `hours` apply to: a range or a list (mon,tue,wed)
+    public_holidays: bool = True  # Danish public holidays (helligdage) are closed days
+    closed_days: list[str] = field(default_factory=list)  # more closed days: "12-24" yearly, "2026-12-28" once
     staff_domains: list[str] = field(default_factory=list)  # MICO's own mail domains besides the support address's
     oncall_address: str = "vagt@mico.dk"
     staff_address: str = "support-team@mico.dk"
@@ -202,6 +205,9 @@ def _validate(settings: Settings, filename: str) -> None:
         settings.company.open_weekdays()
     except ValueError:
         raise UserError(f"{filename}: key 'company.weekdays' must look like mon-fri or mon,tue,wed") from None
+    for day in settings.company.closed_days:
+        if not re.fullmatch(r"(\d{4}-)?\d{2}-\d{2}", day):
+            raise UserError(f"{filename}: key 'company.closed_days': {day!r} is not MM-DD or YYYY-MM-DD")
     try:
         import zoneinfo
 

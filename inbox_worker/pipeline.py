@@ -65,7 +65,8 @@ class PipelineParams:
         opens, closes = company.opening_hours()
         return cls(frozenset(own), settings.tickets.reopen_window_days, settings.ack.max_per_sender_per_hour,
                    LinkParams(staff_domains, settings.mailbox.trusted_auth_server),
-                   OfficeHours(company.timezone, opens, closes, company.open_weekdays()))
+                   OfficeHours(company.timezone, opens, closes, company.open_weekdays(), company.public_holidays,
+                               tuple(company.closed_days)))
 
 
 def _add_review(item: WorkItem, flags: tuple[str, ...] | list[str]) -> None:
