@@ -15,7 +15,7 @@ from .decide.classify import decide_classification, request_text
 from .decide.coverage import decide_coverage
 from .decide.guard import GuardRules, decide_guard
 from .decide.hours import OfficeHours
-from .decide.link import LinkParams, LinkRules, add_primary_computer, decide_devices, decide_sender
+from .decide.link import LinkParams, LinkRules, decide_devices, decide_sender, settle_devices
 from .decide.thread import decide_thread
 from .decide.vocabulary import ClassifyRules, load_classify_rules
 from .workitem import (
@@ -97,7 +97,7 @@ def run_pipeline(
     item.link = decide_devices(item.link, request.subject, request.text, registry, rules.link, item.trace)
     item.classification = decide_classification(mail, item.link, registry, context, rules.classify, params.hours,
                                                 item.trace)
-    item.link = add_primary_computer(item.link, item.classification.category, registry, item.trace)
+    item.link = settle_devices(item.link, item.classification.category, registry, rules.link, item.trace)
     _add_review(item, item.classification.review)
     item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
     item.outcome = _OUTCOME_OF_ACTION[item.thread.action]

@@ -196,6 +196,7 @@ class LinkDecision:
     devices: tuple[str, ...]
     review: tuple[str, ...]
     via_forward: bool = False  # linked through the original sender of a mail a colleague forwarded
+    kind_linked: tuple[str, ...] = ()  # the devices linked only because their kind was named
 
 
 @dataclass(frozen=True)

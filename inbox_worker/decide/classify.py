@@ -17,7 +17,7 @@ from ..workitem import (
 )
 from .agreement import effective_agreement
 from .category import decide_category
-from .emergency import find_emergency
+from .emergency import EmergencySignal, find_emergency
 from .hours import OfficeHours
 from .vocabulary import ClassifyRules
 
@@ -85,15 +85,17 @@ def _server_package_work(category: str, devices: list[DeviceInfo], customer: Cus
     return covered[0] if covered and len(covered) == len(servers) else None
 
 
-def _priority(mail: ParsedMail, request: RequestText, category: str, devices: list[DeviceInfo],
-              customer: CustomerInfo | None, registry: RegistrySnapshot, context: MailContext,
-              rules: ClassifyRules, trace: Trace) -> str:
+def _emergency(request: RequestText, rules: ClassifyRules, trace: Trace) -> EmergencySignal | None:
     texts = [request.subject, request.text] if request.fresh_subject else [request.text]
     signal = find_emergency(texts, rules)
     if signal is not None:
         trace.add("classify", signal.rule, "emergency", f"Akut: {signal.reason} (\"{signal.sentence}\")",
                   matched=[signal.sentence])
-        return "emergency"
+    return signal
+
+
+def _priority(mail: ParsedMail, category: str, devices: list[DeviceInfo], customer: CustomerInfo | None,
+              registry: RegistrySnapshot, context: MailContext, trace: Trace) -> str:
     if customer is not None:
         status = effective_agreement(customer, (mail.date or context.now).date())
         if status == "none":
@@ -117,8 +119,11 @@ def decide_classification(
     customer = registry.customers.get(link.customer) if link.customer else None
     own = {d.tag: d for d in registry.devices.get(link.customer or "", ())}
     devices = [own[tag] for tag in link.devices if tag in own]
-    category = decide_category(request.subject, request.text, devices, rules, trace)
-    priority = _priority(mail, request, category.category, devices, customer, registry, context, rules, trace)
+    emergency = _emergency(request, rules, trace)
+    category = decide_category(request.subject, request.text, devices, rules, trace,
+                               fresh_subject=request.fresh_subject, emergency=emergency)
+    priority = "emergency" if emergency is not None else \
+        _priority(mail, category.category, devices, customer, registry, context, trace)
     arrived = mail.date or context.now
     outside = not hours.is_open(arrived)
     trace.add("classify", "arrival-hours", "outside-hours" if outside else "within-hours",

@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 
 from ..workitem import DeviceInfo, RegistrySnapshot, Trace
+from .terms import words_of
 from .vocabulary import DeviceKindRules, KindVocabulary
 
+# Endings that make a device word plural (printere, computerne, telefoner, phones): "the computers"
+# names no single device. Exact terms (`=bærbare`) are taken as written.
+_PLURAL_ENDINGS = frozenset({"e", "er", "ere", "erne", "ne", "s", "es"})
 _IDENT_TOKEN = re.compile(r"[0-9a-zæøå](?:[0-9a-zæøå_.\-]*[0-9a-zæøå])?")
 
 
@@ -53,6 +57,14 @@ def by_identifier(tokens: set[str], customer: str, index: dict[str, tuple[Device
     return found
 
 
+def _is_plural(term: str, word: str) -> bool:
+    if term.startswith("="):
+        return False
+    stem = term.lower()
+    position = word.rfind(stem)
+    return position >= 0 and word[position + len(stem):] in _PLURAL_ENDINGS
+
+
 def _candidates(kind: KindVocabulary, devices: tuple[DeviceInfo, ...], contact: str | None) -> list[DeviceInfo]:
     pool = [d for d in devices if not kind.personal or (contact is not None and d.user == contact)]
     for registry_kind in kind.kinds:
@@ -66,8 +78,12 @@ def by_kind(text: str, customer: str, contact: str | None, registry: RegistrySna
             rules: DeviceKindRules, trace: Trace) -> list[str]:
     devices = registry.devices.get(customer, ())
     named: dict[str, list[str]] = {}
-    for hit in rules.lexicon.hits(text):
-        named.setdefault(hit.label, []).append(hit.term)
+    words = words_of(text)
+    for entry, word in rules.lexicon.word_hits(words):
+        if not _is_plural(entry.term, word):
+            named.setdefault(entry.label, []).append(entry.term)
+    for entry in rules.lexicon.phrase_hits(text, words):
+        named.setdefault(entry.label, []).append(entry.term)
     found: list[str] = []
     for kind_id, hits in named.items():
         kind = rules.kinds[kind_id]

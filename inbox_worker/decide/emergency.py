@@ -19,6 +19,7 @@ class EmergencySignal:
     rule: str
     reason: str
     sentence: str
+    category: str | None
 
 
 def find_emergency(texts: list[str], rules: ClassifyRules) -> EmergencySignal | None:
@@ -35,5 +36,5 @@ def find_emergency(texts: list[str], rules: ClassifyRules) -> EmergencySignal | 
                 if any(p.search(sentence) for p in rule.patterns):
                     if any(c.search(sentence) for c in rules.cancel):
                         continue
-                    return EmergencySignal(rule.id, rule.reason, sentence[:200])
+                    return EmergencySignal(rule.id, rule.reason, sentence[:200], rule.category)
     return None

@@ -93,13 +93,21 @@ def decide_devices(link: LinkDecision, subject: str, text: str, registry: Regist
     words = f"{subject}\n{text}"
     found = device_link.by_identifier(device_link.identifier_tokens(words), link.customer,
                                       _device_index(registry), trace)
-    if not found:
-        found = device_link.by_kind(words, link.customer, link.contact, registry, rules.device_kinds, trace)
-    return replace(link, devices=tuple(found)) if found else link
+    if found:
+        return replace(link, devices=tuple(found))
+    found = device_link.by_kind(words, link.customer, link.contact, registry, rules.device_kinds, trace)
+    return replace(link, devices=tuple(found), kind_linked=tuple(found)) if found else link
 
 
-def add_primary_computer(link: LinkDecision, category: str, registry: RegistrySnapshot, trace: Trace) -> LinkDecision:
-    """A computer problem that named no device concerns the contact's primary computer."""
+def settle_devices(link: LinkDecision, category: str, registry: RegistrySnapshot, rules: LinkRules,
+                   trace: Trace) -> LinkDecision:
+    """Once the category is known: a question in general keeps no device linked by kind alone, and a
+    computer problem that named no device concerns the contact's primary computer."""
+    if link.kind_linked and category in rules.device_kinds.general_categories:
+        trace.add("devices", "device-kind-general", "none",
+                  f"En henvendelse om {category} taler om {', '.join(link.kind_linked)}s slags i almindelighed: "
+                  "ingen enhed kobles på slags alene")
+        link = replace(link, devices=(), kind_linked=())
     if link.customer is None or link.devices or category != "computer":
         return link
     tag = device_link.primary_computer(link.customer, link.contact, registry, trace)

@@ -93,6 +93,17 @@ class Lexicon:
                     found.append(entry)
         return found
 
+    def word_hits(self, words: list[str]) -> list[tuple[Entry, str]]:
+        """Single-word terms with the word each matched in (for callers that read the inflection)."""
+        return [(entry, word) for word in dict.fromkeys(words) for entry in self._word_entries(word)]
+
+    def phrase_hits(self, text: str, words: list[str]) -> list[Entry]:
+        """Phrases and patterns only."""
+        found = self._phrase_entries(words) if self.phrases else []
+        lowered = text.lower()
+        found += [entry for pattern, entry in self.patterns if pattern.search(lowered)]
+        return found
+
     def hits(self, text: str, words: list[str] | None = None) -> list[Entry]:
         """Each entry found in `text` once (pass `words` when the caller already tokenized it)."""
         words = words if words is not None else words_of(text)

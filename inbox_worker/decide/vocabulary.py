@@ -16,7 +16,8 @@ from ..errors import UserError
 from ..workitem import CATEGORIES, DEVICE_KINDS
 from .terms import Entry, Lexicon, TermError
 
-_SETTINGS = {"subject_weight": 2.0, "min_score": 2.0, "min_confidence": 0.4, "device_weight": 2.0}
+_SETTINGS = {"subject_weight": 2.0, "min_score": 2.0, "min_confidence": 0.4, "device_weight": 2.0,
+             "emergency_weight": 8.0, "intent_factor": 1.5}
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class EmergencyRule:
     id: str
     reason: str
     patterns: tuple[re.Pattern[str], ...]
+    category: str | None = None  # what such an emergency is evidence of (ransomware: security)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class ClassifyRules:
     min_confidence: float
     device_weight: float
     emergency_triggers: Lexicon  # each emergency rule's trigger words, labelled with the rule id
+    emergency_weight: float
+    intents: frozenset[str]  # categories about what the sender wants rather than what is broken
+    faults: Lexicon  # words of something being broken
+    intent_factor: float
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class KindVocabulary:
 class DeviceKindRules:
     kinds: dict[str, KindVocabulary]
     lexicon: Lexicon  # every kind's words, labelled with the kind's id
+    general_categories: frozenset[str] = frozenset()  # mails about kinds in general: no link by kind
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -94,19 +101,22 @@ def _pattern(text: Any, where: str) -> re.Pattern[str]:
         raise UserError(f"{where}: bad pattern {text!r}: {exc}") from None
 
 
-def _categories(rows: Any, where: str) -> tuple[tuple[str, ...], Lexicon]:
+def _categories(rows: Any, where: str) -> tuple[tuple[str, ...], Lexicon, frozenset[str]]:
     found: list[str] = []
+    intents: set[str] = set()
     entries: list[Entry] = []
     for index, row in enumerate(rows if isinstance(rows, list) else [], start=1):
         label = f"{where}: category {index}"
-        _only(row, {"id", "terms", "description"}, label)
+        _only(row, {"id", "terms", "description", "intent"}, label)
         if row.get("id") not in CATEGORIES or row["id"] == "other":
             raise UserError(f"{label}: unknown category {row.get('id')!r} (known: {', '.join(CATEGORIES[:-1])})")
         if row["id"] in found:
             raise UserError(f"{label}: category '{row['id']}' appears twice")
         found.append(row["id"])
+        if row.get("intent", False) is True:
+            intents.add(row["id"])
         entries += _entries(row["id"], row.get("terms"), f"{label} ({row['id']})")
-    return tuple(found), _lexicon(entries, where)
+    return tuple(found), _lexicon(entries, where), frozenset(intents)
 
 
 def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tuple[re.Pattern[str], ...], Lexicon]:
@@ -118,13 +128,16 @@ def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tupl
     triggers: list[Entry] = []
     for index, row in enumerate(data.get("rule", []), start=1):
         label = f"{where}: emergency rule {index}"
-        _only(row, {"id", "reason", "patterns", "triggers"}, label)
+        _only(row, {"id", "reason", "patterns", "triggers", "category"}, label)
         if not isinstance(row.get("id"), str) or any(r.id == row["id"] for r in rules):
             raise UserError(f"{label}: needs a unique 'id'")
         if not row.get("triggers"):
             raise UserError(f"{label} ({row['id']}): needs 'triggers', the words that make its patterns worth reading")
         patterns = tuple(_pattern(p, f"{label} ({row['id']})") for p in row.get("patterns", []))
-        rules.append(EmergencyRule(row["id"], str(row.get("reason", row["id"])), patterns))
+        category = row.get("category")
+        if category is not None and category not in CATEGORIES:
+            raise UserError(f"{label} ({row['id']}): unknown category {category!r}")
+        rules.append(EmergencyRule(row["id"], str(row.get("reason", row["id"])), patterns, category))
         triggers += _entries(row["id"], row["triggers"], f"{label} ({row['id']})")
     return tuple(rules), cancel, _lexicon(triggers, where)
 
@@ -132,7 +145,7 @@ def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tupl
 def load_classify_rules(path: Path) -> ClassifyRules:
     data = _read(path)
     where = str(path)
-    _only(data, {"settings", "device_evidence", "category", "emergency"}, where)
+    _only(data, {"settings", "device_evidence", "category", "emergency", "fault"}, where)
     settings = dict(_SETTINGS)
     for key, value in data.get("settings", {}).items():
         if key not in _SETTINGS or not isinstance(value, int | float) or isinstance(value, bool):
@@ -143,16 +156,25 @@ def load_classify_rules(path: Path) -> ClassifyRules:
         if kind not in DEVICE_KINDS or category not in CATEGORIES:
             raise UserError(f"{where}: [device_evidence] {kind} = {category!r}: unknown device kind or category")
     emergencies, cancel, triggers = _emergencies(data.get("emergency", {}), where)
-    categories, lexicon = _categories(data.get("category"), where)
+    categories, lexicon, intents = _categories(data.get("category"), where)
+    fault = data.get("fault", {})
+    _only(fault, {"terms"}, f"{where} [fault]")
+    faults = _lexicon(_entries("fault", fault.get("terms", []), f"{where} [fault]"), where)
     return ClassifyRules(categories, lexicon, dict(evidence), emergencies, cancel,
                          settings["subject_weight"], settings["min_score"], settings["min_confidence"],
-                         settings["device_weight"], triggers)
+                         settings["device_weight"], triggers, settings["emergency_weight"], intents, faults,
+                         settings["intent_factor"])
 
 
 def load_device_kinds(path: Path) -> DeviceKindRules:
     data = _read(path)
     where = str(path)
-    _only(data, {"kind"}, where)
+    _only(data, {"kind", "settings"}, where)
+    settings = data.get("settings", {})
+    _only(settings, {"general_categories"}, f"{where} [settings]")
+    general = settings.get("general_categories", [])
+    if not isinstance(general, list) or any(c not in CATEGORIES for c in general):
+        raise UserError(f"{where}: [settings] general_categories must list categories")
     found: dict[str, KindVocabulary] = {}
     entries: list[Entry] = []
     for index, row in enumerate(data.get("kind", []), start=1):
@@ -165,4 +187,4 @@ def load_device_kinds(path: Path) -> DeviceKindRules:
             raise UserError(f"{label} ({row['id']}): 'kinds' must name device kinds of the registry")
         found[row["id"]] = KindVocabulary(row["id"], bool(row.get("personal", False)), tuple(kinds))
         entries += _entries(row["id"], row.get("terms"), f"{label} ({row['id']})")
-    return DeviceKindRules(found, _lexicon(entries, where))
+    return DeviceKindRules(found, _lexicon(entries, where), frozenset(general))
