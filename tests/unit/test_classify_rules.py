@@ -1,0 +1,64 @@
+"""rules/classify.toml and rules/devices.toml: validated at start-up, one clear line per mistake;
+vocabulary matching with inflections and compounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inbox_worker.decide.terms import Entry, Lexicon
+from inbox_worker.decide.vocabulary import load_classify_rules, load_device_kinds
+from inbox_worker.errors import UserError
+
+RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+def test_the_shipped_rules_load() -> None:
+    rules = load_classify_rules(RULES / "classify.toml")
+    assert "printer" in rules.categories and "advice" in rules.intents
+    assert {kind for kind in load_device_kinds(RULES / "devices.toml").kinds} >= {"computer", "printer", "server"}
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('[[category]]\nid = "printers"\nterms = ["printer"]\n', "unknown category 'printers'"),
+    ('[[category]]\nid = "printer"\nterms = ["a"]\n[[category]]\nid = "printer"\nterms = ["b"]\n', "appears twice"),
+    ('[[category]]\nid = "printer"\nterms = ["re:(unclosed"]\n', "bad term"),
+    ('[[category]]\nid = "printer"\nterm = ["printer"]\n', "unknown field 'term'"),
+    ('[settings]\nmin_scor = 2\n', "unknown setting"),
+    ('[emergency]\n[[emergency.rule]]\nid = "fire"\npatterns = ["brand"]\n', "needs 'triggers'"),
+    ('[device_evidence]\ntoaster = "printer"\n', "unknown device kind"),
+])
+def test_a_mistake_in_classify_toml_is_one_clear_line(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "classify.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as raised:
+        load_classify_rules(path)
+    assert problem in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_device_word_must_name_a_registry_kind(tmp_path: Path) -> None:
+    path = tmp_path / "devices.toml"
+    path.write_text('[[kind]]\nid = "toaster"\nkinds = ["toaster"]\nterms = ["toaster"]\n', encoding="utf-8")
+    with pytest.raises(UserError, match="must name device kinds"):
+        load_device_kinds(path)
+
+
+LEXICON = Lexicon([Entry("printer", "printer", 3), Entry("computer", "=pc", 2), Entry("network", "net", 1),
+                   Entry("replacement", "ny pc", 4), Entry("network", "wi fi", 3),
+                   Entry("security", r"re:\bklik\w* på et link", 4)])
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("Printeren på 1. sal", {"printer"}),
+    ("printerproblem igen", {"printer"}),
+    ("Netværksprinteren er offline", {"printer", "net"}),  # compound: printer inside, net at the start
+    ("kabinettet", set()),  # 'net' is short: only at the start of a word
+    ("min PC'en er død", {"=pc"}),
+    ("PCB-print", set()),
+    ("Vi skal have en ny pc", {"=pc", "ny pc"}),
+    ("Wi-Fi er væk", {"wi fi"}),
+    ("jeg klikkede på et link", {r"re:\bklik\w* på et link"}),
+])
+def test_terms_match_inflections_and_compounds(text: str, terms: set[str]) -> None:
+    assert {hit.term for hit in LEXICON.hits(text)} == terms
