@@ -138,8 +138,12 @@ def cmd_tickets_set_coverage(args: argparse.Namespace, settings: Settings) -> in
 
     from .store.ticket_ops import set_coverage
 
+    try:
+        by = args.by or getpass.getuser()
+    except OSError:
+        raise UserError("say who decides with --by") from None
     with Session(_engine(settings)) as session, session.begin():
-        coverage = set_coverage(session, args.ticket, args.status, args.reason, args.by or getpass.getuser(),
+        coverage = set_coverage(session, args.ticket, args.status, args.reason, by,
                                 dataclasses.asdict(settings.rates), rate=args.rate,
                                 timezone=settings.company.timezone)
     rate = "" if coverage.status == "covered" else f", {coverage.rate_dkk} kr./time"

@@ -258,3 +258,21 @@ def test_duplicate_ids_and_unknown_top_level_keys_are_refused(tmp_path: Path) ->
     (tmp_path / "coverage.toml").write_text("visit_per_year = 3\n" + rule, encoding="utf-8")
     with pytest.raises(UserError, match="unknown top-level key 'visit_per_year'"):
         CoverageRules.load(tmp_path)
+
+
+@pytest.mark.parametrize(("classified", "wanted", "result"), [
+    ("normal", "high", "high"), ("normal", "low", "low"), ("emergency", "low", "emergency"),
+    ("emergency", "high", "emergency"), ("low", None, "low"),
+])
+def test_coverage_sets_the_priority_but_never_lowers_an_emergency(classified: str, wanted: str | None,
+                                                                  result: str) -> None:
+    from inbox_worker.pipeline import _apply_coverage
+    from inbox_worker.workitem import MailContext, WorkItem
+
+    item = WorkItem(parsed=None, context=MailContext(None, None, None, 0))  # type: ignore[arg-type]
+    item.classification = Classification("server", classified, "da")
+    item.coverage = Coverage("covered", 0, "MCOSACSRV", "server-package", "x", priority=wanted)
+
+    _apply_coverage(item)
+
+    assert item.classification.priority == result
