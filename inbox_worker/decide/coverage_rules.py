@@ -113,6 +113,8 @@ def _check_then(label: str, rule: Rule) -> None:
         raise UserError(f"{label}: a covered rule has no then.rate; billable and undetermined rules need one")
     if "rate" in then and then["rate"] not in RATE_KEYS:
         raise UserError(f"{label}: unknown rate '{then['rate']}' (known: {', '.join(RATE_KEYS)})")
+    if "package" in then and status != "covered":
+        raise UserError(f"{label}: then.package is the package that covers the work: covered rules only")
     if "package" in then and then["package"] not in PACKAGES:
         raise UserError(f"{label}: unknown package '{then['package']}' (known: {', '.join(PACKAGES)})")
     if "priority" in then and then["priority"] not in PRIORITIES:

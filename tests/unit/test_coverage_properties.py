@@ -91,6 +91,7 @@ def test_covered_exactly_when_the_rate_is_zero(world: World) -> None:
     coverage = decide(world)
     assert (coverage.status == "covered") == (coverage.rate_dkk == 0)
     assert coverage.rate_dkk in (0, *RATES.values())
+    assert coverage.package is None or coverage.status == "covered"  # the package that covers it, or none
 
 
 @settings(max_examples=200, deadline=None)
