@@ -132,6 +132,68 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_tickets_set_coverage(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+    import getpass
+
+    from .store.ticket_ops import set_coverage
+
+    try:
+        by = args.by or getpass.getuser()
+    except OSError:
+        raise UserError("say who decides with --by") from None
+    with Session(_engine(settings)) as session, session.begin():
+        coverage = set_coverage(session, args.ticket, args.status, args.reason, by,
+                                dataclasses.asdict(settings.rates), rate=args.rate,
+                                timezone=settings.company.timezone)
+    rate = "" if coverage.status == "covered" else f", {coverage.rate_dkk} kr./time"
+    print(f"#{args.ticket}: dækning sat til {coverage.status}{rate} ({coverage.reason})")
+    return 0
+
+
+def cmd_tickets_log_time(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+    from datetime import date
+
+    from .store.ticket_ops import log_time
+
+    try:
+        day = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise UserError(f"--date must look like 2026-05-04, not {args.date!r}") from None
+    with Session(_engine(settings)) as session, session.begin():
+        entry = log_time(session, args.ticket, args.minutes, args.by, dataclasses.asdict(settings.rates),
+                         note=args.note, coverage=args.coverage, work_date=day, corrects=args.corrects,
+                         timezone=settings.company.timezone)
+    rate = "" if entry.status == "covered" else f", {entry.rate_dkk} kr./time"
+    print(f"#{entry.ticket}: tidsregistrering {entry.id}: {entry.minutes} min {entry.work_date} af {entry.by}, "
+          f"{entry.status}{rate}")
+    return 0
+
+
+def cmd_billing_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .billing import Quarter, invoice, render_csv
+    from .billing_summary import summary_text
+    from .store.billing_queries import billing_customers, billing_time
+
+    quarter = Quarter.parse(args.quarter)
+    with Session(_engine(settings)) as session:
+        result = invoice(billing_customers(session), billing_time(session, quarter), quarter,
+                         settings.billing.round_up_minutes)
+    text = render_csv(result)
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"{args.out}: cannot write: {exc.strerror}") from None
+        print(summary_text(result))
+        print(f"CSV: {args.out}")
+    else:  # the CSV on stdout for a pipe, the summary on stderr
+        sys.stdout.write(text)
+        print(summary_text(result), file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from .queue_view import queue_table
     from .store.queries import ticket_rows
@@ -185,6 +247,30 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.add_argument("--status", choices=["open", "waiting", "closed"])
     listing.set_defaults(run=cmd_tickets_list)
+    override = tickets.add_parser("set-coverage", help="staff override of a ticket's coverage")
+    override.add_argument("ticket", type=int)
+    override.add_argument("status", choices=["covered", "billable"])
+    override.add_argument("--rate", help="a rate key of [rates] (agreement, trial, none) or DKK per hour")
+    override.add_argument("--reason", required=True)
+    override.add_argument("--by", help="who decides (default: the login name)")
+    override.set_defaults(run=cmd_tickets_set_coverage)
+    log_time = tickets.add_parser("log-time", help="a time entry on a ticket (entries are never edited)")
+    log_time.add_argument("ticket", type=int)
+    log_time.add_argument("minutes", type=int, help="minutes spent; negative only with --corrects")
+    log_time.add_argument("--by", required=True, help="the staff member's initials")
+    log_time.add_argument("--note")
+    log_time.add_argument("--date", help="the day the work was done (default: today)")
+    log_time.add_argument("--corrects", type=int, help="the id of the entry this one corrects")
+    which = log_time.add_mutually_exclusive_group()
+    which.add_argument("--billable", dest="coverage", action="store_const", const="billable")
+    which.add_argument("--covered", dest="coverage", action="store_const", const="covered")
+    log_time.set_defaults(run=cmd_tickets_log_time)
+
+    billing = commands.add_parser("billing", help="invoicing").add_subparsers(dest="sub", required=True)
+    export = billing.add_parser("export", help="the quarter's invoice lines per customer as CSV")
+    export.add_argument("--quarter", required=True, help="e.g. 2026-Q2")
+    export.add_argument("--out", help="write the CSV here (default: stdout, summary on stderr)")
+    export.set_defaults(run=cmd_billing_export)
 
     commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
                         ).set_defaults(run=cmd_demo)

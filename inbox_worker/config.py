@@ -139,6 +139,15 @@ class RateSettings:
 
 
 @dataclass(frozen=True)
+class BillingSettings:
+    """How logged time becomes quarterly invoice lines."""
+
+    # Each time line's minutes are rounded up to the started block of this many minutes (15: the started
+    # quarter hour); 1 bills the exact minutes.
+    round_up_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class PathSettings:
     rules: str = str(PROJECT_ROOT / "rules")
     templates: str = str(PROJECT_ROOT / "templates")
@@ -155,6 +164,7 @@ class Settings:
     ack: AckSettings = AckSettings()
     outbox: OutboxSettings = OutboxSettings()
     rates: RateSettings = RateSettings()
+    billing: BillingSettings = BillingSettings()
     paths: PathSettings = PathSettings()
     source: str = "built-in defaults"
 
@@ -224,6 +234,8 @@ def _validate(settings: Settings, filename: str) -> None:
         raise UserError(f"{filename}: key 'mailbox.auth' must be 'password' or 'xoauth2'")
     if settings.mailbox.batch_size < 1:
         raise UserError(f"{filename}: key 'mailbox.batch_size' must be at least 1")
+    if settings.billing.round_up_minutes < 1 or min(dataclasses.astuple(settings.rates)) < 1:
+        raise UserError(f"{filename}: 'billing.round_up_minutes' and the [rates] must be at least 1")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
 

@@ -6,13 +6,16 @@ finished WorkItem. It performs no I/O; that is what makes `explain` free and dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings
+from .config import RateSettings, Settings
 from .decide.acknowledge import decide_ack
 from .decide.classify import decide_classification, request_text
-from .decide.coverage import decide_coverage
+from .decide.coverage import coverage_for
+from .decide.coverage_rules import CoverageRules
 from .decide.guard import GuardRules, decide_guard
 from .decide.hours import OfficeHours
 from .decide.link import LinkParams, LinkRules, decide_devices, decide_sender, settle_devices
@@ -41,12 +44,13 @@ class Rulebook:
     guard: GuardRules
     link: LinkRules
     classify: ClassifyRules
+    coverage: CoverageRules
 
     @classmethod
     def load(cls, rules_dir: str | Path) -> Rulebook:
         path = Path(rules_dir)
         return cls(guard=GuardRules.load(path), link=LinkRules.load(path),
-                   classify=load_classify_rules(path / "classify.toml"))
+                   classify=load_classify_rules(path / "classify.toml"), coverage=CoverageRules.load(path))
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class PipelineParams:
     max_acks_per_hour: int
     link: LinkParams
     hours: OfficeHours
+    rates: Mapping[str, int] = field(default_factory=lambda: dataclasses.asdict(RateSettings()))
+    timezone: str = "Europe/Copenhagen"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineParams:
@@ -66,13 +72,25 @@ class PipelineParams:
         return cls(frozenset(own), settings.tickets.reopen_window_days, settings.ack.max_per_sender_per_hour,
                    LinkParams(staff_domains, settings.mailbox.trusted_auth_server),
                    OfficeHours(company.timezone, opens, closes, company.open_weekdays(), company.public_holidays,
-                               tuple(company.closed_days)))
+                               tuple(company.closed_days)),
+                   dataclasses.asdict(settings.rates), company.timezone)
 
 
 def _add_review(item: WorkItem, flags: tuple[str, ...] | list[str]) -> None:
     for flag in flags:
         if flag not in item.review:
             item.review.append(flag)
+
+
+def _apply_coverage(item: WorkItem) -> None:
+    """The coverage's review flags, and its priority (server-package work high; an emergency stays one)."""
+    assert item.coverage is not None and item.classification is not None
+    _add_review(item, item.coverage.review)
+    wanted, current = item.coverage.priority, item.classification.priority
+    if wanted and wanted != current and current != "emergency":
+        item.classification = dataclasses.replace(item.classification, priority=wanted)
+        item.trace.add("coverage", f"priority-{wanted}", wanted,
+                       f"Prioriteten sættes fra {current} til {wanted} af dækningsreglen {item.coverage.rule}")
 
 
 def run_pipeline(
@@ -101,7 +119,8 @@ def run_pipeline(
     _add_review(item, item.classification.review)
     item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
     item.outcome = _OUTCOME_OF_ACTION[item.thread.action]
-    item.coverage = decide_coverage(item.link, item.trace)
+    item.coverage = coverage_for(item, registry, rules.coverage, params.rates, params.timezone)
+    _apply_coverage(item)
     item.ack = decide_ack(mail, item.outcome, item.review, context, params.max_acks_per_hour,
                           params.own_addresses, item.trace)
     if item.ack.reason == "rate-limit":

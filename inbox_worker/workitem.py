@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-
-# The vocabularies of the decision object (shared/docs/interface.md) and of the registry.
-CATEGORIES = ("network", "printer", "computer", "mobile", "server", "backup", "account", "security",
-              "software", "replacement", "advice", "visit", "admin", "other")
-DEVICE_KINDS = ("computer", "server", "nas", "printer", "copier", "scanner", "camera", "phone", "tablet",
-                "router", "firewall", "switch", "access-point", "network", "other")
 
 
 class Outcome(enum.StrEnum):
@@ -148,6 +143,7 @@ class DeviceInfo:
     user: str | None
     primary: bool
     packages: tuple[str, ...]
+    extra_network: bool = False  # part of an extra network (another site, a guest network), not the primary one
 
 
 @dataclass(frozen=True)
@@ -167,6 +163,7 @@ class TicketState:
     status: TicketStatus
     customer: str | None
     closed_at: datetime | None
+    coverage_override: Coverage | None = None  # set by staff (tickets set-coverage): wins over the rules
 
 
 @dataclass(frozen=True)
@@ -175,6 +172,9 @@ class MailContext:
     tagged_ticket: TicketState | None  # the ticket named by [MICO #N] in the subject, if it exists
     referenced_ticket: TicketState | None  # the ticket of a stored message named in In-Reply-To/References
     acks_to_sender_last_hour: int
+    # Visit tickets (category `visit`) per customer key in the mail's calendar year, not counting the
+    # ticket this mail threads onto: the service visits already used.
+    visits_this_year: Mapping[str, int] = field(default_factory=dict)
 
 
 # --- decisions ------------------------------------------------------------------------------------
@@ -229,6 +229,8 @@ class Coverage:
     package: str | None
     rule: str
     reason: str
+    priority: str | None = None  # the priority this coverage sets (never lowers an emergency)
+    review: tuple[str, ...] = ()  # review flags the coverage adds
 
     def as_dict(self) -> dict[str, Any]:
         return {

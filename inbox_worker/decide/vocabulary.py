@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..workitem import CATEGORIES, DEVICE_KINDS
+from ..vocabulary import CATEGORIES, DEVICE_KINDS
 from .terms import Entry, Lexicon, TermError
 
 _SETTINGS = {"subject_weight": 2.0, "min_score": 2.0, "min_confidence": 0.4, "device_weight": 2.0,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -90,6 +91,8 @@ class Device(Base):
     user_email: Mapped[str | None] = mapped_column(String(320))
     primary: Mapped[bool] = mapped_column(Boolean, default=False)
     packages: Mapped[list[Any]] = mapped_column(default=list)
+    # Part of an extra network (another site, a guest network): covered only with MCOSADNET.
+    extra_network: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RawMessage(Base):
@@ -124,7 +127,11 @@ class RawBlob(Base):
 
 class Ticket(Base):
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status_updated", "status", "updated_at"),)
+    __table_args__ = (
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+        # Service visits are counted per customer and calendar year: tickets of category "visit".
+        Index("ix_tickets_category_created", "category", "created_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number, "#1042"
     subject: Mapped[str] = mapped_column(String(1000), default="")
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -234,8 +241,40 @@ class DecisionLog(Base):
     created_at: Mapped[datetime]
 
 
+class CoverageOverride(Base):
+    """A staff decision on a ticket's coverage (who, when, why): it wins over the rules from then on."""
+
+    __tablename__ = "coverage_overrides"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # covered | billable
+    rate_dkk: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(320))
+    previous: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the ticket's coverage before
+    created_at: Mapped[datetime]
+
+
+class TimeEntry(Base):
+    """Time spent on a ticket; append-only: a correction is a new entry that names the one it corrects."""
+
+    __tablename__ = "time_entries"
+    __table_args__ = (Index("ix_time_entries_work_date", "work_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    work_date: Mapped[date] = mapped_column(Date)  # the day the work was done (Copenhagen)
+    minutes: Mapped[int] = mapped_column(Integer)  # negative only in a correction
+    by: Mapped[str] = mapped_column(String(16))  # the staff member's initials
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # the coverage taken when logged: covered | billable | undetermined
+    rate_dkk: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(64))  # where the coverage came from: a rule id, staff-override, ...
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("time_entries.id"), index=True)
+    created_at: Mapped[datetime]
+
+
 __all__ = [
-    "AttachmentRecord", "Base", "Contact", "Customer", "DecisionLog", "Device", "MailboxState", "MessageRef",
-    "OutboxMessage", "RawBlob",
-    "RawMessage", "Ticket", "TicketDevice", "TicketEntry", "UniqueConstraint",
+    "AttachmentRecord", "Base", "Contact", "CoverageOverride", "Customer", "DecisionLog", "Device", "MailboxState",
+    "MessageRef", "OutboxMessage", "RawBlob",
+    "RawMessage", "Ticket", "TicketDevice", "TicketEntry", "TimeEntry", "UniqueConstraint",
 ]

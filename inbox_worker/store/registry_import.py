@@ -17,18 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..decide.exceptions import exception_error
 from ..errors import UserError
-from ..workitem import DEVICE_KINDS
+from ..vocabulary import AGREEMENTS, DEVICE_KINDS, PACKAGES
 from .models import Contact, Customer, Device
 
-PACKAGES = {
-    "MCOSAABAS": "Basispakke",
-    "MCOSABBRU": "Brugerpakke",
-    "MCOSABCOM": "Computerpakke",
-    "MCOSACSRV": "Serverpakke",
-    "MCOSADNET": "Netværkspakke",
-}
-AGREEMENTS = ("active", "trial", "terminated", "none")
 LANGUAGES = ("da", "en")
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
@@ -36,7 +29,8 @@ _FIELDS = {
     "customer": {"key", "name", "domains", "agreement", "agreement_end", "packages", "contact_person",
                  "account_manager", "language", "exceptions"},
     "contact": {"customer", "email", "aliases", "name", "packages", "language", "phone"},
-    "device": {"customer", "tag", "kind", "name", "hostname", "serial", "model", "user", "primary", "packages"},
+    "device": {"customer", "tag", "kind", "name", "hostname", "serial", "model", "user", "primary", "packages",
+               "extra_network"},
 }
 
 
@@ -118,8 +112,12 @@ def _customers(data: dict[str, Any], filename: str) -> list[dict[str, Any]]:
         if end is not None and not isinstance(end, date):
             check.fail("'agreement_end' must be a date (YYYY-MM-DD, unquoted)")
         exceptions = raw.get("exceptions", [])
-        if not isinstance(exceptions, list) or not all(isinstance(e, dict) for e in exceptions):
-            check.fail("'exceptions' must be a list of tables")
+        if not isinstance(exceptions, list):
+            check.fail("'exceptions' must be a list of tables, e.g. [{ covered_device = \"TAG\" }]")
+        for number, exception in enumerate(exceptions, start=1):
+            problem = exception_error(exception)
+            if problem:
+                check.fail(f"exceptions #{number}: {problem}")
         rows.append({
             "key": key, "name": check.text("name"), "domains": [d.lower() for d in check.strings("domains")],
             "agreement": check.choice("agreement", AGREEMENTS, ""), "agreement_end": end,
@@ -168,14 +166,15 @@ def _devices(data: dict[str, Any], filename: str, customer_keys: set[str]) -> li
         if str(tag).upper() in seen:
             check.fail(f"duplicate device tag '{tag}'")
         seen.add(str(tag).upper())
-        primary = raw.get("primary", False)
-        if not isinstance(primary, bool):
-            check.fail("'primary' must be true or false")
+        primary, extra_network = raw.get("primary", False), raw.get("extra_network", False)
+        if not isinstance(primary, bool) or not isinstance(extra_network, bool):
+            check.fail("'primary' and 'extra_network' must be true or false")
         rows.append({
             "customer": customer, "tag": tag, "kind": check.choice("kind", DEVICE_KINDS, ""),
             "name": check.text("name", required=False) or "", "hostname": check.text("hostname", required=False),
             "serial": check.text("serial", required=False), "model": check.text("model", required=False),
             "user_email": check.email("user", required=False), "primary": primary, "packages": check.packages(),
+            "extra_network": extra_network,
         })
     return rows
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +29,7 @@ from ..workitem import (
     TicketState,
     TicketStatus,
 )
+from .coverage_queries import override_of, visits_this_year
 from .models import (
     Contact,
     Customer,
@@ -85,12 +87,12 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
     for d in session.scalars(select(Device).order_by(Device.tag)):
         devices.setdefault(keys[d.customer_id], []).append(
             DeviceInfo(keys[d.customer_id], d.tag, d.kind, d.name, d.hostname, d.serial, d.model,
-                       d.user_email, d.primary, tuple(d.packages)))
+                       d.user_email, d.primary, tuple(d.packages), d.extra_network))
     domains = {domain: c.key for c in customers.values() for domain in c.domains}
     return RegistrySnapshot(customers, by_address, domains, {k: tuple(v) for k, v in devices.items()})
 
 
-_TICKET_STATE = select(Ticket.id, Ticket.status, Ticket.customer_id, Ticket.closed_at).where(
+_TICKET_STATE = select(Ticket.id, Ticket.status, Ticket.customer_id, Ticket.closed_at, Ticket.coverage).where(
     Ticket.id == bindparam("ticket"))
 _REFS = select(MessageRef.message_id, MessageRef.ticket_id).where(
     MessageRef.message_id.in_(bindparam("ids", expanding=True)))
@@ -106,10 +108,12 @@ def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str])
     row = session.connection().execute(_TICKET_STATE, {"ticket": ticket_id}).first()
     if row is None:
         return None
-    return TicketState(row.id, TicketStatus(row.status), keys.get(row.customer_id or 0), row.closed_at)
+    return TicketState(row.id, TicketStatus(row.status), keys.get(row.customer_id or 0), row.closed_at,
+                       override_of(row.coverage))
 
 
-def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_keys: dict[int, str]) -> MailContext:
+def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_keys: dict[int, str],
+                 timezone: str = "Europe/Copenhagen") -> MailContext:
     """What the pure stages need to know from the database about this mail; only the queries it needs."""
     tagged = _ticket_state(session, ticket_tag(mail.subject), customer_keys)
     # In-Reply-To first, then References from newest to oldest: the closest ancestor we know decides.
@@ -125,7 +129,11 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_key
         acks = session.connection().execute(_RECENT_ACKS, {
             "to": mail.from_address, "since": now - hour, "written_after": written - hour,
             "written_before": written + hour}).scalar() or 0
-    return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=acks)
+    threaded = [state.number for state in (tagged, referenced) if state is not None]
+    visits = visits_this_year(session, (mail.date or now).astimezone(ZoneInfo(timezone)).year, timezone,
+                              customer_keys, threaded)
+    return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=acks,
+                       visits_this_year=visits)
 
 
 @dataclass(frozen=True)

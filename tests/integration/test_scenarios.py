@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-FIELDS = ("customer", "contact", "devices", "category", "priority", "language", "review")
+FIELDS = ("customer", "contact", "devices", "category", "priority", "language", "review", "coverage")
 # The bars: linking must be exact, classification nearly so, and no emergency missed or invented.
 REQUIRED = {"customer": 1.0, "contact": 1.0, "devices": 1.0, "category": 0.95, "priority": 0.95,
-            "language": 1.0, "review": 1.0}
+            "language": 1.0, "review": 1.0, "coverage": 0.95}
 
 
 def _expected() -> list[dict[str, Any]]:
@@ -27,6 +27,8 @@ def _expected() -> list[dict[str, Any]]:
 
 
 def _actual_value(decision: dict[str, Any], name: str) -> Any:
+    if name == "coverage":
+        return decision["coverage"]["status"]
     value = decision[name]
     return sorted(value) if name == "devices" else (value or "")
 

@@ -1,0 +1,45 @@
+"""The coverage facts the database holds: a ticket's staff override, and service visits used this year."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from ..workitem import Coverage
+from .models import Ticket
+
+OVERRIDE_RULE = "staff-override"  # the rule id of a coverage staff set with `tickets set-coverage`
+
+_VISITS = (
+    select(Ticket.customer_id, func.count(Ticket.id))
+    .where(Ticket.category == "visit", Ticket.customer_id.is_not(None),
+           Ticket.created_at >= bindparam("start"), Ticket.created_at < bindparam("end"),
+           # at most two tickets (the tagged and the referenced one): plain parameters, no IN-list expansion
+           Ticket.id != bindparam("not_a"), Ticket.id != bindparam("not_b"))
+    .group_by(Ticket.customer_id)
+)
+
+
+def override_of(coverage: Mapping[str, Any] | None) -> Coverage | None:
+    """The ticket's coverage as a Coverage when staff set it, else None (the rules decide)."""
+    if not coverage or coverage.get("rule") != OVERRIDE_RULE:
+        return None
+    return Coverage(str(coverage["status"]), int(coverage["rate_dkk"]), coverage.get("package"), OVERRIDE_RULE,
+                    str(coverage.get("reason", "")), review=("billable",) if coverage["status"] == "billable" else ())
+
+
+def visits_this_year(session: Session, year: int, timezone: str, customer_keys: Mapping[int, str],
+                     exclude: Iterable[int] = ()) -> dict[str, int]:
+    """Visit tickets per customer key opened in the calendar year (local time), not counting `exclude` (<= 2)."""
+    zone = ZoneInfo(timezone)
+    not_a, not_b = [*exclude, -1, -1][:2]
+    rows = session.connection().execute(_VISITS, {
+        "start": datetime(year, 1, 1, tzinfo=zone), "end": datetime(year + 1, 1, 1, tzinfo=zone),
+        "not_a": not_a, "not_b": not_b})
+    counts = {customer_keys.get(customer_id or 0): int(count) for customer_id, count in rows}
+    return {key: count for key, count in counts.items() if key is not None}
