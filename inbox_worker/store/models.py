@@ -280,7 +280,21 @@ class AuditEntry(Base):
 
 
 __all__ = [
-    "AttachmentRecord", "Base", "Contact", "Customer", "DecisionLog", "Device", "MailboxState", "MessageRef",
-    "OutboxMessage", "RawBlob",
-    "RawMessage", "Staff", "AuditEntry", "Ticket", "TicketDevice", "TicketEntry", "UniqueConstraint",
+    "AttachmentRecord",
+    "AuditEntry",
+    "Base",
+    "Contact",
+    "Customer",
+    "DecisionLog",
+    "Device",
+    "MailboxState",
+    "MessageRef",
+    "OutboxMessage",
+    "RawBlob",
+    "RawMessage",
+    "Staff",
+    "Ticket",
+    "TicketDevice",
+    "TicketEntry",
+    "UniqueConstraint",
 ]
