@@ -46,7 +46,10 @@ class QueuePage:
 def _search(text: str) -> ColumnElement[bool]:
     text = text.strip()[:200]
     number = _NUMBER.match(text)
-    matches = [Ticket.subject.icontains(text, autoescape=True), Ticket.from_address.icontains(text, autoescape=True)]
+    # PostgreSQL's ILIKE folds every letter; SQLite's only ASCII, so æ/ø/å are also tried in both cases.
+    variants = dict.fromkeys((text, text.lower(), text.upper()))
+    matches = [column.icontains(variant, autoescape=True) for variant in variants
+               for column in (Ticket.subject, Ticket.from_address)]
     if number:
         matches.append(Ticket.id == int(number.group(1)))
     return or_(*matches)
