@@ -8,7 +8,7 @@ from email.utils import make_msgid
 
 SCRIPT = "<script>window.__pwned = 'script'</script>"
 ONERROR = "<img src=\"https://tracker.example/x.gif\" onerror=\"window.__pwned = 'onerror'\">"
-JS_LINK = "<a href=\"javascript:window.__pwned = 'link'\" id=\"jslink\">Klik her for at se fakturaen</a>"
+JS_LINK = "<a href=\"javascript:void(window.__pwned = 'link')\" id=\"jslink\">Klik her for at se fakturaen</a>"
 SVG = "<svg onload=\"window.__pwned = 'svg'\"></svg>"
 PAYLOAD = SCRIPT + ONERROR + JS_LINK + SVG
 
