@@ -128,12 +128,10 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_updated", "status", "updated_at"),
-        # The triage queue (web UI): needing a look first, then priority, then age; and its filter counts.
+        # The triage queue (web UI): needing a look first, then priority, then age; and, covering every
+        # filter column, one index-only scan for all the filter counts (store/triage_queue.py).
         Index("ix_tickets_queue", "status", "look_rank", "priority_rank", "created_at"),
-        Index("ix_tickets_status_category", "status", "category"),
-        Index("ix_tickets_status_coverage", "status", "coverage_status"),
-        Index("ix_tickets_status_priority", "status", "priority_rank"),
-        Index("ix_tickets_status_customer", "status", "customer_id"),
+        Index("ix_tickets_facets", "status", "customer_id", "category", "coverage_status", "priority_rank"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number, "#1042"
     subject: Mapped[str] = mapped_column(String(1000), default="")
