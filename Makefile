@@ -19,11 +19,15 @@ $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/inbox-worker demo
 
-# Real servers for the integration tests, from Debian's packages (IMAP: Dovecot).
+# Real servers for the integration tests, from Debian's packages (IMAP: Dovecot; browser tests: Chromium,
+# driven by Playwright's Python package with executable_path=/usr/bin/chromium: never `playwright install`).
 system-deps:
 	@command -v dovecot >/dev/null 2>&1 || { \
 	  echo "installing dovecot-imapd (Debian) for the IMAP tests"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+	@[ -x /usr/bin/chromium ] || { \
+	  echo "installing chromium (Debian) for the browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
@@ -36,6 +40,7 @@ test: $(BIN)/.installed-test system-deps lint typecheck
 
 bench: $(BIN)/.installed-test
 	$(BIN)/python bench/ingest_bench.py --n 1000
+	$(BIN)/python bench/web_bench.py --n 50000
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

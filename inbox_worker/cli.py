@@ -209,7 +209,36 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     with Session(engine) as session:
         print(queue_table(ticket_rows(session)))
     print("\nSe en beslutning i detaljer: inbox-worker explain inbox_worker/demo/inbox/01-printer-printer-ikke.eml")
+    _demo_web_hint(settings, engine)
     return 0
+
+
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    from .web.server import serve
+
+    serve(settings, _engine(settings), args.host or settings.web.host, args.port or settings.web.port)
+    return 0
+
+
+def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .web.server import create_staff, password_from
+
+    email, initials = create_staff(_engine(settings), args.email, args.name or "", args.initials or "",
+                                   password_from(args.password_env))
+    print(f"staff member {email} ({initials}) added; log in at inbox-worker web")
+    return 0
+
+
+def _demo_web_hint(settings: Settings, engine: Any) -> None:
+    from .web.server import demo_login
+
+    login = demo_login(engine)
+    print(f"\nTriagekøen i browseren: inbox-worker web   (åbn derefter http://{settings.web.host}:{settings.web.port}/)")
+    if login:
+        print(f"Demo-login (vises kun denne ene gang): {login[0]} / {login[1]}")
+    else:
+        print("Demo-login: demo@mico.dk findes allerede (adgangskoden blev vist første gang; "
+              "opret en ny med inbox-worker staff add)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -271,6 +300,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--quarter", required=True, help="e.g. 2026-Q2")
     export.add_argument("--out", help="write the CSV here (default: stdout, summary on stderr)")
     export.set_defaults(run=cmd_billing_export)
+
+    web = commands.add_parser("web", help="the staff web UI (waitress)")
+    web.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")
+    web.add_argument("--port", type=int, help="port (default: web.port, 8080)")
+    web.set_defaults(run=cmd_web)
+    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(dest="sub", required=True)
+    add = staff.add_parser("add", help="a staff login for the web UI (password asked, or --password-env)")
+    add.add_argument("email")
+    add.add_argument("--name")
+    add.add_argument("--initials", help="e.g. JH (default: from the name)")
+    add.add_argument("--password-env", help="read the password from this environment variable")
+    add.set_defaults(run=cmd_staff_add)
 
     commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
                         ).set_defaults(run=cmd_demo)

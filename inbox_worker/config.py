@@ -154,6 +154,24 @@ class PathSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The staff web UI (`inbox-worker web`)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Signs the session cookie. Empty (and no secret_key_env): a random key per process, so logins end
+    # when the server restarts. The key is never logged.
+    secret_key: str = field(default="", repr=False)
+    secret_key_env: str = ""
+    https: bool = False  # served over HTTPS (behind a proxy): session cookies are marked Secure
+    session_hours: float = 12.0
+    login_max_failures: int = 5  # failed logins per address and per client within the window, then refused
+    login_window_seconds: int = 900
+    page_size: int = 50
+    threads: int = 8
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = DatabaseSettings()
     mailbox: MailboxSettings = MailboxSettings()
@@ -166,6 +184,7 @@ class Settings:
     rates: RateSettings = RateSettings()
     billing: BillingSettings = BillingSettings()
     paths: PathSettings = PathSettings()
+    web: WebSettings = WebSettings()
     source: str = "built-in defaults"
 
 
@@ -198,12 +217,22 @@ def _build_section(cls: type, data: Any, where: str, filename: str) -> Any:
 
 def _resolve_secret(section: Any, where: str, filename: str) -> Any:
     """Read `password` from the environment variable named by `password_env`, when one is named."""
+    if isinstance(section, WebSettings):
+        return _resolve_web_secret(section, filename)
     env_name = getattr(section, "password_env", "")
     if not env_name:
         return section
     if env_name not in os.environ:
         raise UserError(f"{filename}: '{where}.password_env' names ${env_name}, which is not set")
     return dataclasses.replace(section, password=os.environ[env_name])
+
+
+def _resolve_web_secret(section: WebSettings, filename: str) -> WebSettings:
+    if not section.secret_key_env:
+        return section
+    if section.secret_key_env not in os.environ:
+        raise UserError(f"{filename}: 'web.secret_key_env' names ${section.secret_key_env}, which is not set")
+    return dataclasses.replace(section, secret_key=os.environ[section.secret_key_env])
 
 
 def _validate(settings: Settings, filename: str) -> None:
@@ -236,6 +265,9 @@ def _validate(settings: Settings, filename: str) -> None:
         raise UserError(f"{filename}: key 'mailbox.batch_size' must be at least 1")
     if settings.billing.round_up_minutes < 1 or min(dataclasses.astuple(settings.rates)) < 1:
         raise UserError(f"{filename}: 'billing.round_up_minutes' and the [rates] must be at least 1")
+    web = settings.web
+    if web.page_size < 1 or web.login_max_failures < 1 or web.session_hours <= 0 or web.threads < 1:
+        raise UserError(f"{filename}: [web] page_size, login_max_failures, session_hours and threads must be positive")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
 

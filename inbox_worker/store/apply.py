@@ -91,11 +91,14 @@ class RegistryIds:
 
     customers: dict[str, int]
     devices: dict[str, int]
+    # Customer key -> initials of the customer's personal contact at MICO: new tickets are assigned to them.
+    managers: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> RegistryIds:
         return cls(dict(session.execute(select(Customer.key, Customer.id)).all()),
-                   dict(session.execute(select(Device.tag, Device.id)).all()))
+                   dict(session.execute(select(Device.tag, Device.id)).all()),
+                   dict(session.execute(select(Customer.key, Customer.account_manager)).all()))
 
 
 def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows) -> None:
@@ -137,7 +140,7 @@ def _new_ticket(connection: Connection, item: WorkItem, ids: RegistryIds, now: d
         "contact_email": link.contact, "from_address": mail.from_address, "category": classification.category,
         "priority": classification.priority, "language": classification.language, "coverage": coverage.as_dict(),
         "review": list(item.review), "previous_ticket_id": item.thread.previous_ticket, "created_at": now,
-        "updated_at": now, "closed_at": None,
+        "updated_at": now, "closed_at": None, "assignee": ids.managers.get(link.customer) if link.customer else None,
     }).scalar_one()
     for tag in link.devices:
         if tag in ids.devices:

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from . import triage
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes everywhere; SQLite keeps no zone, so values are stored as UTC."""
@@ -131,6 +133,10 @@ class Ticket(Base):
         Index("ix_tickets_status_updated", "status", "updated_at"),
         # Service visits are counted per customer and calendar year: tickets of category "visit".
         Index("ix_tickets_category_created", "category", "created_at"),
+        # The triage queue (web UI): needing a look first, then priority, then age; and, covering every
+        # filter column, one index-only scan for all the filter counts (store/triage_queue.py).
+        Index("ix_tickets_queue", "status", "look_rank", "priority_rank", "created_at"),
+        Index("ix_tickets_facets", "status", "customer_id", "category", "coverage_status", "priority_rank"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number, "#1042"
     subject: Mapped[str] = mapped_column(String(1000), default="")
@@ -147,6 +153,14 @@ class Ticket(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # Added for the web UI (migration 0003). The three sort columns are derived from review, priority and
+    # coverage (store/triage.py) by column defaults on insert and by store/ticket_edit.refresh_sort on change.
+    look_rank: Mapped[int] = mapped_column(Integer, default=triage.default_look_rank, server_default="9")
+    priority_rank: Mapped[int] = mapped_column(Integer, default=triage.default_priority_rank, server_default="2")
+    coverage_status: Mapped[str] = mapped_column(String(16), default=triage.default_coverage_status,
+                                                 server_default="undetermined")
+    assignee: Mapped[str | None] = mapped_column(String(16), index=True)  # staff initials
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
 
 class TicketDevice(Base):
@@ -273,8 +287,51 @@ class TimeEntry(Base):
     created_at: Mapped[datetime]
 
 
+class Staff(Base):
+    """A staff member who logs in to the web UI (argon2 password hash, never the password)."""
+
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    initials: Mapped[str] = mapped_column(String(16), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """What a staff member did, to which ticket or customer, when: every web action writes one."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(String(16))  # staff initials
+    action: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
 __all__ = [
-    "AttachmentRecord", "Base", "Contact", "CoverageOverride", "Customer", "DecisionLog", "Device", "MailboxState",
-    "MessageRef", "OutboxMessage", "RawBlob",
-    "RawMessage", "Ticket", "TicketDevice", "TicketEntry", "TimeEntry", "UniqueConstraint",
+    "AttachmentRecord",
+    "AuditEntry",
+    "Base",
+    "Contact",
+    "CoverageOverride",
+    "Customer",
+    "DecisionLog",
+    "Device",
+    "MailboxState",
+    "MessageRef",
+    "OutboxMessage",
+    "RawBlob",
+    "RawMessage",
+    "Staff",
+    "Ticket",
+    "TicketDevice",
+    "TicketEntry",
+    "TimeEntry",
+    "UniqueConstraint",
 ]

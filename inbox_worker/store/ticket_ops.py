@@ -20,6 +20,7 @@ from ..errors import UserError
 from ..workitem import Coverage
 from .coverage_queries import OVERRIDE_RULE
 from .models import CoverageOverride, Customer, Ticket, TicketEntry, TimeEntry
+from .ticket_edit import refresh_sort
 
 _INITIALS = re.compile(r"^[^\s]{1,16}$")
 _RATE_OF_AGREEMENT = {"active": "agreement", "terminated": "agreement", "trial": "trial", "none": "none"}
@@ -101,6 +102,7 @@ def set_coverage(session: Session, number: int, status: str, reason: str, by: st
     review = [flag for flag in ticket.review if flag not in ("billable", "coverage-undetermined")]
     ticket.review = [*review, "billable"] if status == "billable" else review
     ticket.updated_at = now
+    refresh_sort(ticket)  # the queue's order and coverage filter read these columns
     what = "dækket" if status == "covered" else f"fakturerbar ({rate_dkk} kr./time)"
     session.add(TicketEntry(ticket_id=number, kind="event", author=by.strip(), subject="Dækning ændret",
                             body_text=f"Dækningen er sat til {what}: {reason.strip()}", created_at=now))

@@ -1,0 +1,166 @@
+"""Web UI benchmark: with N tickets seeded, how long do the queue page and a ticket page take server-side?
+
+Seeds N tickets (plus two thread entries each) straight into a fresh database with bulk inserts, then
+processes one real mail through the worker for the ticket page, logs in through the Flask test client and
+times full requests (routing, queries, template rendering) to `/`, a filtered and searched queue, a deep
+queue page and `/tickets/<n>`. Prints the median and p95 of each in milliseconds.
+
+    .venv/bin/python bench/web_bench.py --n 50000                  # SQLite in a temporary folder
+    .venv/bin/python bench/web_bench.py --n 50000 --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from inbox_worker.config import settings_from_dict  # noqa: E402
+from inbox_worker.processor import Processor  # noqa: E402
+from inbox_worker.store.db import make_engine, migrate  # noqa: E402
+from inbox_worker.store.models import Customer, Ticket, TicketEntry  # noqa: E402
+from inbox_worker.store.registry_import import import_registry  # noqa: E402
+from inbox_worker.web import create_app  # noqa: E402
+from inbox_worker.web.server import create_staff  # noqa: E402
+from tests.mailbuilder import build_mail  # noqa: E402
+
+CATEGORIES = ["network", "printer", "computer", "mobile", "server", "backup", "account", "software", "other"]
+REVIEWS = [[]] * 12 + [["unknown-sender"], ["billable"], ["low-confidence"], ["unknown-contact"], ["spoof-suspected"]]
+PASSWORD = "benchmark-password"
+
+
+def seed(engine: Any, n: int, rng: random.Random) -> None:
+    """N tickets spread over the demo customers (a tenth without one), statuses, categories and ages."""
+    with Session(engine) as session:
+        customers = list(session.execute(select(Customer.id, Customer.account_manager)))
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for offset in range(0, n, 5000):
+        tickets, entries = [], []
+        for i in range(offset, min(n, offset + 5000)):
+            customer = rng.choice(customers) if rng.random() > 0.1 else None
+            created = start + timedelta(minutes=i * 20 + rng.randint(0, 19))
+            status = rng.choices(["open", "waiting", "closed"], [3, 1, 6])[0]
+            coverage = rng.choice(["covered", "billable", "undetermined"])
+            tickets.append({
+                "subject": f"Sag {i}: {rng.choice(['Printeren', 'Netværket', 'Mailen', 'Serveren'])} driller – æøå",
+                "status": status, "customer_id": customer.id if customer else None,
+                "contact_email": None, "from_address": f"bruger{i % 997}@kunde{i % 13}.dk",
+                "category": rng.choice(CATEGORIES), "priority": rng.choices(["emergency", "high", "normal", "low"],
+                                                                            [1, 5, 80, 14])[0],
+                "language": "da", "coverage": {"status": coverage, "rate_dkk": 0, "package": None, "rule": "bench",
+                                               "reason": "benchmark"},
+                "review": rng.choice(REVIEWS), "created_at": created, "updated_at": created,
+                "closed_at": created + timedelta(days=1) if status == "closed" else None,
+                "assignee": customer.account_manager if customer else None})
+        with engine.begin() as connection:
+            ids = connection.execute(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True),
+                                     tickets).scalars().all()
+            for number, row in zip(ids, tickets, strict=True):
+                for kind in ("inbound", "outbound"):
+                    entries.append({"ticket_id": number, "kind": kind, "raw_message_id": None, "outbox_id": None,
+                                    "author": row["from_address"], "subject": row["subject"],
+                                    "body_text": "Hej\n\nDet virker stadig ikke.\n\nMvh",
+                                    "created_at": row["created_at"]})
+            connection.execute(insert(TicketEntry), entries)
+
+
+def timed(client: Any, path: str, repeat: int) -> dict[str, float]:
+    for _ in range(3):  # warm-up: template compilation, statement caches, the database's page cache
+        assert client.get(path).status_code == 200, path
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, path
+    samples.sort()
+    return {"median_ms": round(statistics.median(samples), 1),
+            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1)}
+
+
+def pg_database(admin_url: str) -> tuple[str, Any]:
+    name = f"inbox_webbench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), (admin, name)
+
+
+def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
+    settings = settings_from_dict({"database": {"url": db_url},
+                                   "storage": {"attachments_dir": str(workdir / "attachments")},
+                                   "web": {"secret_key": "bench-secret-key-0123456789"}}, "bench")
+    engine = make_engine(db_url)
+    migrate(engine)
+    with Session(engine) as session, session.begin():
+        import_registry(session, ROOT / "inbox_worker" / "demo" / "registry.toml")
+    started = time.perf_counter()
+    seed(engine, n, random.Random(42))
+    if engine.dialect.name == "postgresql":  # what autovacuum does soon after a bulk load in production
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE tickets"))
+            connection.execute(text("VACUUM ANALYZE ticket_entries"))
+    seeded = time.perf_counter() - started
+    number = Processor(settings, engine).process(build_mail(), "bench")["ticket"]
+    create_staff(engine, "bench@mico.dk", "Bench", "JH", PASSWORD)
+    app = create_app(settings, engine)
+    with app.test_client() as client:
+        with client.session_transaction() as session:
+            session["csrf"] = "bench-csrf"
+        client.post("/login", data={"email": "bench@mico.dk", "password": PASSWORD, "csrf_token": "bench-csrf"})
+        client.post(f"/tickets/{number}/note", data={"text": "Ringede til Lone", "csrf_token": "bench-csrf"})
+        pages = {"queue /": "/", "queue, all statuses, customer + search": "/?status=&customer=bageriet&q=printer",
+                 "queue, mine, page 20": "/?mine=1&status=&page=20", f"ticket /tickets/{number}": f"/tickets/{number}"}
+        results = {name: timed(client, path, repeat) for name, path in pages.items()}
+    engine.dispose()
+    return {"tickets": n + 1, "database": make_url(db_url).get_backend_name(), "seed_seconds": round(seeded, 1),
+            "pages": results}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--pg", help="PostgreSQL admin URL: a fresh database is created there and dropped after")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="web-bench-") as folder:
+        workdir = Path(folder)
+        cleanup = None
+        db_url = f"sqlite:///{workdir / 'inbox.db'}"
+        if args.pg:
+            db_url, cleanup = pg_database(args.pg)
+        try:
+            result = run(args.n, db_url, workdir, args.repeat)
+        finally:
+            if cleanup:
+                admin, name = cleanup
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(f"{result['tickets']} tickets on {result['database']} (seeded in {result['seed_seconds']} s)")
+    print(f"{'page':45} {'median ms':>10} {'p95 ms':>8}")
+    for name, figures in result["pages"].items():
+        print(f"{name:45} {figures['median_ms']:>10} {figures['p95_ms']:>8}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""The Flask app factory: configuration, security hooks, template helpers and the page blueprints."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, render_template
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from ..config import Settings
+from ..outbound.render import Renderer
+from ..store.db import make_engine
+from ..store.files import AttachmentStore
+from . import auth, security
+from .context import WebContext, close_db
+from .labels import label
+
+log = logging.getLogger(__name__)
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.web.secret_key:
+        return settings.web.secret_key
+    log.warning("web.secret_key is not set: using a random key, so logins end when the server restarts")
+    return secrets.token_urlsafe(48)
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        SESSION_COOKIE_NAME="mico_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.web.https,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.web.session_hours),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+
+
+def _template_helpers(app: Flask, settings: Settings) -> None:
+    zone = ZoneInfo(settings.company.timezone)
+
+    def local(moment: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+        return moment.astimezone(zone).strftime(fmt) if moment else "–"
+
+    app.jinja_env.filters["local"] = local
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.globals["company"] = settings.company
+
+
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    return render_template("error.html", error=error), error.code or 500
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
+    """The web UI over `settings` (templates/web/ for pages, templates/web/static/ for the stylesheet)."""
+    folder = Path(settings.paths.templates) / "web"
+    app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"))
+    _configure(app, settings)
+    engine = engine or make_engine(settings.database.url)
+    app.extensions["inbox_worker"] = WebContext(
+        settings, engine, sessionmaker(engine, expire_on_commit=False), Renderer(settings),
+        AttachmentStore(settings.storage.attachments_dir, int(settings.storage.max_attachment_mb * 1024 * 1024)),
+        security.LoginLimiter(settings.web.login_max_failures, settings.web.login_window_seconds))
+    security.install(app)
+    app.before_request(auth.require_login)
+    app.teardown_appcontext(close_db)
+    _template_helpers(app, settings)
+    from . import customer_page, phone_page, queue_page, ticket_actions, ticket_page
+
+    for module in (auth, queue_page, ticket_page, ticket_actions, customer_page, phone_page):
+        app.register_blueprint(module.bp)
+    app.register_error_handler(HTTPException, _error_page)
+    return app
+

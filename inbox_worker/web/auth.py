@@ -1,0 +1,67 @@
+"""Login and logout, and the check that every other page has a logged-in staff member."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ..store.staff import staff_by_email, staff_by_id
+from .context import db, now, web
+from .passwords import verify_password
+from .security import safe_next
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+OPEN_ENDPOINTS = frozenset({"auth.login", "auth.login_post", "static"})
+
+
+def require_login() -> Response | None:
+    """Before every request: load the staff member of the session, or send the browser to the login page."""
+    staff_id = session.get("staff_id")
+    member = staff_by_id(db(), int(staff_id)) if isinstance(staff_id, int) else None
+    g.staff = member
+    if member is None and request.endpoint not in OPEN_ENDPOINTS:
+        session.pop("staff_id", None)
+        target = request.full_path if request.method == "GET" else "/"
+        return redirect(url_for("auth.login", next=target.rstrip("?")))
+    return None
+
+
+@bp.get("/login")
+def login() -> str | Response:
+    if g.get("staff") is not None:
+        return redirect("/")
+    return render_template("login.html", next=safe_next(request.args.get("next")), error=None)
+
+
+@bp.post("/login")
+def login_post() -> tuple[str, int] | Response:
+    email = request.form.get("email", "").strip().lower()[:320]
+    password = request.form.get("password", "")
+    target = safe_next(request.form.get("next"))
+    keys = [f"address:{email}", f"client:{request.remote_addr}"]
+    limiter, moment = web().limiter, time.monotonic()
+    if limiter.blocked(keys, moment):
+        log.warning("login refused for %s from %s: too many failed attempts", email, request.remote_addr)
+        return render_template("login.html", next=target,
+                               error="For mange mislykkede forsøg. Vent et stykke tid, og prøv igen."), 429
+    member = staff_by_email(db(), email) if email else None
+    if not verify_password(member.password_hash if member else None, password) or member is None:
+        limiter.failed(keys, moment)
+        return render_template("login.html", next=target, error="Forkert e-mail eller adgangskode."), 401
+    limiter.succeeded(keys[0])
+    member.last_login_at = now()
+    db().commit()
+    session.clear()  # a new session at login: nothing from before it (no session fixation)
+    session.permanent = True
+    session["staff_id"] = member.id
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("auth.login"))

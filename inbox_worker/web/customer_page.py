@@ -1,0 +1,21 @@
+"""The customer page `/customers/<key>`."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, render_template
+
+from ..store.customer_view import customer_view
+from .context import db, now, web
+
+bp = Blueprint("customer", __name__)
+
+
+@bp.get("/customers/<key>")
+def customer(key: str) -> str:
+    today = now().astimezone(ZoneInfo(web().settings.company.timezone)).date()
+    view = customer_view(db(), key[:64], today)
+    if view is None:
+        abort(404, description="Kunden findes ikke.")
+    return render_template("customer.html", v=view, c=view.customer)

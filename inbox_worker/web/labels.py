@@ -1,0 +1,35 @@
+"""Danish labels for the values the UI shows (status, priority, coverage, category, review flags)."""
+
+from __future__ import annotations
+
+STATUS = {"open": "Åben", "waiting": "Afventer kunde", "closed": "Lukket"}
+PRIORITY = {"emergency": "Akut", "high": "Høj", "normal": "Normal", "low": "Lav"}
+COVERAGE = {"covered": "Dækket", "billable": "Faktureres", "undetermined": "Uafklaret"}
+CATEGORY = {
+    "network": "Netværk", "printer": "Printer", "computer": "Computer", "mobile": "Mobil", "server": "Server",
+    "backup": "Backup", "account": "Konto", "security": "Sikkerhed", "software": "Software",
+    "replacement": "Udskiftning", "advice": "Rådgivning", "visit": "Besøg", "admin": "Administration",
+    "other": "Andet",
+}
+REVIEW = {
+    "emergency": "Akut", "unknown-sender": "Ukendt afsender", "spoof-suspected": "Mistanke om forfalskning",
+    "low-confidence": "Usikker klassificering", "billable": "Faktureres", "unknown-contact": "Ukendt kontakt",
+    "quarantined": "I karantæne", "ack-rate-limit": "Kvitteringsgrænse nået",
+}
+ENTRY = {"inbound": "Mail fra kunden", "outbound": "Mail til kunden", "note": "Internt notat",
+         "event": "Hændelse", "phone": "Telefonopkald"}
+AGREEMENT = {"active": "Aktiv", "trial": "Prøveperiode", "terminated": "Opsagt", "none": "Ingen aftale"}
+ACTION = {
+    "link-customer": "Koblet til kunde", "link-device": "Enhed tilknyttet", "unlink-device": "Enhed fjernet",
+    "set-category": "Kategori ændret", "set-priority": "Prioritet ændret", "set-status": "Status ændret",
+    "assign": "Tildelt", "note": "Notat", "reply": "Svar sendt", "merge": "Flettet ind i anden sag",
+    "merged-in": "Anden sag flettet ind", "reviewed": "Markeret som gennemset", "phone-ticket": "Oprettet fra telefon",
+}
+
+ALL = {"status": STATUS, "priority": PRIORITY, "coverage": COVERAGE, "category": CATEGORY, "review": REVIEW,
+       "entry": ENTRY, "agreement": AGREEMENT, "action": ACTION}
+
+
+def label(value: object, kind: str) -> str:
+    text = "" if value is None else str(value)
+    return ALL.get(kind, {}).get(text, text)

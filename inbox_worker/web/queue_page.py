@@ -1,0 +1,50 @@
+"""The triage queue page `/`: filters, search, paging and counts per filter value."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request
+
+from ..store.triage_queue import FACETS, QueueFilter, queue_page
+from .context import db, staff, web
+
+bp = Blueprint("queue", __name__)
+_STATUSES = ("open", "waiting", "closed", "")
+
+
+def _filter_from(args: Any) -> QueueFilter:
+    status = args.get("status", "open")
+    try:
+        page = max(1, min(int(args.get("page", "1")), 100_000))
+    except ValueError:
+        page = 1
+    mine = args.get("mine") == "1"
+    return QueueFilter(
+        status=status if status in _STATUSES else "open", customer=args.get("customer", "")[:64],
+        category=args.get("category", "")[:32], coverage=args.get("coverage", "")[:16],
+        priority=args.get("priority", "")[:16], assignee=staff().initials if mine else "",
+        search=args.get("q", "")[:200], page=page)
+
+
+def _link(f: QueueFilter, **changes: Any) -> str:
+    """The queue URL of `f` with some values changed (a changed filter starts again on page 1)."""
+    values = {"status": f.status, "customer": f.customer, "category": f.category, "coverage": f.coverage,
+              "priority": f.priority, "mine": "1" if f.assignee else "", "q": f.search, "page": f.page}
+    values.update(changes)
+    if "page" not in changes:
+        values["page"] = 1
+    query = {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+    if values["status"] == "":
+        query["status"] = ""
+    return "/?" + urlencode(query) if query else "/"
+
+
+@bp.get("/")
+def queue() -> str:
+    f = _filter_from(request.args)
+    size = web().settings.web.page_size
+    result = queue_page(db(), f, size)
+    pages = max(1, (result.total + size - 1) // size)
+    return render_template("queue.html", f=f, result=result, facets=FACETS, pages=pages, link=_link)

@@ -1,0 +1,64 @@
+"""Serve the web UI with waitress (a production WSGI server), and create staff logins from the command line."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..errors import UserError
+from ..store.staff import add_staff, staff_by_email
+from .passwords import MIN_LENGTH, hash_password
+
+
+def serve(settings: Settings, engine: Engine, host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from .app import create_app
+
+    app = create_app(settings, engine)
+    print(f"Webgrænsefladen kører på http://{host}:{port}/ (stop med Ctrl+C)", flush=True)
+    waitress_serve(app, host=host, port=port, threads=settings.web.threads, ident="inbox-worker")
+
+
+def password_from(env_name: str | None) -> str:
+    """The new password: from the named environment variable, else asked twice on the terminal."""
+    if env_name:
+        if env_name not in os.environ:
+            raise UserError(f"--password-env names ${env_name}, which is not set")
+        return os.environ[env_name]
+    first = getpass.getpass("Adgangskode: ")
+    if first != getpass.getpass("Gentag adgangskoden: "):
+        raise UserError("the two passwords differ")
+    return first
+
+
+def create_staff(engine: Engine, email: str, name: str, initials: str, password: str) -> tuple[str, str]:
+    """(email, initials) of the new staff member."""
+    try:
+        password_hash = hash_password(password)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    with Session(engine) as session, session.begin():
+        member = add_staff(session, email, name, initials, password_hash, datetime.now(UTC))
+        return member.email, member.initials
+
+
+def demo_login(engine: Engine) -> tuple[str, str] | None:
+    """A demo staff login (JH, the demo customers' account manager) with a fresh random password.
+
+    Returns (email, password) the first time; None when it exists already (its password is not kept).
+    """
+    email = "demo@mico.dk"
+    with Session(engine) as session:
+        if staff_by_email(session, email) is not None:
+            return None
+    password = secrets.token_urlsafe(12)
+    assert len(password) >= MIN_LENGTH
+    create_staff(engine, email, "Demo Medarbejder", "JH", password)
+    return email, password

@@ -1,0 +1,110 @@
+"""The staff actions on a ticket (POST only, CSRF-checked), each written to the audit log.
+
+Coverage override and time logging are not here yet: they come with issue 5's store functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, request
+from werkzeug.wrappers import Response
+
+from ..outbound.reply import queue_reply, recipient_of
+from ..store import audit, ticket_edit
+from ..store.models import Ticket
+from ..store.ticket_edit import ActionError
+from ..store.ticket_merge import merge
+from ..workitem import TicketStatus
+from .context import db, now, staff, web
+
+bp = Blueprint("actions", __name__, url_prefix="/tickets/<int:number>")
+MAX_TEXT = 50_000
+
+
+def _act(number: int, action: Callable[[Ticket, str], str | None], done: str) -> Response:
+    """Run one action on the ticket in one transaction; a refusal is shown to staff and changes nothing."""
+    session = db()
+    ticket = session.get(Ticket, number)
+    if ticket is None:
+        abort(404, description=f"Sag #{number} findes ikke.")
+    try:
+        goto = action(ticket, staff().initials)
+        session.commit()
+        flash(done, "ok")
+    except ActionError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        goto = None
+    return redirect(goto or f"/tickets/{number}")
+
+
+def _form(name: str) -> str:
+    return request.form.get(name, "").strip()
+
+
+@bp.post("/link-customer")
+def link_customer(number: int) -> Response:
+    return _act(number, lambda t, me: ticket_edit.link_customer(
+        db(), t, _form("customer"), _form("contact") or None, _form("alias") == "1", me, now()), "Sagen er koblet")
+
+
+@bp.post("/devices")
+def devices(number: int) -> Response:
+    change = ticket_edit.unlink_device if _form("op") == "unlink" else ticket_edit.link_device
+    return _act(number, lambda t, me: change(db(), t, _form("device"), me, now()), "Enhederne er opdateret")
+
+
+@bp.post("/set")
+def set_field(number: int) -> Response:
+    field = _form("field")
+    if field not in ("category", "priority", "status"):
+        abort(400, description="Ukendt felt.")
+    return _act(number, lambda t, me: ticket_edit.set_field(db(), t, field, _form("value"), me, now()), "Gemt")
+
+
+@bp.post("/assign")
+def assign(number: int) -> Response:
+    return _act(number, lambda t, me: ticket_edit.assign(db(), t, _form("assignee") or None, me, now()),
+                "Sagen er tildelt")
+
+
+@bp.post("/note")
+def note(number: int) -> Response:
+    return _act(number, lambda t, me: ticket_edit.add_note(db(), t, _form("text")[:MAX_TEXT], me, now()),
+                "Notatet er gemt")
+
+
+@bp.post("/reviewed")
+def reviewed(number: int) -> Response:
+    return _act(number, lambda t, me: ticket_edit.mark_reviewed(db(), t, me, now()), "Markeret som gennemset")
+
+
+def _reply(ticket: Ticket, me: str) -> None:
+    body = _form("body")[:MAX_TEXT]
+    if not body:
+        raise ActionError("Svaret er tomt")
+    if recipient_of(ticket) is None:
+        raise ActionError("Sagen har ingen gyldig modtageradresse")
+    moment = now()
+    outbox_id = queue_reply(db(), web().renderer, ticket, body, me, staff().name, moment)
+    audit.record(db(), me, "reply", moment, ticket=ticket.id, outbox=outbox_id, to=recipient_of(ticket))
+    if _form("wait") == "1":
+        ticket_edit.set_field(db(), ticket, "status", TicketStatus.WAITING.value, me, moment)
+
+
+@bp.post("/reply")
+def reply(number: int) -> Response:
+    return _act(number, _reply, "Svaret ligger i udbakken og sendes ved næste afsendelse")
+
+
+def _merge(ticket: Ticket, me: str) -> str:
+    text = _form("target").lstrip("#")
+    if not text.isdigit():
+        raise ActionError("Skriv nummeret på den sag, der skal flettes ind i")
+    return f"/tickets/{merge(db(), ticket, int(text), me, now()).id}"
+
+
+@bp.post("/merge")
+def merge_into(number: int) -> Response:
+    return _act(number, _merge, "Sagerne er flettet")

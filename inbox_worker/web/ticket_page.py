@@ -1,0 +1,55 @@
+"""Reading a ticket: the page `/tickets/<n>`, a mail's sanitized HTML, and attachment downloads."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, render_template, send_file
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..store.models import RawBlob
+from ..store.ticket_view import attachment_of, inbound_raw_id, ticket_view
+from .context import db, web
+from .mailhtml import html_part, sanitize
+
+bp = Blueprint("ticket", __name__)
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+@bp.get("/tickets/<int:number>")
+def ticket(number: int) -> str:
+    view = ticket_view(db(), number)
+    if view is None:
+        abort(404, description=f"Sag #{number} findes ikke.")
+    phone = next((e for e in view.audit if e.action == "phone-ticket"), None)
+    return render_template("ticket.html", v=view, t=view.ticket, phone=phone)
+
+
+@bp.get("/tickets/<int:number>/mail/<int:entry_id>")
+def mail_html(number: int, entry_id: int) -> str:
+    raw_id = inbound_raw_id(db(), number, entry_id)
+    raw = db().scalar(select(RawBlob.raw).where(RawBlob.raw_message_id == raw_id)) if raw_id else None
+    if raw is None:
+        abort(404, description="Mailen findes ikke på denne sag.")
+    html = html_part(raw)
+    return render_template("mail_html.html", number=number, safe=sanitize(html) if html is not None else None)
+
+
+def download_name(filename: str) -> str:
+    name = _UNSAFE_NAME.sub("_", filename).strip(" .")
+    return name[:150] or "vedhaeftning"
+
+
+@bp.get("/tickets/<int:number>/attachments/<int:attachment_id>")
+def attachment(number: int, attachment_id: int) -> Response:
+    record = attachment_of(db(), number, attachment_id)
+    if record is None or record.stored_path is None:
+        abort(404, description="Vedhæftningen findes ikke på denne sag.")
+    store = web().attachments
+    path = store.path_of(record.stored_path).resolve()
+    if not path.is_relative_to(store.folder.resolve()) or not path.is_file():
+        abort(404, description="Vedhæftningen findes ikke på denne sag.")
+    # Always a download, never shown inline, and never a type the browser would run or render.
+    return send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                     download_name=download_name(record.filename), max_age=0)

@@ -1,0 +1,131 @@
+"""End to end in real headless Chromium against `inbox-worker web`: log in, the queue, a hostile mail, a reply.
+
+The hostile mail's payloads would set `window.__pwned`; a control page proves they do when rendered raw.
+Screenshots of the queue and the ticket page are saved under var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from inbox_worker.config import Settings
+from inbox_worker.processor import Processor
+from inbox_worker.store.models import OutboxMessage
+from inbox_worker.web.server import create_staff
+from tests.conftest import ROOT, free_port, write_config
+from tests.web.conftest import PASSWORD
+from tests.web.hostile import PAYLOAD, hostile_mail
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "var" / "screenshots"
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("Chromium is missing in CI: `make test` installs Debian's chromium")
+        pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, settings: Settings, engine: Engine) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "inbox_worker", "--config", str(write_config(tmp_path, settings)),
+                                "web", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            try:
+                urllib.request.urlopen(f"{url}/login", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_payloads_are_live_when_rendered_raw(browser: Any) -> None:
+    """The control: without our page, the same HTML does set the flag (so 'unset' below means something)."""
+    page = browser.new_page()
+    page.set_content(f"<html><body>{PAYLOAD}</body></html>")
+    assert page.evaluate("window.__pwned") in ("script", "onerror", "svg")
+    page.evaluate("window.__pwned = undefined")
+    page.click("#jslink")
+    assert page.evaluate("window.__pwned") == "link"
+
+
+def _screenshot(page: Any, name: str, db_url: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    suffix = "" if db_url.startswith("sqlite") else "-postgres"
+    page.screenshot(path=str(SCREENSHOTS / f"{name}{suffix}.png"), full_page=True)
+
+
+def test_staff_triage_a_hostile_mail_and_reply_in_chromium(browser: Any, server: str, settings: Settings,
+                                                          engine: Engine, db_url: str) -> None:
+    create_staff(engine, "jh@mico.dk", "Jens Hansen", "JH", PASSWORD)
+    number = Processor(settings, engine).process(hostile_mail(), "test")["ticket"]
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(f"{server}/")
+    assert "/login" in page.url
+    page.fill("input[name=email]", "jh@mico.dk")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("table.queue")
+    assert page.locator(f"a[href='/tickets/{number}']").first.is_visible()
+    _screenshot(page, "queue", db_url)
+
+    page.click(f"a[href='/tickets/{number}'] >> nth=1")
+    page.wait_for_selector("pre.body")
+    assert "<script>window.__pwned" in page.locator("pre.body").first.inner_text()  # shown, as text
+    assert page.evaluate("window.__pwned") is None
+    _screenshot(page, "ticket", db_url)
+
+    page.click("text=Vis HTML-version (renset)")
+    page.wait_for_selector(".mailhtml")
+    page.click("text=Klik her for at se fakturaen")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator(".mailhtml img").count() == 1 and page.locator(".mailhtml img[src]").count() == 0
+
+    page.goto(f"{server}/tickets/{number}")
+    page.fill("textarea[name=body]", "Hej Lone\n\nFakturaen er ægte nok; vi ser på det i dag.")
+    page.click("text=Send svar")
+    page.wait_for_selector("text=Svaret ligger i udbakken")
+    assert page.locator("article.outbound >> text=vi ser på det i dag").count() == 1
+    assert page.evaluate("window.__pwned") is None and dialogs == []
+
+    with Session(engine) as session:
+        reply = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reply"))
+    assert reply is not None and reply.subject.startswith(f"[MICO #{number}] Faktura")
+    assert reply.recipient == "lone@bageriet-soerensen.dk" and reply.status == "queued"
+
+
+def teardown_module() -> None:
+    shutil.rmtree(ROOT / "var" / "screenshots" / ".tmp", ignore_errors=True)
