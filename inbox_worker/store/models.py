@@ -66,6 +66,8 @@ class Customer(Base):
     account_manager: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(2), default="da")
     exceptions: Mapped[list[Any]] = mapped_column(default=list)
+    # The weekly summary to the contact person: "activity" (only a week with tickets or time), "always", "never".
+    weekly_summary: Mapped[str] = mapped_column(String(16), default="activity", server_default="activity")
 
 
 class Contact(Base):
@@ -287,6 +289,29 @@ class TimeEntry(Base):
     created_at: Mapped[datetime]
 
 
+class SummarySent(Base):
+    """One weekly summary per customer and ISO week, ever: the record that makes sending idempotent."""
+
+    __tablename__ = "summaries_sent"
+    __table_args__ = (UniqueConstraint("customer_id", "week", name="uq_summaries_customer_week"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(8))  # "2026-W47"
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime]
+
+
+class OncallNotice(Base):
+    """The one emergency notification a ticket may ever get (to the on-call or the staff address)."""
+
+    __tablename__ = "oncall_notices"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    outside_hours: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
 class Staff(Base):
     """A staff member who logs in to the web UI (argon2 password hash, never the password)."""
 
@@ -325,10 +350,12 @@ __all__ = [
     "Device",
     "MailboxState",
     "MessageRef",
+    "OncallNotice",
     "OutboxMessage",
     "RawBlob",
     "RawMessage",
     "Staff",
+    "SummarySent",
     "Ticket",
     "TicketDevice",
     "TicketEntry",

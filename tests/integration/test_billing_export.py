@@ -16,9 +16,9 @@ BILLING = FIXTURES / "billing"
 NOW = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)
 MAILS = [  # ticket numbers 1..8 in this order
     ("anna@revision-aarhus.dk", "Ny server til kontoret"),
-    ("bo@revision-aarhus.dk", "Outlook driller"),
+    ("bo@revision-aarhus.dk", "Et spørgsmål"),  # nothing to classify: coverage undetermined
     ("anna@revision-aarhus.dk", "Bærbar langsom"),
-    ("kim@klinik-kim.dk", "Gennemgang af IT"),
+    ("kim@klinik-kim.dk", "Printeren skal sættes op"),  # trial: billable (a review would be free)
     ("sif@salon-sif.dk", "=1+1 Printer, kasse"),
     ("sif@salon-sif.dk", "Ny kasseskuffe"),
     ("gorm@gammel-kunde.dk", "Telefonen mailer ikke"),
