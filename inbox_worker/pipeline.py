@@ -111,11 +111,12 @@ def run_pipeline(
         item.outcome = Outcome.IGNORED
         return item
     _add_review(item, item.link.review)
-    request = request_text(mail, item.link)
+    request = request_text(mail, item.link, rules.classify)
     item.link = decide_devices(item.link, request.subject, request.text, registry, rules.link, item.trace)
     item.classification = decide_classification(mail, item.link, registry, context, rules.classify, params.hours,
                                                 item.trace)
-    item.link = settle_devices(item.link, item.classification.category, registry, rules.link, item.trace)
+    item.link = settle_devices(item.link, item.classification.category, registry, rules.link,
+                               rules.classify.device_evidence, item.trace)
     _add_review(item, item.classification.review)
     item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
     item.outcome = _OUTCOME_OF_ACTION[item.thread.action]

@@ -109,6 +109,7 @@ class SummaryFacts:
     customer_name: str
     language: str
     recipient: str
+    recipient_name: str
     week: IsoWeek
     start: datetime
     end: datetime

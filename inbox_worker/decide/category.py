@@ -20,7 +20,7 @@ class CategoryResult:
 def decide_category(subject: str, text: str, devices: list[DeviceInfo], rules: ClassifyRules, trace: Trace,
                     *, fresh_subject: bool = True, emergency: EmergencySignal | None = None) -> CategoryResult:
     subject_words, text_words = words_of(subject), words_of(text)
-    subject_weight = rules.subject_weight if fresh_subject else 1.0
+    subject_weight = rules.subject_weight if fresh_subject else rules.reply_subject_weight
     scores: dict[str, float] = {}
     matched: dict[str, list[str]] = {}
     for hit in rules.lexicon.hits(subject, subject_words):

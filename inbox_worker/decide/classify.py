@@ -45,13 +45,26 @@ class RequestText:
     fresh_subject: bool  # not a reply: the subject is the sender's own words now
 
 
-def request_text(mail: ParsedMail, link: LinkDecision) -> RequestText:
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+
+
+def without_resolved(text: str, resolved: tuple[re.Pattern[str], ...]) -> str:
+    """The text without sentences that say something is fine again: they are about the past."""
+    if not resolved:
+        return text
+    kept = [s for s in _SENTENCE_END.split(text) if not any(p.search(s.lower()) for p in resolved)]
+    return "\n".join(kept)
+
+
+def request_text(mail: ParsedMail, link: LinkDecision, rules: ClassifyRules) -> RequestText:
     subject, text = mail.subject or "", mail.new_text
     if link.via_forward and mail.forwarded is not None:
-        # A colleague forwarded the customer's mail: the customer's words are the request.
+        # A colleague forwarded the customer's mail: the customer's words are the request (the
+        # colleague's note is about routing it: "videresender", "det er på regning").
         subject = mail.forwarded.subject or subject
-        text = f"{mail.forwarded.text}\n\n{mail.new_text}"
-    return RequestText(_SUBJECT_PREFIX.sub("", subject), text, not _REPLY_SUBJECT.match(subject))
+        text = mail.forwarded.text or mail.new_text
+    return RequestText(_SUBJECT_PREFIX.sub("", subject), without_resolved(text, rules.resolved),
+                       not _REPLY_SUBJECT.match(subject))
 
 
 def detect_language(text: str) -> str:
@@ -115,7 +128,7 @@ def decide_classification(
     mail: ParsedMail, link: LinkDecision, registry: RegistrySnapshot, context: MailContext,
     rules: ClassifyRules, hours: OfficeHours, trace: Trace,
 ) -> Classification:
-    request = request_text(mail, link)
+    request = request_text(mail, link, rules)
     customer = registry.customers.get(link.customer) if link.customer else None
     own = {d.tag: d for d in registry.devices.get(link.customer or "", ())}
     devices = [own[tag] for tag in link.devices if tag in own]

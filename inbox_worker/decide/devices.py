@@ -57,6 +57,33 @@ def by_identifier(tokens: set[str], customer: str, index: dict[str, tuple[Device
     return found
 
 
+_NAME_STOP = frozenset({"the", "and", "til", "med", "for", "den", "det", "der", "som"})
+
+
+def _person_words(registry: RegistrySnapshot, customer: str) -> frozenset[str]:
+    """The customer's people's names: "Lones telefon" tells whose, not which, when Lone signs the mail."""
+    return frozenset(w for c in registry.contacts_by_address.values() if c.customer == customer
+                     for w in words_of(c.name))
+
+
+def _by_name(candidates: list[DeviceInfo], words: list[str], kind_terms: list[str],
+             people: frozenset[str]) -> DeviceInfo | None:
+    """Among several devices of a kind, the only one whose name or model has a word the mail uses."""
+    if len(candidates) < 2:
+        return None
+    text_words = set(words)
+    matching = []
+    for device in candidates:
+        name_words = {w for w in words_of(f"{device.name} {device.model or ''}")
+                      if len(w) >= 4 and w not in _NAME_STOP
+                      and not any(w.startswith(t.lstrip("=")) for t in kind_terms)  # "laptop" says the kind, not which
+                      and not any(w.startswith(p) for p in people if len(p) >= 3)}
+        # the name's word itself, or a word of the mail that starts with it (etiketprinter -> etiketprinteren)
+        if any(w in text_words or any(t.startswith(w) for t in text_words) for w in name_words):
+            matching.append(device)
+    return matching[0] if len(matching) == 1 else None
+
+
 def _is_plural(term: str, word: str) -> bool:
     if term.startswith("="):
         return False
@@ -95,6 +122,12 @@ def by_kind(text: str, customer: str, contact: str | None, registry: RegistrySna
                 found.append(tag)
             trace.add("devices", "device-kind", tag,
                       f"Mailen nævner en {kind.id} ({', '.join(hits)}), og {whose} eneste er {tag}", matched=hits)
+        elif (by_name := _by_name(candidates, words, hits, _person_words(registry, customer))) is not None:
+            if by_name.tag not in found:
+                found.append(by_name.tag)
+            trace.add("devices", "device-kind-name", by_name.tag,
+                      f"Mailen nævner en {kind.id}; af {whose} {len(candidates)} passer kun navnet "
+                      f"'{by_name.name}' på {by_name.tag}", matched=hits)
         elif candidates:
             trace.add("devices", "device-kind-ambiguous", "none",
                       f"Mailen nævner en {kind.id} ({', '.join(hits)}), men {whose} har {len(candidates)}: "

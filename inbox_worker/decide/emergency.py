@@ -23,6 +23,9 @@ class EmergencySignal:
 
 
 def find_emergency(texts: list[str], rules: ClassifyRules) -> EmergencySignal | None:
+    whole = "\n".join(texts).lower()
+    if any(p.search(whole) for p in rules.cancel_mail):
+        return None  # the mail asks about emergencies (how to prevent one); it does not report one
     for text in texts:
         triggered = {entry.label for entry in rules.emergency_triggers.hits(text)}
         if not triggered:

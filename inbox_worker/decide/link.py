@@ -100,14 +100,23 @@ def decide_devices(link: LinkDecision, subject: str, text: str, registry: Regist
 
 
 def settle_devices(link: LinkDecision, category: str, registry: RegistrySnapshot, rules: LinkRules,
-                   trace: Trace) -> LinkDecision:
-    """Once the category is known: a question in general keeps no device linked by kind alone, and a
-    computer problem that named no device concerns the contact's primary computer."""
+                   category_of_kind: dict[str, str], trace: Trace) -> LinkDecision:
+    """Once the category is known: a question in general keeps no device linked by kind alone; of
+    several kinds named in passing, those of the mail's category stay; and a computer problem that
+    named no device concerns the contact's primary computer."""
     if link.kind_linked and category in rules.device_kinds.general_categories:
         trace.add("devices", "device-kind-general", "none",
                   f"En henvendelse om {category} taler om {', '.join(link.kind_linked)}s slags i almindelighed: "
                   "ingen enhed kobles på slags alene")
         link = replace(link, devices=(), kind_linked=())
+    if len(link.kind_linked) > 1:
+        kinds = {d.tag: d.kind for d in registry.devices.get(link.customer or "", ())}
+        fitting = tuple(t for t in link.kind_linked if category_of_kind.get(kinds.get(t, "")) == category)
+        if fitting and len(fitting) < len(link.kind_linked):
+            dropped = [t for t in link.kind_linked if t not in fitting]
+            trace.add("devices", "device-kind-off-topic", ", ".join(fitting),
+                      f"Mailen handler om {category}: {', '.join(dropped)} er kun nævnt i forbifarten og kobles ikke")
+            link = replace(link, devices=tuple(t for t in link.devices if t not in dropped), kind_linked=fitting)
     if link.customer is None or link.devices or category != "computer":
         return link
     tag = device_link.primary_computer(link.customer, link.contact, registry, trace)

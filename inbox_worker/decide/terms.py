@@ -37,6 +37,11 @@ def words_of(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
+def _word_matches(word: str, term: str) -> bool:
+    """The rule for one word: a prefix, or, for terms of five letters or more, anywhere (compounds)."""
+    return word.startswith(term) or (len(term) >= COMPOUND_MIN and term in word)
+
+
 class Lexicon:
     """Terms of several labels, compiled once; `hits(text)` returns each (label, term) found, once."""
 
@@ -89,7 +94,7 @@ class Lexicon:
             for rest, entry in self.phrases.get(word, ()):
                 following = words[index + 1 : index + 1 + len(rest)]
                 if len(following) == len(rest) and following[:-1] == list(rest[:-1]) \
-                        and following[-1].startswith(rest[-1]):
+                        and _word_matches(following[-1], rest[-1]):
                     found.append(entry)
         return found
 

@@ -17,7 +17,7 @@ from ..vocabulary import CATEGORIES, DEVICE_KINDS
 from .terms import Entry, Lexicon, TermError
 
 _SETTINGS = {"subject_weight": 2.0, "min_score": 2.0, "min_confidence": 0.4, "device_weight": 2.0,
-             "emergency_weight": 8.0, "intent_factor": 1.5}
+             "emergency_weight": 12.0, "intent_factor": 1.5, "reply_subject_weight": 0.5}
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class ClassifyRules:
     intents: frozenset[str]  # categories about what the sender wants rather than what is broken
     faults: Lexicon  # words of something being broken
     intent_factor: float
+    reply_subject_weight: float
+    resolved: tuple[re.Pattern[str], ...]  # sentences saying something is fine again
+    cancel_mail: tuple[re.Pattern[str], ...]  # anywhere in the mail: a question, not an emergency
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def _categories(rows: Any, where: str) -> tuple[tuple[str, ...], Lexicon, frozen
 def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tuple[re.Pattern[str], ...], Lexicon]:
     if not isinstance(data, dict):
         raise UserError(f"{where}: [emergency] must be a table")
-    _only(data, {"cancel", "rule"}, f"{where} [emergency]")
+    _only(data, {"cancel", "cancel_mail", "rule"}, f"{where} [emergency]")
     cancel = tuple(_pattern(p, f"{where} [emergency].cancel") for p in data.get("cancel", []))
     rules: list[EmergencyRule] = []
     triggers: list[Entry] = []
@@ -145,7 +148,7 @@ def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tupl
 def load_classify_rules(path: Path) -> ClassifyRules:
     data = _read(path)
     where = str(path)
-    _only(data, {"settings", "device_evidence", "category", "emergency", "fault"}, where)
+    _only(data, {"settings", "device_evidence", "category", "emergency", "fault", "resolved"}, where)
     settings = dict(_SETTINGS)
     for key, value in data.get("settings", {}).items():
         if key not in _SETTINGS or not isinstance(value, int | float) or isinstance(value, bool):
@@ -160,10 +163,15 @@ def load_classify_rules(path: Path) -> ClassifyRules:
     fault = data.get("fault", {})
     _only(fault, {"terms"}, f"{where} [fault]")
     faults = _lexicon(_entries("fault", fault.get("terms", []), f"{where} [fault]"), where)
+    resolved_table = data.get("resolved", {})
+    _only(resolved_table, {"patterns"}, f"{where} [resolved]")
+    resolved = tuple(_pattern(p, f"{where} [resolved]") for p in resolved_table.get("patterns", []))
+    emergency_table = data.get("emergency", {})
+    cancel_mail = tuple(_pattern(p, f"{where} [emergency].cancel_mail") for p in emergency_table.get("cancel_mail", []))
     return ClassifyRules(categories, lexicon, dict(evidence), emergencies, cancel,
                          settings["subject_weight"], settings["min_score"], settings["min_confidence"],
                          settings["device_weight"], triggers, settings["emergency_weight"], intents, faults,
-                         settings["intent_factor"])
+                         settings["intent_factor"], settings["reply_subject_weight"], resolved, cancel_mail)
 
 
 def load_device_kinds(path: Path) -> DeviceKindRules:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from decimal import Decimal
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,21 @@ def local_time_text(moment: datetime, language: str, zone: str) -> str:
     return f"{local.day}. {month} {local.year} kl. {local:%H.%M}"
 
 
+def money_text(amount: Decimal, language: str = "da") -> str:
+    """'1.462,50 kr.' (Danish) or 'DKK 1,462.50' (English)."""
+    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
+    if language == "en":
+        return f"DKK {text}"
+    return text.replace(",", "#").replace(".", ",").replace("#", ".") + " kr."
+
+
+def hours_text(minutes: int, language: str = "da") -> str:
+    """'2 t 15 min' / '2 h 15 min'."""
+    hours, rest = divmod(max(minutes, 0), 60)
+    unit = "h" if language == "en" else "t"
+    return f"{hours} {unit} {rest} min" if rest else f"{hours} {unit}"
+
+
 def ticket_subject(number: int, subject: str | None, language: str) -> str:
     base = TICKET_TAG.sub("", subject or "").strip() or ("Din henvendelse" if language == "da" else "Your request")
     return f"[MICO #{number}] {base}"[:900]
@@ -56,6 +72,15 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.domain = settings.smtp.from_address.rpartition("@")[2]
+        self.env.filters.update(dkk=money_text, hours=hours_text, local=self._local_text)
+
+    def _local_text(self, moment: datetime, language: str) -> str:
+        return local_time_text(moment, language, self.settings.company.timezone)
+
+    def compose(self, kind: str, recipient: str, subject: str, template: str, language: str,
+                context: dict[str, Any], headers: dict[str, str]) -> OutgoingMail:
+        """Any outgoing mail from `template`.{language}.{txt,html}.j2 (context must hold `now`)."""
+        return self._message(kind, recipient, subject, template, language, context, headers)
 
     def _message(self, kind: str, recipient: str, subject: str, template: str, language: str,
                  context: dict[str, Any], headers: dict[str, str]) -> OutgoingMail:

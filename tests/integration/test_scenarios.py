@@ -15,14 +15,17 @@ from typing import Any
 import pytest
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+# Two sets, each written by someone who never saw the rules: the first was used to develop the
+# rules; the second ("holdout") was measured before any rule was changed for it (see its README).
+SETS = ("dispatch", "holdout")
 FIELDS = ("customer", "contact", "devices", "category", "priority", "language", "review", "coverage")
 # The bars: linking must be exact, classification nearly so, and no emergency missed or invented.
 REQUIRED = {"customer": 1.0, "contact": 1.0, "devices": 1.0, "category": 0.95, "priority": 0.95,
             "language": 1.0, "review": 1.0, "coverage": 0.95}
 
 
-def _expected() -> list[dict[str, Any]]:
-    with (SCENARIOS / "expected.toml").open("rb") as handle:
+def _expected(name: str) -> list[dict[str, Any]]:
+    with (SCENARIOS / name / "expected.toml").open("rb") as handle:
         return list(tomllib.load(handle)["mail"])
 
 
@@ -40,13 +43,18 @@ def _matches(name: str, expected: dict[str, Any], decision: dict[str, Any]) -> b
     return (sorted(want) if name == "devices" else want) == _actual_value(decision, name)
 
 
+@pytest.fixture(params=SETS)
+def scenario_set(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def decisions(cli: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def decisions(cli: Any, scenario_set: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     assert cli("init-db").code == 0
-    imported = cli("registry", "import", str(SCENARIOS / "registry.toml"))
+    imported = cli("registry", "import", str(SCENARIOS / scenario_set / "registry.toml"))
     assert imported.code == 0, imported.err
-    expected = _expected()
-    files = [str(SCENARIOS / "mail" / entry["file"]) for entry in expected]
+    expected = [{**entry, "set": scenario_set} for entry in _expected(scenario_set)]
+    files = [str(SCENARIOS / scenario_set / "mail" / entry["file"]) for entry in expected]
     result = cli("ingest", "--json", *files)
     assert result.code == 0, result.err
     found = result.json_lines()
@@ -54,13 +62,14 @@ def decisions(cli: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return list(zip(expected, found, strict=True))
 
 
-def test_the_scenario_set_is_big_and_varied_enough() -> None:
-    expected = _expected()
+@pytest.mark.parametrize("name", SETS)
+def test_the_scenario_set_is_big_and_varied_enough(name: str) -> None:
+    expected = _expected(name)
     assert len(expected) >= 40
     assert len({e["category"] for e in expected}) >= 12
     assert {e["language"] for e in expected} == {"da", "en"}
     assert sum(e["priority"] == "emergency" for e in expected) >= 4
-    on_disk = {p.name for p in (SCENARIOS / "mail").glob("*.eml")}
+    on_disk = {p.name for p in (SCENARIOS / name / "mail").glob("*.eml")}
     assert on_disk == {e["file"] for e in expected}, "every mail has exactly one expectation"
 
 
@@ -73,7 +82,7 @@ def test_scenarios_are_decided_as_a_dispatcher_would(decisions: list[tuple[dict[
                 got = decision["review"] if name == "review" else _actual_value(decision, name)
                 misses[name].append(f"{expected['file']}: expected {expected.get(name)!r}, got {got!r}")
     total = len(decisions)
-    print(f"\nscenario accuracy over {total} mails:")
+    print(f"\nscenario accuracy over {total} mails ({decisions[0][0]['set']}):")
     for name in FIELDS:
         print(f"  {name:9} {1 - len(misses[name]) / total:6.1%}" + "".join(f"\n    {m}" for m in misses[name]))
     failing = {name: misses[name] for name in FIELDS if 1 - len(misses[name]) / total < REQUIRED[name]}
