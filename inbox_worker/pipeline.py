@@ -114,7 +114,7 @@ def run_pipeline(
     request = request_text(mail, item.link, rules.classify)
     item.link = decide_devices(item.link, request.subject, request.text, registry, rules.link, item.trace)
     item.classification = decide_classification(mail, item.link, registry, context, rules.classify, params.hours,
-                                                item.trace)
+                                                item.trace, request)
     item.link = settle_devices(item.link, item.classification.category, registry, rules.link,
                                rules.classify.device_evidence, item.trace)
     _add_review(item, item.classification.review)

@@ -48,9 +48,14 @@ class RequestText:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 
 
+# Words without which no `resolved` sentence can be written: most mail skips the sentence reading.
+_RESOLVED_HINTS = frozenset(("fint", "igen", "godt", "perfekt", "løst", "tak", "fine", "again", "fixed", "resolved",
+                             "solved", "since", "thanks", "thank", "perfectly"))
+
+
 def without_resolved(text: str, resolved: tuple[re.Pattern[str], ...]) -> str:
     """The text without sentences that say something is fine again: they are about the past."""
-    if not resolved:
+    if not resolved or _RESOLVED_HINTS.isdisjoint(_WORD.findall(text.lower())):
         return text
     kept = [s for s in _SENTENCE_END.split(text) if not any(p.search(s.lower()) for p in resolved)]
     return "\n".join(kept)
@@ -126,9 +131,9 @@ def _priority(mail: ParsedMail, category: str, devices: list[DeviceInfo], custom
 
 def decide_classification(
     mail: ParsedMail, link: LinkDecision, registry: RegistrySnapshot, context: MailContext,
-    rules: ClassifyRules, hours: OfficeHours, trace: Trace,
+    rules: ClassifyRules, hours: OfficeHours, trace: Trace, request: RequestText | None = None,
 ) -> Classification:
-    request = request_text(mail, link, rules)
+    request = request or request_text(mail, link, rules)
     customer = registry.customers.get(link.customer) if link.customer else None
     own = {d.tag: d for d in registry.devices.get(link.customer or "", ())}
     devices = [own[tag] for tag in link.devices if tag in own]

@@ -90,8 +90,11 @@ class Lexicon:
 
     def _phrase_entries(self, words: list[str]) -> list[Entry]:
         found: list[Entry] = []
-        for index, word in enumerate(words):
-            for rest, entry in self.phrases.get(word, ()):
+        firsts = self.phrases.keys() & set(words)
+        if not firsts:
+            return found
+        for index in [i for i, word in enumerate(words) if word in firsts]:
+            for rest, entry in self.phrases[words[index]]:
                 following = words[index + 1 : index + 1 + len(rest)]
                 if len(following) == len(rest) and following[:-1] == list(rest[:-1]) \
                         and _word_matches(following[-1], rest[-1]):
