@@ -8,6 +8,7 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,25 @@ def cmd_billing_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_summary_send(args: argparse.Namespace, settings: Settings) -> int:
+    from .summary import IsoWeek
+    from .summary_send import send_summaries
+
+    week = IsoWeek.parse(args.week) if args.week else IsoWeek.last_completed(datetime.now(UTC),
+                                                                             settings.company.timezone)
+    run = send_summaries(settings, _engine(settings), week, customer=args.customer, dry_run=args.dry_run)
+    for key, subject, text in run.previews:
+        print(f"--- {key}: {subject}\n{text}")
+    for key, recipient in run.sent:
+        print(f"{key}: ugeoversigt for {week} lagt i udbakken til {recipient}")
+    for key, why in run.skipped:
+        print(f"{key}: ikke sendt ({why})")
+    verb = "ville blive sendt" if args.dry_run else "lagt i udbakken"
+    print(f"Uge {week}: {len(run.previews) if args.dry_run else len(run.sent)} ugeoversigt(er) {verb}, "
+          f"{len(run.skipped)} sprunget over")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from .queue_view import queue_table
     from .store.queries import ticket_rows
@@ -301,6 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="write the CSV here (default: stdout, summary on stderr)")
     export.set_defaults(run=cmd_billing_export)
 
+    summary = commands.add_parser("summary", help="weekly summaries").add_subparsers(dest="sub", required=True)
+    send = summary.add_parser("send", help="queue the week's summary to each customer's contact person (once)")
+    send.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the week that just ended)")
+    send.add_argument("--customer", help="only this customer (registry key)")
+    send.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
+    send.set_defaults(run=cmd_summary_send)
+
     web = commands.add_parser("web", help="the staff web UI (waitress)")
     web.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")
     web.add_argument("--port", type=int, help="port (default: web.port, 8080)")
@@ -318,8 +345,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_first(argv: list[str]) -> list[str]:
+    """`--config FILE` is accepted anywhere on the line (interface.md), not only before the command."""
+    rest, found = [], []
+    items = iter(argv)
+    for item in items:
+        if item == "--config":
+            found = ["--config", next(items, "")]
+        elif item.startswith("--config="):
+            found = ["--config", item.partition("=")[2]]
+        else:
+            rest.append(item)
+    return found + rest
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_config_first(list(sys.argv[1:] if argv is None else argv)))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

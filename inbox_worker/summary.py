@@ -45,6 +45,10 @@ class IsoWeek:
         return cls(year, week)
 
     @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
     def monday(self) -> date:
         return date.fromisocalendar(self.year, self.week, 1)
 
@@ -126,7 +130,8 @@ class Summary:
     opened: tuple[TicketLine, ...]
     updated: tuple[TicketLine, ...]
     closed: tuple[TicketLine, ...]
-    still_open: tuple[TicketLine, ...]
+    still_open: tuple[TicketLine, ...]  # opened before the week, not touched in it, still open
+    open_count: int  # every ticket open at the end of the week
     waiting: tuple[TicketLine, ...]
     users_without_package: tuple[str, ...]  # people who wrote in without a user package
     devices_without_package: tuple[tuple[str, str, str], ...]  # (tag, name, missing package) with billable work
@@ -146,9 +151,11 @@ def build_summary(facts: SummaryFacts) -> Summary:
     opened = tuple(t for t in facts.tickets if _in(t.created, facts))
     closed = tuple(t for t in facts.tickets if _in(t.closed, facts))
     updated = tuple(t for t in facts.tickets if _in(t.updated, facts) and t not in opened and t not in closed)
-    still_open = tuple(t for t in facts.tickets if t.status == "open" and t.created < facts.end)
+    open_now = tuple(t for t in facts.tickets if t.status == "open" and t.created < facts.end)
     waiting = tuple(t for t in facts.tickets if t.status == "waiting" and t.created < facts.end)
-    active = opened + updated + closed
+    # Older tickets still open; this week's new ones are listed once, under "new".
+    still_open = tuple(t for t in open_now if t not in opened and t not in updated)
+    active = opened + updated + closed if facts.packages else ()  # the fit of an agreement in force
     without_user_package = sorted({
         t.contact or t.contact_email or "" for t in active
         if t.contact_email in facts.contact_packages
@@ -162,5 +169,5 @@ def build_summary(facts: SummaryFacts) -> Summary:
             # A primary computer is covered through its user's package: that shows as a user without one.
             if package and package not in device.packages and not (device.kind == "computer" and device.primary):
                 missing[device.tag] = (device.tag, device.name, package)
-    return Summary(facts, opened, updated, closed, still_open, waiting, tuple(without_user_package),
+    return Summary(facts, opened, updated, closed, still_open, len(open_now), waiting, tuple(without_user_package),
                    tuple(missing[tag] for tag in sorted(missing)))

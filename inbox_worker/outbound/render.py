@@ -7,7 +7,7 @@ parser's cleaning of subjects, no mail content can inject a header.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -38,6 +38,12 @@ def local_time_text(moment: datetime, language: str, zone: str) -> str:
     if language == "en":
         return f"{local.day} {month} {local.year} at {local:%H:%M}"
     return f"{local.day}. {month} {local.year} kl. {local:%H.%M}"
+
+
+def day_text(day: date, language: str = "da") -> str:
+    """'23. november 2026' / '23 November 2026'."""
+    month = _MONTHS[language][day.month - 1]
+    return f"{day.day} {month} {day.year}" if language == "en" else f"{day.day}. {month} {day.year}"
 
 
 def money_text(amount: Decimal, language: str = "da") -> str:
@@ -72,10 +78,16 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.domain = settings.smtp.from_address.rpartition("@")[2]
-        self.env.filters.update(dkk=money_text, hours=hours_text, local=self._local_text)
+        self.env.filters.update(dkk=money_text, hours=hours_text, local=self._local_text, day=day_text)
 
     def _local_text(self, moment: datetime, language: str) -> str:
         return local_time_text(moment, language, self.settings.company.timezone)
+
+    def render_text(self, template: str, language: str, context: dict[str, Any]) -> str:
+        company = self.settings.company
+        start, end = company.opening_hours()
+        values = {"company": company, "hours_from": f"{start:%H:%M}", "hours_to": f"{end:%H:%M}", **context}
+        return self.env.get_template(f"{template}.{language}.txt.j2").render(values)
 
     def compose(self, kind: str, recipient: str, subject: str, template: str, language: str,
                 context: dict[str, Any], headers: dict[str, str]) -> OutgoingMail:

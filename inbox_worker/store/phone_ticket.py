@@ -56,7 +56,7 @@ def _decide(session: Session, call: PhoneCall, contact: Contact, settings: Setti
     if item.link is None or item.classification is None or item.coverage is None:
         raise ActionError("Opkaldet kunne ikke behandles af reglerne")
     chosen = False
-    if call.category and call.category != item.classification.category:
+    if call.category:  # recorded even when the rules agree: staff chose it on the phone
         item.classification = dataclasses.replace(item.classification, category=call.category)
         item.trace.add("classify", "staff-category", call.category, "Medarbejderen valgte kategorien i telefonen")
         chosen = True

@@ -23,11 +23,12 @@ from ..vocabulary import AGREEMENTS, DEVICE_KINDS, PACKAGES
 from .models import Contact, Customer, Device
 
 LANGUAGES = ("da", "en")
+WEEKLY_SUMMARY = ("activity", "always", "never")  # a week with tickets or time / every week / none
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
 _FIELDS = {
     "customer": {"key", "name", "domains", "agreement", "agreement_end", "packages", "contact_person",
-                 "account_manager", "language", "exceptions"},
+                 "account_manager", "language", "exceptions", "weekly_summary"},
     "contact": {"customer", "email", "aliases", "name", "packages", "language", "phone"},
     "device": {"customer", "tag", "kind", "name", "hostname", "serial", "model", "user", "primary", "packages",
                "extra_network"},
@@ -124,6 +125,7 @@ def _customers(data: dict[str, Any], filename: str) -> list[dict[str, Any]]:
             "packages": check.packages(), "contact_person": check.email("contact_person", required=False),
             "account_manager": check.text("account_manager", required=False),
             "language": check.choice("language", LANGUAGES, "da"), "exceptions": exceptions,
+            "weekly_summary": check.choice("weekly_summary", WEEKLY_SUMMARY, "activity"),
         })
     return rows
 

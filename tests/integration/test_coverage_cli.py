@@ -41,7 +41,7 @@ def reply(settings: Settings, engine: Engine, ticket: int, n: int) -> dict[str, 
 def test_an_override_wins_over_the_rules_on_later_mails_of_the_ticket(cli: Any, settings: Settings,
                                                                       engine: Engine) -> None:
     ticket = first_mail(settings, engine)["ticket"]
-    assert reply(settings, engine, ticket, 1)["coverage"]["rule"] == "agreement-undecided"
+    assert reply(settings, engine, ticket, 1)["coverage"]["rule"] == "base-infrastructure-device"  # the printer
 
     result = cli("tickets", "set-coverage", str(ticket), "billable", "--rate", "agreement", "--reason",
                  "Printeren skal udskiftes", "--by", "JH")
@@ -57,7 +57,7 @@ def test_an_override_wins_over_the_rules_on_later_mails_of_the_ticket(cli: Any, 
     with Session(engine) as session:
         override = session.scalars(select(CoverageOverride)).one()
         assert (override.ticket_id, override.by, override.reason) == (ticket, "JH", "Printeren skal udskiftes")
-        assert override.previous["rule"] == "agreement-undecided"
+        assert override.previous["rule"] == "base-infrastructure-device"
         event = session.scalars(select(TicketEntry).where(TicketEntry.kind == "event")).one()
         assert "fakturerbar (650 kr./time)" in event.body_text
 
@@ -76,7 +76,7 @@ def test_time_entries_take_the_coverage_of_the_moment(cli: Any, settings: Settin
     with Session(engine) as session:
         entries = time_entries(session, int(ticket))
     assert [(e.minutes, e.by, e.status, e.rate_dkk) for e in entries] == [
-        (20, "JH", "undetermined", 650), (30, "KB", "covered", 0), (15, "KB", "billable", 650),
+        (20, "JH", "covered", 0), (30, "KB", "covered", 0), (15, "KB", "billable", 650),
         (45, "KB", "billable", 720), (10, "KB", "covered", 0)]
     assert entries[1].note == "Fjernsupport" and entries[2].rule == "staff-billable"
 
