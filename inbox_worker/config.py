@@ -148,6 +148,16 @@ class BillingSettings:
 
 
 @dataclass(frozen=True)
+class SummarySettings:
+    """The weekly summary to each customer's contact person, sent by `run` for the week just ended."""
+
+    enabled: bool = True
+    weekday: str = "mon"
+    time: str = "07:00"  # company time zone
+    misfire_grace_hours: int = 6  # a late scheduler still sends within this; after it, the start-up catch-up
+
+
+@dataclass(frozen=True)
 class PathSettings:
     rules: str = str(PROJECT_ROOT / "rules")
     templates: str = str(PROJECT_ROOT / "templates")
@@ -183,6 +193,7 @@ class Settings:
     outbox: OutboxSettings = OutboxSettings()
     rates: RateSettings = RateSettings()
     billing: BillingSettings = BillingSettings()
+    summary: SummarySettings = SummarySettings()
     paths: PathSettings = PathSettings()
     web: WebSettings = WebSettings()
     source: str = "built-in defaults"
@@ -244,6 +255,10 @@ def _validate(settings: Settings, filename: str) -> None:
         settings.company.open_weekdays()
     except ValueError:
         raise UserError(f"{filename}: key 'company.weekdays' must look like mon-fri or mon,tue,wed") from None
+    summary = settings.summary
+    if summary.weekday not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") or not re.fullmatch(
+            r"\d{2}:\d{2}", summary.time) or summary.misfire_grace_hours < 0:
+        raise UserError(f"{filename}: [summary] weekday must be mon..sun and time like 07:00")
     for day in settings.company.closed_days:
         if not re.fullmatch(r"(\d{4}-)?\d{2}-\d{2}", day):
             raise UserError(f"{filename}: key 'company.closed_days': {day!r} is not MM-DD or YYYY-MM-DD")

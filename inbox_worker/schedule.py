@@ -1,8 +1,10 @@
 """`inbox-worker run`: the APScheduler wiring of the long-running worker. No logic of its own.
 
 Jobs: the poll round (a cycle, then IDLE or a sleep until mail arrives; it reschedules itself, after
-a backoff when the round failed), and outbox delivery every minute. SIGTERM and SIGINT set the
-stop event: the mail in hand is finished, IDLE is left within a second, and the process exits 0.
+a backoff when the round failed), outbox delivery every minute, and the weekly summaries (a cron
+trigger on the company clock, plus one catch-up at start; sending is idempotent per customer and week).
+SIGTERM and SIGINT set the stop event: the mail in hand is finished, IDLE is left within a second,
+and the process exits 0.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from .config import Settings
 from .outbound.smtp import flush_outbox
 from .sources.imap import CONNECTION_ERRORS
+from .summary import summary_due
+from .summary_send import send_summaries
 from .worker import MailboxWorker
 
 log = logging.getLogger("inbox_worker.schedule")
@@ -54,6 +60,33 @@ def _flush(settings: Settings, engine: Engine) -> None:
         log.info("outbox sent=%s retrying=%s failed=%s", summary.sent, summary.retrying, summary.failed)
 
 
+def _weekly_summaries(settings: Settings, engine: Engine) -> None:
+    try:
+        week = summary_due(datetime.now(UTC), settings.company.timezone, settings.summary.weekday,
+                           settings.summary.time)
+        run = send_summaries(settings, engine, week)
+        log.info("summaries week=%s queued=%s skipped=%s", week, len(run.sent), len(run.skipped))
+    except Exception:  # the poll and the outbox must go on; the next start or week tries again
+        log.exception("weekly summaries failed")
+
+
+def summary_trigger(settings: Settings) -> CronTrigger:
+    hour, minute = settings.summary.time.split(":")
+    return CronTrigger(day_of_week=settings.summary.weekday, hour=int(hour), minute=int(minute),
+                       timezone=settings.company.timezone)
+
+
+def add_summary_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engine) -> None:
+    """Mondays 07:00 (configurable) on the company clock; and once at start, for a worker that was down then."""
+    if not settings.summary.enabled:
+        return
+    scheduler.add_job(_weekly_summaries, summary_trigger(settings), args=[settings, engine], id="summary",
+                      misfire_grace_time=settings.summary.misfire_grace_hours * 3600, coalesce=True,
+                      max_instances=1, replace_existing=True)
+    scheduler.add_job(_weekly_summaries, "date", run_date=datetime.now(UTC), args=[settings, engine],
+                      id="summary-catch-up", misfire_grace_time=None, replace_existing=True)
+
+
 def run(settings: Settings, engine: Engine, stop: threading.Event | None = None) -> int:
     stop = stop or threading.Event()
 
@@ -70,6 +103,7 @@ def run(settings: Settings, engine: Engine, stop: threading.Event | None = None)
                       misfire_grace_time=None)
     scheduler.add_job(_flush, "interval", seconds=OUTBOX_EVERY_SECONDS, args=[settings, engine], id="outbox",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    add_summary_jobs(scheduler, settings, engine)
     scheduler.start()
     log.info("worker running for %s (stop with SIGTERM)", worker.key)
     try:

@@ -68,6 +68,23 @@ class IsoWeek:
         return f"{self.year}-W{self.week:02d}"
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def summary_due(now: datetime, zone: str, weekday: str, at: str) -> IsoWeek:
+    """The week whose summaries should have gone out by `now`: the one before this week's send moment.
+
+    Sending is idempotent, so a worker starting at any time may simply send this week's due summaries.
+    """
+    local = now.astimezone(ZoneInfo(zone))
+    monday = local.date() - timedelta(days=local.weekday())
+    hour, minute = (int(part) for part in at.split(":"))
+    moment = datetime.combine(monday + timedelta(days=_WEEKDAYS.index(weekday)), time(hour, minute), ZoneInfo(zone))
+    reference = local.date() if local >= moment else local.date() - timedelta(days=7)
+    year, week, _ = (reference - timedelta(days=7)).isocalendar()
+    return IsoWeek(year, week)
+
+
 @dataclass(frozen=True)
 class DeviceLine:
     tag: str

@@ -72,9 +72,10 @@ def _send_one(engine: Engine, renderer: Renderer, settings: Settings, customer_k
             run.previews.append((customer.key, subject, text))
             return
         mail = compose_summary(renderer, summary, now)
+        recipient = mail.recipient
         outbox_id = queue_mail(session.connection(), mail, None, None, now)
         session.add(SummarySent(customer_id=customer.id, week=str(week), outbox_id=outbox_id, created_at=now))
-    run.sent.append((customer_key, customer.contact_person or ""))
+    run.sent.append((customer_key, recipient))
     log.info("summary week=%s customer=%s queued", week, customer_key)
 
 
