@@ -19,7 +19,7 @@ from ..store.db import make_engine
 from ..store.files import AttachmentStore
 from . import auth, security
 from .context import WebContext, close_db
-from .labels import label
+from .labels import duration, kroner, label
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ def _template_helpers(app: Flask, settings: Settings) -> None:
 
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["kroner"] = kroner
     app.jinja_env.globals["company"] = settings.company
 
 
@@ -73,9 +75,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)
-    from . import customer_page, phone_page, queue_page, ticket_actions, ticket_page
+    from . import customer_page, phone_page, queue_page, ticket_actions, ticket_page, ticket_time
 
-    for module in (auth, queue_page, ticket_page, ticket_actions, customer_page, phone_page):
+    for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, customer_page, phone_page):
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)
     return app

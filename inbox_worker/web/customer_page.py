@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template
 
 from ..store.customer_view import customer_view
+from ..store.time_view import customer_quarter_rows, quarter_of, totals
 from .context import db, now, web
 
 bp = Blueprint("customer", __name__)
@@ -18,4 +20,8 @@ def customer(key: str) -> str:
     view = customer_view(db(), key[:64], today)
     if view is None:
         abort(404, description="Kunden findes ikke.")
-    return render_template("customer.html", v=view, c=view.customer)
+    quarter = quarter_of(today)
+    rows = customer_quarter_rows(db(), view.customer, quarter)
+    figures = totals(rows, web().settings.billing.round_up_minutes)
+    return render_template("customer.html", v=view, c=view.customer, quarter=quarter, figures=figures,
+                           last_day=quarter.end - timedelta(days=1))

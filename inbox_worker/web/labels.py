@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 STATUS = {"open": "Åben", "waiting": "Afventer kunde", "closed": "Lukket"}
 PRIORITY = {"emergency": "Akut", "high": "Høj", "normal": "Normal", "low": "Lav"}
 COVERAGE = {"covered": "Dækket", "billable": "Faktureres", "undetermined": "Uafklaret"}
@@ -24,6 +26,7 @@ ACTION = {
     "set-category": "Kategori ændret", "set-priority": "Prioritet ændret", "set-status": "Status ændret",
     "assign": "Tildelt", "note": "Notat", "reply": "Svar sendt", "merge": "Flettet ind i anden sag",
     "merged-in": "Anden sag flettet ind", "reviewed": "Markeret som gennemset", "phone-ticket": "Oprettet fra telefon",
+    "set-coverage": "Dækning ændret", "log-time": "Tid registreret", "correct-time": "Tid rettet",
 }
 
 ALL = {"status": STATUS, "priority": PRIORITY, "coverage": COVERAGE, "category": CATEGORY, "review": REVIEW,
@@ -33,3 +36,18 @@ ALL = {"status": STATUS, "priority": PRIORITY, "coverage": COVERAGE, "category":
 def label(value: object, kind: str) -> str:
     text = "" if value is None else str(value)
     return ALL.get(kind, {}).get(text, text)
+
+
+def duration(minutes: int) -> str:
+    """Minutes for staff: "1 t 15 min", "45 min", "-15 min"."""
+    sign, minutes = ("-" if minutes < 0 else ""), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{sign}{rest} min"
+    return f"{sign}{hours} t" + (f" {rest} min" if rest else "")
+
+
+def kroner(amount: Decimal | int) -> str:
+    """DKK the Danish way: 1.234,50 kr."""
+    text = f"{Decimal(amount):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} kr."

@@ -1,6 +1,6 @@
 """The staff actions on a ticket (POST only, CSRF-checked), each written to the audit log.
 
-Coverage override and time logging are not here yet: they come with issue 5's store functions.
+Coverage override and time logging are in ticket_time.py, through the same `act`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, request
 from werkzeug.wrappers import Response
 
+from ..errors import UserError
 from ..outbound.reply import queue_reply, recipient_of
 from ..store import audit, ticket_edit
 from ..store.models import Ticket
@@ -22,7 +23,7 @@ bp = Blueprint("actions", __name__, url_prefix="/tickets/<int:number>")
 MAX_TEXT = 50_000
 
 
-def _act(number: int, action: Callable[[Ticket, str], str | None], done: str) -> Response:
+def act(number: int, action: Callable[[Ticket, str], str | None], done: str) -> Response:
     """Run one action on the ticket in one transaction; a refusal is shown to staff and changes nothing."""
     session = db()
     ticket = session.get(Ticket, number)
@@ -32,7 +33,7 @@ def _act(number: int, action: Callable[[Ticket, str], str | None], done: str) ->
         goto = action(ticket, staff().initials)
         session.commit()
         flash(done, "ok")
-    except ActionError as exc:
+    except (ActionError, UserError) as exc:
         session.rollback()
         flash(str(exc), "error")
         goto = None
@@ -45,14 +46,14 @@ def _form(name: str) -> str:
 
 @bp.post("/link-customer")
 def link_customer(number: int) -> Response:
-    return _act(number, lambda t, me: ticket_edit.link_customer(
+    return act(number, lambda t, me: ticket_edit.link_customer(
         db(), t, _form("customer"), _form("contact") or None, _form("alias") == "1", me, now()), "Sagen er koblet")
 
 
 @bp.post("/devices")
 def devices(number: int) -> Response:
     change = ticket_edit.unlink_device if _form("op") == "unlink" else ticket_edit.link_device
-    return _act(number, lambda t, me: change(db(), t, _form("device"), me, now()), "Enhederne er opdateret")
+    return act(number, lambda t, me: change(db(), t, _form("device"), me, now()), "Enhederne er opdateret")
 
 
 @bp.post("/set")
@@ -60,24 +61,24 @@ def set_field(number: int) -> Response:
     field = _form("field")
     if field not in ("category", "priority", "status"):
         abort(400, description="Ukendt felt.")
-    return _act(number, lambda t, me: ticket_edit.set_field(db(), t, field, _form("value"), me, now()), "Gemt")
+    return act(number, lambda t, me: ticket_edit.set_field(db(), t, field, _form("value"), me, now()), "Gemt")
 
 
 @bp.post("/assign")
 def assign(number: int) -> Response:
-    return _act(number, lambda t, me: ticket_edit.assign(db(), t, _form("assignee") or None, me, now()),
+    return act(number, lambda t, me: ticket_edit.assign(db(), t, _form("assignee") or None, me, now()),
                 "Sagen er tildelt")
 
 
 @bp.post("/note")
 def note(number: int) -> Response:
-    return _act(number, lambda t, me: ticket_edit.add_note(db(), t, _form("text")[:MAX_TEXT], me, now()),
+    return act(number, lambda t, me: ticket_edit.add_note(db(), t, _form("text")[:MAX_TEXT], me, now()),
                 "Notatet er gemt")
 
 
 @bp.post("/reviewed")
 def reviewed(number: int) -> Response:
-    return _act(number, lambda t, me: ticket_edit.mark_reviewed(db(), t, me, now()), "Markeret som gennemset")
+    return act(number, lambda t, me: ticket_edit.mark_reviewed(db(), t, me, now()), "Markeret som gennemset")
 
 
 def _reply(ticket: Ticket, me: str) -> None:
@@ -95,7 +96,7 @@ def _reply(ticket: Ticket, me: str) -> None:
 
 @bp.post("/reply")
 def reply(number: int) -> Response:
-    return _act(number, _reply, "Svaret ligger i udbakken og sendes ved næste afsendelse")
+    return act(number, _reply, "Svaret ligger i udbakken og sendes ved næste afsendelse")
 
 
 def _merge(ticket: Ticket, me: str) -> str:
@@ -107,4 +108,4 @@ def _merge(ticket: Ticket, me: str) -> str:
 
 @bp.post("/merge")
 def merge_into(number: int) -> Response:
-    return _act(number, _merge, "Sagerne er flettet")
+    return act(number, _merge, "Sagerne er flettet")

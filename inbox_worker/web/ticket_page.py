@@ -9,7 +9,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..store.models import RawBlob
+from ..store.ticket_ops import coverage_history, time_entries
 from ..store.ticket_view import attachment_of, inbound_raw_id, ticket_view
+from ..store.time_view import ticket_rows, totals
 from .context import db, web
 from .mailhtml import html_part, sanitize
 
@@ -23,7 +25,12 @@ def ticket(number: int) -> str:
     if view is None:
         abort(404, description=f"Sag #{number} findes ikke.")
     phone = next((e for e in view.audit if e.action == "phone-ticket"), None)
-    return render_template("ticket.html", v=view, t=view.ticket, phone=phone)
+    settings = web().settings
+    entries = time_entries(db(), number)
+    rows = ticket_rows(entries, view.ticket.subject, view.customer.key if view.customer else None)
+    return render_template("ticket.html", v=view, t=view.ticket, phone=phone, time_entries=entries,
+                           time_totals=totals(rows, settings.billing.round_up_minutes),
+                           coverage_history=coverage_history(db(), number), rates=settings.rates)
 
 
 @bp.get("/tickets/<int:number>/mail/<int:entry_id>")

@@ -18,7 +18,8 @@ from tests.web.conftest import PASSWORD, csrf_of, login
 PAGES = ["/", "/?status=closed", "/tickets/1", "/tickets/1/mail/1", "/tickets/1/attachments/1",
          "/customers/bageriet", "/phone"]
 ACTIONS = ["/tickets/1/reply", "/tickets/1/note", "/tickets/1/set", "/tickets/1/assign", "/tickets/1/merge",
-           "/tickets/1/devices", "/tickets/1/link-customer", "/tickets/1/reviewed", "/phone", "/logout"]
+           "/tickets/1/devices", "/tickets/1/link-customer", "/tickets/1/reviewed", "/tickets/1/coverage",
+           "/tickets/1/time", "/tickets/1/time/correct", "/phone", "/logout"]
 
 
 @pytest.mark.parametrize("path", PAGES)

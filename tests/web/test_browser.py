@@ -1,7 +1,7 @@
-"""End to end in real headless Chromium against `inbox-worker web`: log in, the queue, a hostile mail, a reply.
+"""End to end in headless Chromium against `inbox-worker web`: login, queue, hostile mail, coverage, time, reply.
 
 The hostile mail's payloads would set `window.__pwned`; a control page proves they do when rendered raw.
-Screenshots of the queue and the ticket page are saved under var/screenshots/.
+Screenshots of the queue, the ticket page and its time section are saved under var/screenshots/.
 """
 
 from __future__ import annotations
@@ -115,6 +115,8 @@ def test_staff_triage_a_hostile_mail_and_reply_in_chromium(browser: Any, server:
     assert page.locator(".mailhtml img").count() == 1 and page.locator(".mailhtml img[src]").count() == 0
 
     page.goto(f"{server}/tickets/{number}")
+    _override_coverage_and_log_time(page)
+    _screenshot(page, "ticket-time", db_url)
     page.fill("textarea[name=body]", "Hej Lone\n\nFakturaen er ægte nok; vi ser på det i dag.")
     page.click("text=Send svar")
     page.wait_for_selector("text=Svaret ligger i udbakken")
@@ -125,6 +127,26 @@ def test_staff_triage_a_hostile_mail_and_reply_in_chromium(browser: Any, server:
         reply = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reply"))
     assert reply is not None and reply.subject.startswith(f"[MICO #{number}] Faktura")
     assert reply.recipient == "lone@bageriet-soerensen.dk" and reply.status == "queued"
+
+
+def _override_coverage_and_log_time(page: Any) -> None:
+    """Staff make the ticket billable at the no-agreement rate, log 45 minutes, and see both on the page."""
+    form = page.locator("form#set-coverage")
+    form.locator("select[name=status]").select_option("billable")
+    form.locator("select[name=rate]").select_option("none")
+    form.locator("input[name=reason]").fill("Fakturaspørgsmål er ikke omfattet af aftalen")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=Dækningen er ændret")
+    assert "Fakturaspørgsmål er ikke omfattet" in page.locator("table.coverage-history").inner_text()
+    assert "850 kr./time" in page.locator("dl.facts >> nth=0").inner_text()
+
+    form = page.locator("form#log-time")
+    form.locator("input[name=minutes]").fill("45")
+    form.locator("input[name=note]").fill("Gennemgået fakturaen med Lone")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=Tiden er registreret")
+    assert "Gennemgået fakturaen med Lone" in page.locator("table.time").inner_text()
+    assert "637,50 kr." in page.locator("#time-billable").inner_text()  # 45 min at 850 kr./t
 
 
 def teardown_module() -> None:

@@ -42,7 +42,7 @@ def test_a_phone_ticket_goes_through_the_rules_with_the_staff_choices(client: Fl
     form = client.get("/phone?customer=bageriet").get_data(as_text=True)
     assert "BAG-PRN-01" in form and "lone@bageriet-soerensen.dk" in form
     response = post("/phone", customer="bageriet", contact="lone@bageriet-soerensen.dk", device="BAG-PRN-01",
-                    category="printer", subject="Printeren i butikken", description="Lone ringede: papirstop.")
+                    category="printer", subject="Lone ringede", description="Det driller igen i butikken.")
     number = int(response.headers["Location"].rsplit("/", 1)[1])
     with Session(engine) as session:
         ticket = session.get(Ticket, number)

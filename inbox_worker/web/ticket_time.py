@@ -1,0 +1,109 @@
+"""The money side of a ticket from the web: override its coverage, log time and correct it, each audited."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, request
+from werkzeug.wrappers import Response
+
+from ..store import audit, ticket_ops
+from ..store.models import Ticket
+from ..store.ticket_edit import ActionError
+from .context import db, now, web
+from .ticket_actions import act
+
+bp = Blueprint("time", __name__, url_prefix="/tickets/<int:number>")
+MAX_MINUTES = 24 * 60  # one entry is at most a day's work (an entry has one work date)
+_DURATION = re.compile(r"^([+-]?)(?:(\d{1,2}):([0-5]\d)|(\d{1,5}))$")
+
+
+def _form(name: str) -> str:
+    return request.form.get(name, "").strip()
+
+
+def parse_minutes(text: str, signed: bool = False) -> int:
+    """Minutes from "90" or "1:30" (hours:minutes); a correction may be negative ("-15")."""
+    match = _DURATION.match(text.replace(" ", ""))
+    if match is None or (match.group(1) and not signed):
+        raise ActionError("Skriv tiden i hele minutter (fx 45) eller som timer:minutter (fx 1:30)")
+    sign, hours, minutes, plain = match.groups()
+    value = int(plain) if plain is not None else int(hours) * 60 + int(minutes)
+    if value == 0 or value > MAX_MINUTES:
+        raise ActionError(f"Tiden skal være mellem 1 og {MAX_MINUTES} minutter")
+    return -value if sign == "-" else value
+
+
+def parse_day(text: str) -> date | None:
+    """The work date from a date field (2026-05-04) or typed the Danish way (04.05.2026); empty: today."""
+    if not text:
+        return None
+    try:
+        if re.match(r"^\d{1,2}\.\d{1,2}\.\d{4}$", text):
+            day, month, year = (int(part) for part in text.split("."))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ActionError("Datoen skal skrives som dd.mm.åååå") from None
+
+
+def _ops_args() -> dict[str, Any]:
+    settings = web().settings
+    return {"rates": dataclasses.asdict(settings.rates), "now": now(), "timezone": settings.company.timezone}
+
+
+def _set_coverage(ticket: Ticket, me: str) -> None:
+    status, reason = _form("status"), _form("reason")[:2000]
+    if status not in ("covered", "billable"):
+        raise ActionError("Vælg dækket eller faktureres")
+    if not reason:
+        raise ActionError("Skriv en begrundelse for den ændrede dækning")
+    rate: str | None = _form("rate_dkk") or _form("rate") or None
+    if status == "covered":
+        rate = None
+    before = dict(ticket.coverage or {})
+    args = _ops_args()
+    coverage = ticket_ops.set_coverage(db(), ticket.id, status, reason, me, args["rates"], rate=rate,
+                                       now=args["now"], timezone=args["timezone"])
+    audit.record(db(), me, "set-coverage", args["now"], ticket=ticket.id, before=before.get("status"),
+                 after=coverage.status, rate_dkk=coverage.rate_dkk, reason=reason)
+
+
+@bp.post("/coverage")
+def set_coverage(number: int) -> Response:
+    return act(number, _set_coverage, "Dækningen er ændret")
+
+
+def _log_time(ticket: Ticket, me: str) -> None:
+    minutes = parse_minutes(_form("minutes"))
+    coverage = _form("coverage") or None
+    if coverage not in (None, "covered", "billable"):
+        raise ActionError("Ugyldig dækning")
+    entry = ticket_ops.log_time(db(), ticket.id, minutes, me, note=_form("note")[:2000] or None, coverage=coverage,
+                                work_date=parse_day(_form("date")), **_ops_args())
+    audit.record(db(), me, "log-time", entry.created_at, ticket=ticket.id, entry=entry.id, minutes=entry.minutes,
+                 coverage=entry.status, rate_dkk=entry.rate_dkk, work_date=entry.work_date.isoformat())
+
+
+@bp.post("/time")
+def log_time(number: int) -> Response:
+    return act(number, _log_time, "Tiden er registreret")
+
+
+def _correct(ticket: Ticket, me: str) -> None:
+    text = _form("entry")
+    if not text.isdigit():
+        raise ActionError("Vælg den registrering, der skal rettes")
+    minutes = parse_minutes(_form("minutes"), signed=True)
+    entry = ticket_ops.log_time(db(), ticket.id, minutes, me, note=_form("note")[:2000] or None,
+                                corrects=int(text), **_ops_args())
+    audit.record(db(), me, "correct-time", entry.created_at, ticket=ticket.id, entry=entry.id,
+                 corrects=entry.corrects, minutes=entry.minutes)
+
+
+@bp.post("/time/correct")
+def correct_time(number: int) -> Response:
+    return act(number, _correct, "Rettelsen er registreret")
