@@ -50,9 +50,19 @@ class StoredRaw:
     duplicate_of: int | None = None  # index of the same mail earlier in the same batch
 
 
+def _header_end(raw: bytes) -> int:
+    """Where the header block ends (after the newline before the first empty line; LF or CRLF), at most 64 KiB.
+
+    The header parser stops at the first empty line anyway; cutting there spares it splitting the body
+    into lines (IMAP hands mail over with CRLF line ends, where a search for LF LF finds nothing).
+    """
+    ends = [end + 1 for end in (raw.find(b"\n\n", 0, 65536), raw.find(b"\n\r\n", 0, 65536)) if end >= 0]
+    return min(ends, default=65536)
+
+
 def header_message_id(raw: bytes) -> str | None:
     """The Message-ID from the header block only: cheap, and done before any real parsing."""
-    head = raw[: raw.find(b"\n\n") + 1 or 65536][:65536]
+    head = raw[:_header_end(raw)]
     try:
         value = BytesHeaderParser(policy=compat32).parsebytes(head).get("message-id")
     except Exception:
