@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,7 @@ from .workitem import Outcome, ParsedMail, RegistrySnapshot
 
 log = logging.getLogger(__name__)
 ParseResult = ParsedMail | ParseError
+SavedAttachment = tuple[str | None, str | None]  # AttachmentStore.save's (relative path, reason not stored)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Processor:
         self.registry: RegistrySnapshot = self.refresh_registry()
         # Milliseconds each mail of the last batch took to decide and write (for the per-message log line).
         self.last_timings: list[float] = []
+        # Attachments the parse worker already wrote to disk (by sha256), for the batch being applied.
+        self.saved: Mapping[str, SavedAttachment] = {}
 
     def refresh_registry(self) -> RegistrySnapshot:
         """Reload customers, contacts and devices (after a registry import, or once per poll cycle)."""
@@ -105,8 +109,8 @@ class Processor:
         return not (stored.already_processed or stored.duplicate_of is not None or mail.quarantine_reason)
 
     def apply_batch(self, batch: list[IncomingMail], stored: list[StoredRaw], parsed: list[ParseResult | None],
-                    now: datetime) -> list[dict[str, Any]]:
-        """Decide and write each mail of a stored batch, in order.
+                    now: datetime, saved: Mapping[str, SavedAttachment] | None = None) -> list[dict[str, Any]]:
+        """Decide and write each mail of a stored batch, in order; `saved`: attachments already on disk.
 
         Fast path: the whole batch in one transaction. Should any mail fail (rare), that transaction
         is rolled back and the batch is redone one transaction per mail, where the failing mail is
@@ -114,6 +118,7 @@ class Processor:
         """
         items = list(zip(batch, stored, parsed, strict=True))
         self.last_timings = []
+        self.saved = saved or {}
         if len(items) > 1:
             try:
                 with self.sessions.begin() as session:
@@ -190,7 +195,12 @@ class Processor:
             writes.record_quarantine(rows, raw_id, decision, trace_object(item), now)
             return decision
         return writes.apply(session, rows, item, raw_id, now, self.ids, self.renderer.compose_ack,
-                            self.attachments.save, decision_object, trace_object)
+                            self._save_attachment, decision_object, trace_object)
+
+    def _save_attachment(self, payload: bytes, sha256: str) -> SavedAttachment:
+        """Write an attachment to disk, unless the parse worker did (it then sent the mail without the bytes)."""
+        saved = self.saved.get(sha256)
+        return saved if saved is not None else self.attachments.save(payload, sha256)
 
     @staticmethod
     def _duplicate(previous: dict[str, Any] | None) -> dict[str, Any]:

@@ -57,7 +57,7 @@ class MailboxWorker:
         self.key = mailbox_key(settings.mailbox)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.processor = Processor(settings, engine)
-        self.pool = ParsePool() if parallel else None
+        self.pool = ParsePool(self.processor.attachments) if parallel else None
         self.mailbox: ImapMailbox | None = None
         self.failures = 0
 
