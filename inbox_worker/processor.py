@@ -91,8 +91,10 @@ class Processor:
     def process_batch(self, batch: list[IncomingMail], now: datetime | None = None,
                       mailbox: str | None = None) -> list[dict[str, Any]]:
         now = now or datetime.now(UTC)
-        stored = self.store(batch, now, mailbox)
-        return self.apply_batch(batch, stored, [None] * len(batch), now)
+        stored = self.store(batch, now, mailbox)  # committed before anything else happens to the mails
+        parsed = [parse_safely(mail.raw) if self.needs_parsing(mail, record) else None
+                  for mail, record in zip(batch, stored, strict=True)]
+        return self.apply_batch(batch, stored, parsed, now)
 
     def store(self, batch: list[IncomingMail], now: datetime, mailbox: str | None = None) -> list[StoredRaw]:
         """Commit the raw bytes of the batch (and, for IMAP, the UIDs as seen); nothing else happens first."""
@@ -138,7 +140,7 @@ class Processor:
         decisions: list[dict[str, Any]] = list(earlier or [])
         start = len(decisions)
         rows = writes.PendingRows()
-        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows)
+        self._begin(session, rows, items, now)
         for mail, record, result in items:
             started = time.perf_counter()
             if record.already_processed:
@@ -153,6 +155,13 @@ class Processor:
         rows.flush(session.connection())
         return decisions[start:]
 
+    @staticmethod
+    def _begin(session: Session, rows: writes.PendingRows,
+               items: list[tuple[IncomingMail, StoredRaw, ParseResult | None]], now: datetime) -> None:
+        """Claim the raw rows, and read once what every mail of the batch needs (the acks to its senders)."""
+        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows)
+        rows.acks = repository.recent_acks(session, [p for _, _, p in items if isinstance(p, ParsedMail)], now)
+
     def _apply_one(self, session: Session, rows: writes.PendingRows, mail: IncomingMail, raw_id: int,
                    parsed: ParseResult | None, now: datetime, strict: bool) -> dict[str, Any]:
         try:
@@ -164,7 +173,7 @@ class Processor:
                 raise _MailFailed from exc
             session.rollback()
             rows.reset()
-            writes.claim_raws(session.connection(), [raw_id], rows)
+            self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None), None)], now)
             log.exception("processing failed; quarantining raw message %s", raw_id)
             reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
             trace = [{"stage": "processor", "rule": "unexpected-error", "result": "quarantine", "reason": reason,
@@ -187,7 +196,7 @@ class Processor:
                           parsed: ParseResult, now: datetime) -> dict[str, Any]:
         if isinstance(parsed, ParseError):
             return self._quarantine(rows, raw, raw_id, now, str(parsed), "unparseable")
-        context = repository.mail_context(session, parsed, now, self.customer_keys)
+        context = repository.mail_context(session, parsed, now, self.customer_keys, rows.ref_tickets, rows.acks)
         item = run_pipeline(parsed, context, self.registry, self.rules, self.params)
         if item.outcome == Outcome.QUARANTINED:
             assert item.guard is not None
