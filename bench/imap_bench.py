@@ -185,7 +185,8 @@ def phase_poll(args: argparse.Namespace, files: list[Path], run_dir: Path) -> di
         print_profile(profiler, args.profile_out)
     peak, hwm = peak_rss_mb(), vm_hwm_mb()  # before the checks below, which are not part of the poll
     return {"mails": len(files), "seconds": seconds, "run_once_seconds": run_once, "setup_seconds": setup,
-            "cpu_seconds": cpu, "main_thread_cpu_seconds": main_thread, "worker_cpu_seconds": children_cpu,
+            "cpu_seconds": cpu, "main_thread_cpu_seconds": main_thread,
+            "worker_cpu_seconds": ParsePool.last_worker_cpu_seconds, "children_cpu_seconds": children_cpu,
             "fetched": stats.fetched, "processed": stats.processed, "errors": stats.errors,
             "skipped": stats.skipped, "inbox_left": dovecot.count("INBOX"),
             "in_processed_folder": dovecot.count(PROCESSED_FOLDER), "outcomes": outcome_counts(engine),
@@ -355,7 +356,8 @@ def report(result: dict[str, Any]) -> str:
              f"{poll['cpu_seconds'] * 1000 / max(1, poll['mails']):.2f} ms/mail (main thread "
              f"{poll['main_thread_cpu_seconds'] * 1000 / max(1, poll['mails']):.2f}), parse worker "
              f"{poll['worker_cpu_seconds']:.2f} s = {poll['worker_cpu_seconds'] * 1000 / max(1, poll['mails']):.2f} "
-             f"ms/mail",
+             f"ms/mail, other child processes (IMAP fetch) "
+             f"{poll['children_cpu_seconds'] - poll['worker_cpu_seconds']:.2f} s",
              f"poll outcomes: {outcome_text(poll['outcomes'])}",
              f"poll N/10 outcomes: {outcome_text(small['outcomes'])}"]
     return "\n".join(lines + target_lines(n, result["checks"]))

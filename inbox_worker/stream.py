@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from .children import exit_with_parent
 from .processor import IncomingMail, ParseResult, Processor, SavedAttachment, parse_safely
 from .store.files import AttachmentStore
 from .store.repository import StoredRaw
@@ -37,7 +38,7 @@ _attachments: AttachmentStore | None = None  # in the worker process: where pars
 def _init_worker(parent_pid: int, attachments: AttachmentStore | None) -> None:
     global _attachments
     _attachments = attachments
-    _watch_parent(parent_pid)
+    exit_with_parent(parent_pid)
 
 
 def parse_and_save(raws: list[bytes | None]) -> Chunk:
@@ -60,10 +61,12 @@ def parse_and_save(raws: list[bytes | None]) -> Chunk:
     return parsed, saved
 
 
-def _own_peak_rss_mb() -> float:
+def _own_usage() -> tuple[float, float]:
+    """(peak RSS in MB, CPU seconds) of the calling process."""
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 # Work is handed to the worker in small chunks, so this process can take back (and parse itself) the
@@ -80,29 +83,12 @@ class _Pending:
     chunks: list[Future[Chunk]] | None
 
 
-def _watch_parent(parent_pid: int) -> None:
-    """In the worker: exit as soon as the process that started it is gone (killed, crashed).
-
-    A pool worker never notices by itself (it holds both ends of its queue's pipe), so without this
-    a SIGKILLed worker would leave an orphan parser behind, holding its parent's stdout open.
-    """
-    import os
-    import threading
-    import time
-
-    def watch() -> None:
-        # Re-parenting, not kill(pid, 0): a killed parent stays a zombie until reaped, and kill() succeeds on it.
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 class ParsePool:
     """One worker process for parsing (spawned, not forked: safe with the threads of the IMAP worker)."""
 
-    last_worker_peak_rss_mb = 0.0  # the worker's peak memory, read when the last pool closed (benchmarks)
+    # The worker's peak memory and CPU time, read when the last pool closed (benchmarks).
+    last_worker_peak_rss_mb = 0.0
+    last_worker_cpu_seconds = 0.0
 
     def __init__(self, attachments: AttachmentStore | None = None) -> None:
         """`attachments`: where the worker saves the attachments of the mails it parses (else this process does)."""
@@ -116,9 +102,10 @@ class ParsePool:
 
     def close(self) -> None:
         try:
-            ParsePool.last_worker_peak_rss_mb = self.executor.submit(_own_peak_rss_mb).result(timeout=10)
+            ParsePool.last_worker_peak_rss_mb, ParsePool.last_worker_cpu_seconds = (
+                self.executor.submit(_own_usage).result(timeout=10))
         except Exception:  # a broken worker must not stop the shutdown
-            ParsePool.last_worker_peak_rss_mb = 0.0
+            ParsePool.last_worker_peak_rss_mb = ParsePool.last_worker_cpu_seconds = 0.0
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 

@@ -23,7 +23,8 @@ from sqlalchemy import Engine
 
 from .config import Settings
 from .processor import IncomingMail, Processor
-from .sources.imap import CONNECTION_ERRORS, FetchedMail, ImapMailbox, mailbox_key, prefetch
+from .sources.imap import CONNECTION_ERRORS, FetchedMail, ImapMailbox, mailbox_key
+from .sources.prefetch import prefetch
 from .store import lease
 from .stream import ParsePool, process_batches
 
