@@ -121,7 +121,7 @@ class MailboxWorker:
         if len(uids) <= settings.batch_size:  # one batch: fetch it on the main connection
             fetched = [self._connected().fetch(uids)] if uids else []
         else:
-            fetched = prefetch(settings, uids, self.stop)
+            fetched = prefetch(settings, uids, self.stop, first=self._connected().fetch)
         for batch in fetched:
             stats.fetched += len(batch)
             yield [_incoming(mail, self.key, settings.max_message_mb) for mail in batch]

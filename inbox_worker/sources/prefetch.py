@@ -9,7 +9,7 @@ import pickle
 import queue
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from imapclient.exceptions import IMAPClientError
@@ -55,19 +55,22 @@ def _next(batches: Any, process: Any) -> list[FetchedMail] | BaseException | Non
 
 
 def prefetch(settings: MailboxSettings, uids: list[int], stop: threading.Event,
-             depth: int = 2) -> Iterator[list[FetchedMail]]:
+             first: Callable[[list[int]], list[FetchedMail]], depth: int = 2) -> Iterator[list[FetchedMail]]:
     """Fetch batches on a second connection in a process of its own, while the caller processes earlier ones.
 
     A process, not a thread: reading and parsing IMAP responses then costs the caller's process (which
-    writes the database) no time under its GIL. Batches arrive in order; at most `depth` wait in
-    memory, so a 10,000-mail drain uses as much memory as a 100-mail one.
+    writes the database) no time under its GIL. The first batch comes from `first` (the caller's own
+    connection) while that process starts. Batches arrive in order; at most `depth` wait in memory,
+    so a 10,000-mail drain uses as much memory as a 100-mail one.
     """
+    size = settings.batch_size
     context = multiprocessing.get_context("spawn")  # not fork: the caller has threads
     batches = context.Queue(maxsize=depth)
-    process = context.Process(target=_fetch_batches, args=(settings, uids, batches, os.getpid()),
+    process = context.Process(target=_fetch_batches, args=(settings, uids[size:], batches, os.getpid()),
                               name="imap-prefetch", daemon=True)
     process.start()
     try:
+        yield first(uids[:size])
         while not stop.is_set():
             item = _next(batches, process)
             if item is None:
