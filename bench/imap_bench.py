@@ -165,7 +165,10 @@ def phase_poll(args: argparse.Namespace, files: list[Path], run_dir: Path) -> di
     profiler = cProfile.Profile()
     if args.profile_out:
         profiler.enable()
-    start = time.perf_counter()
+    import resource
+
+    start, cpu_start, thread_start = time.perf_counter(), time.process_time(), time.thread_time()
+    children_start = resource.getrusage(resource.RUSAGE_CHILDREN)
     worker = MailboxWorker(settings, engine)  # `poll --once`: construct, run_once, close
     try:
         started = time.perf_counter()
@@ -174,11 +177,16 @@ def phase_poll(args: argparse.Namespace, files: list[Path], run_dir: Path) -> di
     finally:
         worker.close()
     seconds = time.perf_counter() - start
+    cpu, main_thread = time.process_time() - cpu_start, time.thread_time() - thread_start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parse worker, reaped by close()
+    children_cpu = (children.ru_utime + children.ru_stime) - (children_start.ru_utime + children_start.ru_stime)
     if args.profile_out:
         profiler.disable()
         print_profile(profiler, args.profile_out)
     peak, hwm = peak_rss_mb(), vm_hwm_mb()  # before the checks below, which are not part of the poll
     return {"mails": len(files), "seconds": seconds, "run_once_seconds": run_once, "setup_seconds": setup,
+            "cpu_seconds": cpu, "main_thread_cpu_seconds": main_thread,
+            "worker_cpu_seconds": ParsePool.last_worker_cpu_seconds, "children_cpu_seconds": children_cpu,
             "fetched": stats.fetched, "processed": stats.processed, "errors": stats.errors,
             "skipped": stats.skipped, "inbox_left": dovecot.count("INBOX"),
             "in_processed_folder": dovecot.count(PROCESSED_FOLDER), "outcomes": outcome_counts(engine),
@@ -344,6 +352,12 @@ def report(result: dict[str, Any]) -> str:
              f"poll: fetched {poll['fetched']:,}, processed {poll['processed']:,}, errors {poll['errors']}; "
              f"INBOX left {poll['inbox_left']:,}, in {PROCESSED_FOLDER} {poll['in_processed_folder']:,}; "
              f"RSS after imports {poll['rss_after_imports_mb']:.1f} MB; database {poll['db_bytes'] / MIB:.1f} MiB",
+             f"poll CPU (fastest run): main process {poll['cpu_seconds']:.2f} s = "
+             f"{poll['cpu_seconds'] * 1000 / max(1, poll['mails']):.2f} ms/mail (main thread "
+             f"{poll['main_thread_cpu_seconds'] * 1000 / max(1, poll['mails']):.2f}), parse worker "
+             f"{poll['worker_cpu_seconds']:.2f} s = {poll['worker_cpu_seconds'] * 1000 / max(1, poll['mails']):.2f} "
+             f"ms/mail, other child processes (IMAP fetch) "
+             f"{poll['children_cpu_seconds'] - poll['worker_cpu_seconds']:.2f} s",
              f"poll outcomes: {outcome_text(poll['outcomes'])}",
              f"poll N/10 outcomes: {outcome_text(small['outcomes'])}"]
     return "\n".join(lines + target_lines(n, result["checks"]))

@@ -20,7 +20,7 @@ def ingest_paths(processor: Processor, paths: list[str],
     """Process every mail named by `paths` exactly as mail from IMAP would go; emit each decision."""
     files = expand(paths)  # a missing path fails before anything is processed
     outcomes: Counter[str] = Counter()
-    pool = ParsePool() if len(files) >= PARALLEL_FROM else None
+    pool = ParsePool(processor.attachments) if len(files) >= PARALLEL_FROM else None
     try:
         mails = (IncomingMail(raw, source) for source, raw in read_mails(paths))
         for batch, decisions in process_batches(processor, chunks(mails, BATCH), pool):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,7 @@ from .workitem import Outcome, ParsedMail, RegistrySnapshot
 
 log = logging.getLogger(__name__)
 ParseResult = ParsedMail | ParseError
+SavedAttachment = tuple[str | None, str | None]  # AttachmentStore.save's (relative path, reason not stored)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Processor:
         self.registry: RegistrySnapshot = self.refresh_registry()
         # Milliseconds each mail of the last batch took to decide and write (for the per-message log line).
         self.last_timings: list[float] = []
+        # Attachments the parse worker already wrote to disk (by sha256), for the batch being applied.
+        self.saved: Mapping[str, SavedAttachment] = {}
 
     def refresh_registry(self) -> RegistrySnapshot:
         """Reload customers, contacts and devices (after a registry import, or once per poll cycle)."""
@@ -87,8 +91,10 @@ class Processor:
     def process_batch(self, batch: list[IncomingMail], now: datetime | None = None,
                       mailbox: str | None = None) -> list[dict[str, Any]]:
         now = now or datetime.now(UTC)
-        stored = self.store(batch, now, mailbox)
-        return self.apply_batch(batch, stored, [None] * len(batch), now)
+        stored = self.store(batch, now, mailbox)  # committed before anything else happens to the mails
+        parsed = [parse_safely(mail.raw) if self.needs_parsing(mail, record) else None
+                  for mail, record in zip(batch, stored, strict=True)]
+        return self.apply_batch(batch, stored, parsed, now)
 
     def store(self, batch: list[IncomingMail], now: datetime, mailbox: str | None = None) -> list[StoredRaw]:
         """Commit the raw bytes of the batch (and, for IMAP, the UIDs as seen); nothing else happens first."""
@@ -105,8 +111,8 @@ class Processor:
         return not (stored.already_processed or stored.duplicate_of is not None or mail.quarantine_reason)
 
     def apply_batch(self, batch: list[IncomingMail], stored: list[StoredRaw], parsed: list[ParseResult | None],
-                    now: datetime) -> list[dict[str, Any]]:
-        """Decide and write each mail of a stored batch, in order.
+                    now: datetime, saved: Mapping[str, SavedAttachment] | None = None) -> list[dict[str, Any]]:
+        """Decide and write each mail of a stored batch, in order; `saved`: attachments already on disk.
 
         Fast path: the whole batch in one transaction. Should any mail fail (rare), that transaction
         is rolled back and the batch is redone one transaction per mail, where the failing mail is
@@ -114,6 +120,7 @@ class Processor:
         """
         items = list(zip(batch, stored, parsed, strict=True))
         self.last_timings = []
+        self.saved = saved or {}
         if len(items) > 1:
             try:
                 with self.sessions.begin() as session:
@@ -133,7 +140,7 @@ class Processor:
         decisions: list[dict[str, Any]] = list(earlier or [])
         start = len(decisions)
         rows = writes.PendingRows()
-        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows)
+        self._begin(session, rows, items, now)
         for mail, record, result in items:
             started = time.perf_counter()
             if record.already_processed:
@@ -148,6 +155,13 @@ class Processor:
         rows.flush(session.connection())
         return decisions[start:]
 
+    @staticmethod
+    def _begin(session: Session, rows: writes.PendingRows,
+               items: list[tuple[IncomingMail, StoredRaw, ParseResult | None]], now: datetime) -> None:
+        """Claim the raw rows, and read once what every mail of the batch needs (the acks to its senders)."""
+        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows)
+        rows.acks = repository.recent_acks(session, [p for _, _, p in items if isinstance(p, ParsedMail)], now)
+
     def _apply_one(self, session: Session, rows: writes.PendingRows, mail: IncomingMail, raw_id: int,
                    parsed: ParseResult | None, now: datetime, strict: bool) -> dict[str, Any]:
         try:
@@ -159,7 +173,7 @@ class Processor:
                 raise _MailFailed from exc
             session.rollback()
             rows.reset()
-            writes.claim_raws(session.connection(), [raw_id], rows)
+            self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None), None)], now)
             log.exception("processing failed; quarantining raw message %s", raw_id)
             reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
             trace = [{"stage": "processor", "rule": "unexpected-error", "result": "quarantine", "reason": reason,
@@ -182,7 +196,8 @@ class Processor:
                           parsed: ParseResult, now: datetime) -> dict[str, Any]:
         if isinstance(parsed, ParseError):
             return self._quarantine(rows, raw, raw_id, now, str(parsed), "unparseable")
-        context = repository.mail_context(session, parsed, now, self.customer_keys)
+        context = repository.mail_context(session, parsed, now, self.customer_keys, rows.ref_tickets, rows.acks,
+                                          self.settings.company.timezone)
         item = run_pipeline(parsed, context, self.registry, self.rules, self.params)
         if item.outcome == Outcome.QUARANTINED:
             assert item.guard is not None
@@ -190,7 +205,12 @@ class Processor:
             writes.record_quarantine(rows, raw_id, decision, trace_object(item), now)
             return decision
         return writes.apply(session, rows, item, raw_id, now, self.ids, self.renderer.compose_ack,
-                            self.attachments.save, decision_object, trace_object)
+                            self._save_attachment, decision_object, trace_object)
+
+    def _save_attachment(self, payload: bytes, sha256: str) -> SavedAttachment:
+        """Write an attachment to disk, unless the parse worker did (it then sent the mail without the bytes)."""
+        saved = self.saved.get(sha256)
+        return saved if saved is not None else self.attachments.save(payload, sha256)
 
     @staticmethod
     def _duplicate(previous: dict[str, Any] | None) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from sqlalchemy import Engine
 
 from .config import Settings
 from .processor import IncomingMail, Processor
-from .sources.imap import CONNECTION_ERRORS, FetchedMail, ImapMailbox, mailbox_key, prefetch
+from .sources.imap import CONNECTION_ERRORS, FetchedMail, ImapMailbox, mailbox_key
+from .sources.prefetch import prefetch
 from .store import lease
 from .stream import ParsePool, process_batches
 
@@ -57,7 +58,7 @@ class MailboxWorker:
         self.key = mailbox_key(settings.mailbox)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.processor = Processor(settings, engine)
-        self.pool = ParsePool() if parallel else None
+        self.pool = ParsePool(self.processor.attachments) if parallel else None
         self.mailbox: ImapMailbox | None = None
         self.failures = 0
 
@@ -120,7 +121,7 @@ class MailboxWorker:
         if len(uids) <= settings.batch_size:  # one batch: fetch it on the main connection
             fetched = [self._connected().fetch(uids)] if uids else []
         else:
-            fetched = prefetch(settings, uids, self.stop)
+            fetched = prefetch(settings, uids, self.stop, first=self._connected().fetch)
         for batch in fetched:
             stats.fetched += len(batch)
             yield [_incoming(mail, self.key, settings.max_message_mb) for mail in batch]

@@ -5,7 +5,6 @@ The only module that talks IMAP. It decides nothing about mail; it moves bytes a
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shlex
 import socket
@@ -13,9 +12,7 @@ import ssl as ssl_module
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -34,7 +31,6 @@ class FetchedMail:
     uid: int
     raw: bytes  # the whole mail, or only its header block when oversized
     size: int
-    internaldate: datetime | None
     oversized: bool
 
 
@@ -119,7 +115,7 @@ class ImapMailbox:
             return []
         client = self._client()
         limit = int(self.settings.max_message_mb * 1024 * 1024)
-        meta = client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
+        meta = client.fetch(uids, ["RFC822.SIZE"])
         small = [uid for uid in uids if uid in meta and int(meta[uid][b"RFC822.SIZE"]) <= limit]
         large = [uid for uid in uids if uid in meta and uid not in small]
         bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
@@ -132,8 +128,7 @@ class ImapMailbox:
                 raw, oversized = heads[uid].get(b"BODY[HEADER]") or b"", True
             else:
                 continue  # expunged meanwhile by someone else
-            mails.append(FetchedMail(uid, bytes(raw), int(meta[uid][b"RFC822.SIZE"]),
-                                     meta[uid].get(b"INTERNALDATE"), oversized))
+            mails.append(FetchedMail(uid, bytes(raw), int(meta[uid][b"RFC822.SIZE"]), oversized))
         return mails
 
     def mark_processed(self, uids: list[int]) -> None:
@@ -181,46 +176,3 @@ class _quietly:
 
     def __exit__(self, *exc: object) -> bool:
         return True
-
-
-def prefetch(settings: MailboxSettings, uids: list[int], stop: threading.Event,
-             depth: int = 2) -> Iterator[list[FetchedMail]]:
-    """Fetch batches on a second connection in a thread, while the caller processes the previous batch.
-
-    At most `depth` batches wait in memory, so a 10,000-mail drain uses as much memory as a 100-mail one.
-    """
-    import queue
-
-    batches: queue.Queue[list[FetchedMail] | BaseException | None] = queue.Queue(maxsize=depth)
-    size = settings.batch_size
-    halt = threading.Event()  # the consumer stopped early: the fetcher stops too
-
-    def run() -> None:
-        mailbox = ImapMailbox(settings)
-        try:
-            mailbox.connect()
-            for start in range(0, len(uids), size):
-                if stop.is_set() or halt.is_set():
-                    break
-                batches.put(mailbox.fetch(uids[start:start + size]))
-            batches.put(None)
-        except BaseException as exc:  # handed to the consumer, which decides (reconnect and retry)
-            batches.put(exc)
-        finally:
-            mailbox.close()
-
-    thread = threading.Thread(target=run, name="imap-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = batches.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        halt.set()
-        while thread.is_alive():  # drain, so the fetcher is never stuck on a full queue
-            with contextlib.suppress(queue.Empty):
-                batches.get(timeout=0.1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,12 +40,12 @@ _INSERT_TICKET_DEVICE = insert(_TABLES["ticket_devices"])
 _FINISH_RAW = update(_RAW).where(_RAW.c.id == bindparam("raw_id")).values(
     state=bindparam("state"), outcome=bindparam("outcome"), processed_at=bindparam("processed_at"),
     ticket_id=bindparam("ticket"))
-_TOUCH_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(updated_at=bindparam("now"))
+# One statement per ticket update: touched and reopened, or touched and (if waiting for the customer) open.
 _REOPEN_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
-    status=TicketStatus.OPEN.value, closed_at=None)
-_UNWAIT_TICKET = update(_TICKET).where(
-    _TICKET.c.id == bindparam("ticket"), _TICKET.c.status == TicketStatus.WAITING.value
-).values(status=TicketStatus.OPEN.value)
+    updated_at=bindparam("now"), status=TicketStatus.OPEN.value, closed_at=None)
+_UNWAIT_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
+    updated_at=bindparam("now"),
+    status=case((_TICKET.c.status == TicketStatus.WAITING.value, TicketStatus.OPEN.value), else_=_TICKET.c.status))
 
 
 class AlreadyProcessed(Exception):
@@ -54,26 +54,49 @@ class AlreadyProcessed(Exception):
 
 @dataclass
 class PendingRows:
-    """Rows no later mail of the same transaction reads, written together at its end (executemany)."""
+    """Rows written together at the end of a transaction (executemany), and what later mails of it read.
+
+    Message-ID references are read by later mails of the same transaction (threading): `ref_tickets`
+    answers for those not written yet. `acks` holds, per sender of the batch, the trigger dates of the
+    acks sent to them in the last hour (read once per batch, then kept up to date here).
+    """
 
     entries: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     finished: list[dict[str, Any]] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    refs: list[dict[str, Any]] = field(default_factory=list)  # inserted unless known (a mail's own Message-ID)
+    out_refs: list[dict[str, Any]] = field(default_factory=list)  # our own, new Message-IDs
+    ref_tickets: dict[str, int] = field(default_factory=dict)
+    acks: dict[str, list[datetime]] = field(default_factory=dict)
     already_processed: set[int] = field(default_factory=set)
 
     def reset(self) -> None:
         """Forget what is pending (it went with a rollback)."""
-        for rows in (self.entries, self.decisions, self.finished, self.attachments):
+        for rows in (self.entries, self.decisions, self.finished, self.attachments, self.refs, self.out_refs):
             rows.clear()
+        self.ref_tickets.clear()
+        self.acks.clear()
         self.already_processed.clear()
 
+    def add_ref(self, message_id: str, ticket: int, direction: str) -> None:
+        """Remember a Message-ID for threading (an inbound one unless known already: the first ticket wins)."""
+        row = {"message_id": message_id, "ticket_id": ticket, "direction": direction}
+        if direction == "out":
+            self.out_refs.append(row)
+            self.ref_tickets[message_id] = ticket
+        elif message_id not in self.ref_tickets:
+            self.refs.append(row)
+            self.ref_tickets[message_id] = ticket
+
     def flush(self, connection: Connection) -> None:
-        for statement, rows in ((_INSERT_ENTRY, self.entries), (_INSERT_DECISION, self.decisions),
-                                (_INSERT_ATTACHMENT, self.attachments), (_FINISH_RAW, self.finished)):
+        insert_refs_if_new(connection, self.refs)
+        for statement, rows in ((_INSERT_REF, self.out_refs), (_INSERT_ENTRY, self.entries),
+                                (_INSERT_DECISION, self.decisions), (_INSERT_ATTACHMENT, self.attachments),
+                                (_FINISH_RAW, self.finished)):
             if rows:
                 connection.execute(statement, rows)
-            rows.clear()
+        self.reset()
 
 
 @dataclass(frozen=True)
@@ -122,13 +145,16 @@ _INSERT_REF_IF_NEW = {
 }
 
 
-def insert_ref_if_new(connection: Connection, values: dict[str, Any]) -> None:
-    """Remember a Message-ID for threading, unless it is known already (INSERT ... ON CONFLICT DO NOTHING)."""
+def insert_refs_if_new(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Remember Message-IDs for threading, each unless known already (INSERT ... ON CONFLICT DO NOTHING)."""
     statement = _INSERT_REF_IF_NEW.get(connection.dialect.name)
-    if statement is not None:
-        connection.execute(statement, values)
-    elif connection.execute(select(_REF.c.ticket_id).where(_REF.c.message_id == values["message_id"])).first() is None:
-        connection.execute(_INSERT_REF, values)
+    if statement is not None and rows:
+        connection.execute(statement, rows)
+    elif statement is None:
+        for values in rows:
+            if connection.execute(select(_REF.c.ticket_id).where(
+                    _REF.c.message_id == values["message_id"])).first() is None:
+                connection.execute(_INSERT_REF, values)
 
 
 def _new_ticket(connection: Connection, item: WorkItem, ids: RegistryIds, now: datetime) -> int:
@@ -157,11 +183,9 @@ def _ticket_for(connection: Connection, item: WorkItem, ids: RegistryIds, now: d
         return None if item.outcome == Outcome.IGNORED else _new_ticket(connection, item, ids, now)
     if item.outcome == Outcome.IGNORED:  # automatic mail is attached, but is no customer activity
         return thread.ticket
-    result = connection.execute(_TOUCH_TICKET, {"ticket": thread.ticket, "now": now})
-    if thread.action == ThreadAction.REOPEN:
-        connection.execute(_REOPEN_TICKET, {"ticket": thread.ticket})
-    else:  # a customer's answer ends "waiting for the customer"
-        connection.execute(_UNWAIT_TICKET, {"ticket": thread.ticket})
+    # A customer's answer ends "waiting for the customer"; a reopen opens a closed ticket.
+    statement = _REOPEN_TICKET if thread.action == ThreadAction.REOPEN else _UNWAIT_TICKET
+    result = connection.execute(statement, {"ticket": thread.ticket, "now": now})
     return thread.ticket if getattr(result, "rowcount", 1) else None
 
 
@@ -179,13 +203,17 @@ def queue_mail(connection: Connection, outgoing: OutgoingMail, ticket: int | Non
         "status": "queued", "attempts": 0, "next_attempt_at": now, "claimed_at": None, "last_error": None,
         "created_at": now, "sent_at": None, "trigger_date": trigger,
     }).scalar_one()
+    if rows is not None and outgoing.kind == "ack" and trigger is not None and outgoing.recipient in rows.acks:
+        rows.acks[outgoing.recipient].append(trigger)
     if ticket is not None:
-        connection.execute(_INSERT_REF, {"message_id": outgoing.message_id, "ticket_id": ticket, "direction": "out"})
         entry = _entry(ticket_id=ticket, kind="outbound", outbox_id=outbox_id, author="system",
                        subject=outgoing.subject, created_at=now)
         if rows is not None:  # pending with the inbound entry it answers, so the thread keeps its order
+            rows.add_ref(outgoing.message_id, ticket, "out")
             rows.entries.append(entry)
         else:
+            connection.execute(_INSERT_REF, {"message_id": outgoing.message_id, "ticket_id": ticket,
+                                             "direction": "out"})
             connection.execute(_INSERT_ENTRY, entry)
     return int(outbox_id)
 
@@ -204,7 +232,7 @@ def apply(session: Session, rows: PendingRows, item: WorkItem, raw_id: int, now:
         rows.entries.append(_entry(ticket_id=ticket, kind="inbound", raw_message_id=raw_id, author=mail.from_address,
                                    subject=mail.subject, body_text=mail.body_text, created_at=now))
         if mail.message_id:
-            insert_ref_if_new(connection, {"message_id": mail.message_id, "ticket_id": ticket, "direction": "in"})
+            rows.add_ref(mail.message_id, ticket, "in")
     for attachment in mail.attachments:
         path, skipped = save_attachment(attachment.payload, attachment.sha256)
         rows.attachments.append({

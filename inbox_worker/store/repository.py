@@ -6,6 +6,7 @@ The writes of a finished WorkItem live in store/apply.py.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -52,9 +53,19 @@ class StoredRaw:
     duplicate_of: int | None = None  # index of the same mail earlier in the same batch
 
 
+def _header_end(raw: bytes) -> int:
+    """Where the header block ends (after the newline before the first empty line; LF or CRLF), at most 64 KiB.
+
+    The header parser stops at the first empty line anyway; cutting there spares it splitting the body
+    into lines (IMAP hands mail over with CRLF line ends, where a search for LF LF finds nothing).
+    """
+    ends = [end + 1 for end in (raw.find(b"\n\n", 0, 65536), raw.find(b"\n\r\n", 0, 65536)) if end >= 0]
+    return min(ends, default=65536)
+
+
 def header_message_id(raw: bytes) -> str | None:
     """The Message-ID from the header block only: cheap, and done before any real parsing."""
-    head = raw[: raw.find(b"\n\n") + 1 or 65536][:65536]
+    head = raw[:_header_end(raw)]
     try:
         value = BytesHeaderParser(policy=compat32).parsebytes(head).get("message-id")
     except Exception:
@@ -100,6 +111,10 @@ _RECENT_ACKS = select(func.count(OutboxMessage.id)).where(
     OutboxMessage.recipient == bindparam("to"), OutboxMessage.kind == "ack",
     OutboxMessage.created_at > bindparam("since"), OutboxMessage.trigger_date > bindparam("written_after"),
     OutboxMessage.trigger_date < bindparam("written_before"))
+_ACKS_SINCE = select(OutboxMessage.recipient, OutboxMessage.trigger_date).where(
+    OutboxMessage.recipient.in_(bindparam("to", expanding=True)), OutboxMessage.kind == "ack",
+    OutboxMessage.created_at > bindparam("since"), OutboxMessage.trigger_date > bindparam("written_after"),
+    OutboxMessage.trigger_date < bindparam("written_before"))
 
 
 def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str]) -> TicketState | None:
@@ -112,27 +127,54 @@ def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str])
                        override_of(row.coverage))
 
 
+def recent_acks(session: Session, mails: Iterable[ParsedMail], now: datetime) -> dict[str, list[datetime]]:
+    """For each sender of `mails`: the trigger dates of the acks queued to them in the last hour, as far as
+    mail_context counts them (triggered within an hour of one of the mails' dates). One query per batch.
+    """
+    senders = {mail.from_address: mail.date or now for mail in mails if mail.from_address}
+    found: dict[str, list[datetime]] = {sender: [] for sender in senders}
+    if found:
+        hour = timedelta(hours=1)
+        rows = session.connection().execute(_ACKS_SINCE, {
+            "to": list(found), "since": now - hour, "written_after": min(senders.values()) - hour,
+            "written_before": max(senders.values()) + hour})
+        for recipient, trigger in rows:
+            if trigger is not None:
+                found[recipient].append(trigger)
+    return found
+
+
 def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_keys: dict[int, str],
+                 pending_refs: Mapping[str, int] | None = None,
+                 acks: Mapping[str, list[datetime]] | None = None,
                  timezone: str = "Europe/Copenhagen") -> MailContext:
-    """What the pure stages need to know from the database about this mail; only the queries it needs."""
+    """What the pure stages need to know from the database about this mail; only the queries it needs.
+
+    Inside a batch, `pending_refs` are the Message-IDs earlier mails of it referenced but not written
+    yet, and `acks` the recent acks per sender (recent_acks), which spares a query per mail.
+    """
     tagged = _ticket_state(session, ticket_tag(mail.subject), customer_keys)
     # In-Reply-To first, then References from newest to oldest: the closest ancestor we know decides.
     candidates = [*mail.in_reply_to, *reversed(mail.references)][:50]
     referenced = None
     if candidates:
-        refs = dict(session.connection().execute(_REFS, {"ids": candidates}).all())
+        refs = {c: pending_refs[c] for c in candidates if c in pending_refs} if pending_refs else {}
+        refs.update((row[0], row[1]) for row in session.connection().execute(_REFS, {"ids": candidates}))
         found = next((refs[c] for c in candidates if c in refs), None)
         referenced = _ticket_state(session, found, customer_keys)
-    acks = 0
+    count = 0
     if mail.from_address:
         written, hour = mail.date or now, timedelta(hours=1)
-        acks = session.connection().execute(_RECENT_ACKS, {
-            "to": mail.from_address, "since": now - hour, "written_after": written - hour,
-            "written_before": written + hour}).scalar() or 0
+        if acks is not None and mail.from_address in acks:
+            count = sum(1 for t in acks[mail.from_address] if written - hour < t < written + hour)
+        else:
+            count = session.connection().execute(_RECENT_ACKS, {
+                "to": mail.from_address, "since": now - hour, "written_after": written - hour,
+                "written_before": written + hour}).scalar() or 0
     threaded = [state.number for state in (tagged, referenced) if state is not None]
     visits = visits_this_year(session, (mail.date or now).astimezone(ZoneInfo(timezone)).year, timezone,
                               customer_keys, threaded)
-    return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=acks,
+    return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=count,
                        visits_this_year=visits)
 
 

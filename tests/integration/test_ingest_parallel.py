@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from inbox_worker.config import Settings
 from inbox_worker.ingest import PARALLEL_FROM, ingest_paths
 from inbox_worker.processor import Processor
-from inbox_worker.store.models import RawMessage, Ticket
+from inbox_worker.store.models import AttachmentRecord, RawMessage, Ticket
 from tests.mailbuilder import build_mail
 
 
@@ -38,3 +38,25 @@ def test_many_files_are_processed_in_input_order_with_replies_threaded(
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Ticket)) == outcomes["new_ticket"]
         assert session.scalar(select(func.count()).select_from(RawMessage)) == count
+
+
+def test_attachments_of_mails_parsed_in_the_worker_process_are_stored_with_their_bytes(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    payloads = {f"log-{i}.bin": f"logfil {i} æøå\n".encode() * (50 + i) for i in range(PARALLEL_FROM + 10)}
+    for i, (filename, payload) in enumerate(payloads.items()):
+        raw = build_mail(subject=f"Logfil {i}", attachment=(filename, payload), message_id=f"<a{i}@bageriet-soerensen.dk>")
+        (folder / f"{i:04d}.eml").write_bytes(raw)
+
+    outcomes = ingest_paths(Processor(settings, engine), [str(folder)], lambda s, d: None)
+
+    assert outcomes["new_ticket"] == len(payloads)
+    with Session(engine) as session:
+        records = session.scalars(select(AttachmentRecord)).all()
+    assert sorted(r.filename for r in records) == sorted(payloads)
+    for record in records:
+        assert record.size == len(payloads[record.filename]) and record.skipped_reason is None
+        stored = Path(settings.storage.attachments_dir) / str(record.stored_path)
+        assert stored.read_bytes() == payloads[record.filename]
