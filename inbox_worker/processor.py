@@ -16,19 +16,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
 from .decision import decision_object, quarantine_decision, trace_object
+from .outbound.oncall_mail import compose_oncall
 from .outbound.render import Renderer
 from .parse import ParseError, parse_mail
 from .pipeline import PipelineParams, Rulebook, run_pipeline
 from .store import apply as writes
-from .store import repository
+from .store import escalate, repository
 from .store.files import AttachmentStore
 from .store.repository import RawInput, StoredRaw
-from .workitem import Outcome, ParsedMail, RegistrySnapshot
+from .workitem import Outcome, ParsedMail, RegistrySnapshot, WorkItem
 
 log = logging.getLogger(__name__)
 ParseResult = ParsedMail | ParseError
@@ -205,7 +206,17 @@ class Processor:
             writes.record_quarantine(rows, raw_id, decision, trace_object(item), now)
             return decision
         return writes.apply(session, rows, item, raw_id, now, self.ids, self.renderer.compose_ack,
-                            self._save_attachment, decision_object, trace_object)
+                            self._save_attachment, decision_object, trace_object,
+                            lambda connection, ticket, done: self._after_ticket(connection, rows, ticket, done, now))
+
+    def _after_ticket(self, connection: Connection, rows: writes.PendingRows, ticket: int, item: WorkItem,
+                      now: datetime) -> None:
+        """A more urgent follow-up raises its ticket; an emergency calls the on-call person (once per ticket)."""
+        escalate.raise_ticket(connection, ticket, item)
+        company = self.settings.company
+        escalate.call_oncall(connection, rows, ticket, item, now, self.registry, company.oncall_address,
+                             company.staff_address,
+                             lambda number, done, to: compose_oncall(self.renderer, number, done, to, self.registry))
 
     def _save_attachment(self, payload: bytes, sha256: str) -> SavedAttachment:
         """Write an attachment to disk, unless the parse worker did (it then sent the mail without the bytes)."""

@@ -222,8 +222,12 @@ def apply(session: Session, rows: PendingRows, item: WorkItem, raw_id: int, now:
           compose_ack: Callable[[int, WorkItem], OutgoingMail],
           save_attachment: Callable[[bytes, str], tuple[str | None, str | None]],
           decision_of: Callable[[WorkItem, int | None, str, str | None], dict[str, Any]],
-          trace_of: Callable[[WorkItem], list[Any]]) -> dict[str, Any]:
-    """Write everything one processed mail changes; returns the decision object."""
+          trace_of: Callable[[WorkItem], list[Any]],
+          after_ticket: Callable[[Connection, int, WorkItem], None] | None = None) -> dict[str, Any]:
+    """Write everything one processed mail changes; returns the decision object.
+
+    `after_ticket` runs once the mail has its ticket, before the decision is logged (escalation, on-call).
+    """
     connection = session.connection()
     _check_unclaimed(rows, raw_id)
     mail = item.parsed
@@ -239,6 +243,8 @@ def apply(session: Session, rows: PendingRows, item: WorkItem, raw_id: int, now:
             "raw_message_id": raw_id, "ticket_id": ticket, "filename": attachment.filename,
             "content_type": attachment.content_type[:200], "size": attachment.size, "sha256": attachment.sha256,
             "stored_path": path, "skipped_reason": skipped})
+    if ticket is not None and after_ticket is not None and item.outcome != Outcome.IGNORED:
+        after_ticket(connection, ticket, item)
     ack_status, ack_reason = "none", None
     if item.ack is not None and item.ack.reason:
         ack_status, ack_reason = "suppressed", item.ack.reason
