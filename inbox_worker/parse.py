@@ -111,14 +111,23 @@ def _without_quotes(lines: list[str]) -> list[str]:
     return kept
 
 
+# Without one of these there is no quoted history for the reply parser to find (most new mail):
+# a quote mark, an attribution ("skrev:", "wrote:"), or an Outlook/forward header block.
+_QUOTE_HINT = re.compile(r"^\s*>|(?:skrev|wrote|schrieb|écrit|escribió|scrisse|schreef|написал|napisał)\s*:\s*$"
+                         r"|^\s*\*?(?:from|fra|von|de|sendt|sent)\*?\s*:|^\s*-{2,}|^\s*_{5,}",
+                         re.IGNORECASE | re.MULTILINE)
+
+
 def new_text_of(body: str) -> str:
     """The text the sender wrote now: no quoted earlier mails, no signature."""
     if not body.strip():
         return ""
-    try:
-        reply = _REPLY_PARSER.parse_reply(body)
-    except Exception:  # a regex library on hostile text: fall back to the whole body
-        reply = None
+    reply: str | None = body
+    if _QUOTE_HINT.search(body):
+        try:
+            reply = _REPLY_PARSER.parse_reply(body)
+        except Exception:  # a regex library on hostile text: fall back to the whole body
+            reply = None
     text = reply if reply is not None else body
     text = "\n".join(_without_quotes(text.splitlines()))
     match = _SIGNATURE.search(text)
