@@ -57,7 +57,8 @@ def without_resolved(text: str, resolved: tuple[re.Pattern[str], ...]) -> str:
     """The text without sentences that say something is fine again: they are about the past."""
     if not resolved or _RESOLVED_HINTS.isdisjoint(_WORD.findall(text.lower())):
         return text
-    kept = [s for s in _SENTENCE_END.split(text) if not any(p.search(s.lower()) for p in resolved)]
+    kept = [s for s in _SENTENCE_END.split(text)
+            if _RESOLVED_HINTS.isdisjoint(_WORD.findall(s.lower())) or not any(p.search(s.lower()) for p in resolved)]
     return "\n".join(kept)
 
 
@@ -75,7 +76,8 @@ def request_text(mail: ParsedMail, link: LinkDecision, rules: ClassifyRules) -> 
 def detect_language(text: str) -> str:
     """`da` or `en` by counting common function words; Danish wins ties (MICO writes Danish first)."""
     words = _WORD.findall(text.lower()[:4000])
-    danish = sum(word in _DANISH for word in words) + 3 * sum(ch in "æøå" for ch in text[:4000].lower())
+    head = text[:4000].lower()
+    danish = sum(word in _DANISH for word in words) + 3 * (head.count("æ") + head.count("ø") + head.count("å"))
     english = sum(word in _ENGLISH for word in words)
     return "en" if english > danish else "da"
 

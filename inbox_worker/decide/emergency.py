@@ -35,7 +35,9 @@ def find_emergency(texts: list[str], rules: ClassifyRules) -> EmergencySignal | 
             sentence = " ".join(sentence.split())
             if not sentence:
                 continue
-            for rule in candidates:
+            # only the rules whose trigger words are in this very sentence
+            here = {entry.label for entry in rules.emergency_triggers.hits(sentence)} & triggered
+            for rule in (r for r in candidates if r.id in here):
                 if any(p.search(sentence) for p in rule.patterns):
                     if any(c.search(sentence) for c in rules.cancel):
                         continue
