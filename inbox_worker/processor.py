@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -198,7 +199,7 @@ class Processor:
         if isinstance(parsed, ParseError):
             return self._quarantine(rows, raw, raw_id, now, str(parsed), "unparseable")
         context = repository.mail_context(session, parsed, now, self.customer_keys, rows.ref_tickets, rows.acks,
-                                          self.settings.company.timezone)
+                                          self.settings.company.timezone, rows.visits)
         item = run_pipeline(parsed, context, self.registry, self.rules, self.params)
         if item.outcome == Outcome.QUARANTINED:
             assert item.guard is not None
@@ -213,6 +214,11 @@ class Processor:
                       now: datetime) -> None:
         """A more urgent follow-up raises its ticket; an emergency calls the on-call person (once per ticket)."""
         escalate.raise_ticket(connection, ticket, item)
+        if item.outcome == Outcome.NEW_TICKET and item.classification and item.classification.category == "visit":
+            year = (item.parsed.date or now).astimezone(ZoneInfo(self.settings.company.timezone)).year
+            if year in rows.visits:  # later mails of the batch count this visit too
+                customer = item.link.customer if item.link else None
+                rows.visits[year].append((ticket, self.ids.customers.get(customer or "")))
         company = self.settings.company
         escalate.call_oncall(connection, rows, ticket, item, now, self.registry, company.oncall_address,
                              company.staff_address,

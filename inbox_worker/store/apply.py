@@ -69,6 +69,7 @@ class PendingRows:
     out_refs: list[dict[str, Any]] = field(default_factory=list)  # our own, new Message-IDs
     ref_tickets: dict[str, int] = field(default_factory=dict)
     acks: dict[str, list[datetime]] = field(default_factory=dict)
+    visits: dict[int, list[tuple[int, int | None]]] = field(default_factory=dict)  # year -> (ticket, customer)
     already_processed: set[int] = field(default_factory=set)
 
     def reset(self) -> None:
@@ -77,6 +78,7 @@ class PendingRows:
             rows.clear()
         self.ref_tickets.clear()
         self.acks.clear()
+        self.visits.clear()
         self.already_processed.clear()
 
     def add_ref(self, message_id: str, ticket: int, direction: str) -> None:

@@ -33,6 +33,33 @@ def override_of(coverage: Mapping[str, Any] | None) -> Coverage | None:
                     str(coverage.get("reason", "")), review=("billable",) if coverage["status"] == "billable" else ())
 
 
+_VISIT_TICKETS = (
+    select(Ticket.id, Ticket.customer_id)
+    .where(Ticket.category == "visit", Ticket.customer_id.is_not(None),
+           Ticket.created_at >= bindparam("start"), Ticket.created_at < bindparam("end"))
+)
+
+
+def visit_tickets(session: Session, year: int, timezone: str) -> list[tuple[int, int | None]]:
+    """(ticket, customer id) of every visit ticket opened in the calendar year (local time): few per customer."""
+    zone = ZoneInfo(timezone)
+    rows = session.connection().execute(_VISIT_TICKETS, {
+        "start": datetime(year, 1, 1, tzinfo=zone), "end": datetime(year + 1, 1, 1, tzinfo=zone)})
+    return [(int(ticket), customer_id) for ticket, customer_id in rows]
+
+
+def count_visits(tickets: Iterable[tuple[int, int | None]], customer_keys: Mapping[int, str],
+                 exclude: Iterable[int] = ()) -> dict[str, int]:
+    """visits_this_year from a list of visit tickets (read once per batch), not counting `exclude`."""
+    skip = set(exclude)
+    counts: dict[str, int] = {}
+    for ticket, customer_id in tickets:
+        key = customer_keys.get(customer_id or 0)
+        if key is not None and ticket not in skip:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def visits_this_year(session: Session, year: int, timezone: str, customer_keys: Mapping[int, str],
                      exclude: Iterable[int] = ()) -> dict[str, int]:
     """Visit tickets per customer key opened in the calendar year (local time), not counting `exclude` (<= 2)."""

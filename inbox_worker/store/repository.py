@@ -6,6 +6,7 @@ The writes of a finished WorkItem live in store/apply.py.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ from ..workitem import (
     TicketState,
     TicketStatus,
 )
-from .coverage_queries import override_of, visits_this_year
+from .coverage_queries import count_visits, override_of, visit_tickets, visits_this_year
 from .models import (
     Contact,
     Customer,
@@ -63,9 +64,23 @@ def _header_end(raw: bytes) -> int:
     return min(ends, default=65536)
 
 
+_MESSAGE_ID_LINE = re.compile(rb"^message-id[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE)
+
+
 def header_message_id(raw: bytes) -> str | None:
-    """The Message-ID from the header block only: cheap, and done before any real parsing."""
+    """The Message-ID from the header block only: cheap, and done before any real parsing.
+
+    A plain scan for the (first) Message-ID line; an unusual one (non-ASCII) goes through the
+    stdlib header parser, which gives the same answer for the rest.
+    """
     head = raw[:_header_end(raw)]
+    match = _MESSAGE_ID_LINE.search(head)
+    if match is None:
+        return None
+    if match.group(1).isascii():
+        value = match.group(1).decode("ascii")
+        start, end = value.find("<"), value.find(">")
+        return value[start : end + 1] if 0 <= start < end else None
     try:
         value = BytesHeaderParser(policy=compat32).parsebytes(head).get("message-id")
     except Exception:
@@ -147,7 +162,8 @@ def recent_acks(session: Session, mails: Iterable[ParsedMail], now: datetime) ->
 def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_keys: dict[int, str],
                  pending_refs: Mapping[str, int] | None = None,
                  acks: Mapping[str, list[datetime]] | None = None,
-                 timezone: str = "Europe/Copenhagen") -> MailContext:
+                 timezone: str = "Europe/Copenhagen",
+                 visits_by_year: dict[int, list[tuple[int, int | None]]] | None = None) -> MailContext:
     """What the pure stages need to know from the database about this mail; only the queries it needs.
 
     Inside a batch, `pending_refs` are the Message-IDs earlier mails of it referenced but not written
@@ -172,8 +188,13 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_key
                 "to": mail.from_address, "since": now - hour, "written_after": written - hour,
                 "written_before": written + hour}).scalar() or 0
     threaded = [state.number for state in (tagged, referenced) if state is not None]
-    visits = visits_this_year(session, (mail.date or now).astimezone(ZoneInfo(timezone)).year, timezone,
-                              customer_keys, threaded)
+    year = (mail.date or now).astimezone(ZoneInfo(timezone)).year
+    if visits_by_year is None:
+        visits = visits_this_year(session, year, timezone, customer_keys, threaded)
+    else:  # a batch: the year's visit tickets are read once and kept up to date by the caller
+        if year not in visits_by_year:
+            visits_by_year[year] = visit_tickets(session, year, timezone)
+        visits = count_visits(visits_by_year[year], customer_keys, threaded)
     return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=count,
                        visits_this_year=visits)
 

@@ -76,3 +76,19 @@ def test_a_customer_reply_to_a_ticket_waiting_for_them_opens_it_again(settings: 
     answered, other = tickets[first[0]["ticket"]], tickets[first[1]["ticket"]]
     assert (answered.status, answered.updated_at) == ("open", later)
     assert (other.status, other.updated_at) == ("waiting", NOW)
+
+
+def test_service_visits_earlier_in_the_same_batch_count(settings: Settings, engine: Engine) -> None:
+    """Two visits a year are covered; the third, even in the same batch as the first two, is billable."""
+    def visit(i: int) -> IncomingMail:
+        return IncomingMail(build_mail(subject=f"Servicebesøg {i}", body=f"Kan I komme på servicebesøg uge {i}?",
+                                       date=f"Fri, 20 Nov 2026 10:{10 + i:02d}:00 +0100",
+                                       message_id=f"<visit-{i}@bageriet-soerensen.dk>"), "test")
+
+    processor = Processor(settings, engine)
+    first = processor.process_batch([visit(1)], now=NOW)
+    batch = processor.process_batch([visit(2), visit(3)], now=NOW + timedelta(minutes=5))
+
+    assert [d["category"] for d in first + batch] == ["visit"] * 3
+    assert [d["coverage"]["rule"] for d in first + batch] == [
+        "service-visit-included", "service-visit-included", "service-visit-extra"]
