@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.processor import Processor
+from inbox_worker.store.models import AuditEntry, Ticket
 from inbox_worker.web import create_app
 from inbox_worker.web.server import create_staff
 from tests.conftest import make_settings
@@ -82,3 +84,18 @@ def ticket(ingest: Callable[[bytes], dict[str, Any]]) -> int:
 
 def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def ticket_row(engine: Engine, number: int) -> Ticket:
+    """The ticket as stored now (a fresh session: what the page's action wrote)."""
+    with Session(engine) as session:
+        ticket = session.get(Ticket, number)
+        assert ticket is not None
+        return ticket
+
+
+def audit_actions(engine: Engine, number: int) -> list[str]:
+    """The audit log's actions for a ticket, oldest first."""
+    with Session(engine) as session:
+        return list(session.scalars(select(AuditEntry.action).where(AuditEntry.ticket_id == number)
+                                    .order_by(AuditEntry.id)))

@@ -16,22 +16,10 @@ from inbox_worker.store.models import AuditEntry, Ticket, TimeEntry
 from inbox_worker.store.time_view import quarter_of
 from inbox_worker.store.triage import sort_columns
 from tests.mailbuilder import build_mail
-from tests.web.conftest import text_of
+from tests.web.conftest import audit_actions, text_of, ticket_row
 
 Post = Callable[..., Any]
 
-
-def _ticket(engine: Engine, number: int) -> Ticket:
-    with Session(engine) as session:
-        ticket = session.get(Ticket, number)
-        assert ticket is not None
-        return ticket
-
-
-def _actions(engine: Engine, number: int) -> list[str]:
-    with Session(engine) as session:
-        return list(session.scalars(select(AuditEntry.action).where(AuditEntry.ticket_id == number)
-                                    .order_by(AuditEntry.id)))
 
 
 def _minutes(engine: Engine, number: int) -> list[tuple[int, str, int]]:
@@ -51,22 +39,22 @@ def test_the_money_actions_need_the_csrf_token(client: FlaskClient, engine: Engi
     for data in (form, {**form, "csrf_token": "forfalsket"}):
         response = client.post(f"/tickets/{ticket}/{path}", data=data)
         assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
-    assert _actions(engine, ticket) == [] and _minutes(engine, ticket) == []
-    assert _ticket(engine, ticket).coverage["rule"] != "staff-override"
+    assert audit_actions(engine, ticket) == [] and _minutes(engine, ticket) == []
+    assert ticket_row(engine, ticket).coverage["rule"] != "staff-override"
 
 
 def test_a_coverage_override_is_audited_shown_and_wins_over_the_rules_for_later_mail(
         post: Post, client: FlaskClient, engine: Engine, ingest: Callable[[bytes], Any], ticket: int) -> None:
-    assert _ticket(engine, ticket).coverage_status == "covered"  # Bageriet's printer: covered by the rules
+    assert ticket_row(engine, ticket).coverage_status == "covered"  # Bageriet's printer: covered by the rules
     post(f"/tickets/{ticket}/coverage", status="billable", rate="none", reason="Ny printer, ikke i aftalen")
-    changed = _ticket(engine, ticket)
+    changed = ticket_row(engine, ticket)
     assert (changed.coverage["status"], changed.coverage["rate_dkk"], changed.coverage["rule"]) == (
         "billable", 850, "staff-override")
     assert changed.coverage_status == "billable" and "billable" in changed.review
     assert sort_columns(changed.review, changed.priority, changed.coverage) == {
         "look_rank": changed.look_rank, "priority_rank": changed.priority_rank,
         "coverage_status": changed.coverage_status}
-    assert _actions(engine, ticket) == ["set-coverage"]
+    assert audit_actions(engine, ticket) == ["set-coverage"]
     with Session(engine) as session:
         audit = session.scalar(select(AuditEntry).where(AuditEntry.ticket_id == ticket))
         assert audit is not None and audit.actor == "JH"
@@ -75,7 +63,7 @@ def test_a_coverage_override_is_audited_shown_and_wins_over_the_rules_for_later_
     # The customer writes again on the ticket: the worker keeps staff's coverage and the queue columns stay right.
     decision = ingest(build_mail(subject=f"Re: [MICO #{ticket}] Printeren virker ikke", body="Den er stadig i stykker"))
     assert decision["ticket"] == ticket and decision["coverage"]["rule"] == "staff-override"
-    again = _ticket(engine, ticket)
+    again = ticket_row(engine, ticket)
     assert again.coverage_status == "billable" and again.look_rank == changed.look_rank
 
     page = _page(client, f"/tickets/{ticket}")
@@ -86,14 +74,14 @@ def test_a_coverage_override_is_audited_shown_and_wins_over_the_rules_for_later_
 
 def test_a_refused_override_is_a_danish_message_and_changes_nothing(post: Post, client: FlaskClient, engine: Engine,
                                                                     ticket: int) -> None:
-    before = _ticket(engine, ticket).coverage
+    before = ticket_row(engine, ticket).coverage
     response = post(f"/tickets/{ticket}/coverage", status="billable", reason="   ")
     assert response.status_code == 302
     assert "Skriv en begrundelse for den ændrede dækning" in _page(client, f"/tickets/{ticket}")
     response = post(f"/tickets/{ticket}/coverage", status="billable", rate_dkk="gratis", reason="Prøv")
     assert response.status_code == 302
     assert "rate must be one of agreement, trial, none" in _page(client, f"/tickets/{ticket}")  # ticket_ops' line
-    assert _ticket(engine, ticket).coverage == before and _actions(engine, ticket) == []
+    assert ticket_row(engine, ticket).coverage == before and audit_actions(engine, ticket) == []
 
 
 def test_logged_time_and_corrections_add_up_on_the_ticket_page(post: Post, client: FlaskClient, engine: Engine,
@@ -106,7 +94,7 @@ def test_logged_time_and_corrections_add_up_on_the_ticket_page(post: Post, clien
     post(f"/tickets/{ticket}/time/correct", entry=str(billable), minutes="-5", note="For meget")
     assert _minutes(engine, ticket) == [(50, "covered", 0), (20, "billable", 650), (90, "billable", 650),
                                         (-5, "billable", 650)]
-    assert _actions(engine, ticket) == ["log-time", "log-time", "log-time", "correct-time"]
+    assert audit_actions(engine, ticket) == ["log-time", "log-time", "log-time", "correct-time"]
     page = _page(client, f"/tickets/{ticket}")
     assert "Dækket 50 min" in page
     # 15 min (20 - 5) and 90 min; each rounded up to the started quarter hour: 15 + 90 = 105 min at 650 kr./t
@@ -130,7 +118,7 @@ def test_wrong_time_is_refused_with_a_message_and_no_entry(post: Post, client: F
         entry = session.scalar(select(TimeEntry.id).where(TimeEntry.ticket_id == ticket))
     post(f"/tickets/{ticket}/time/correct", entry=str(entry), minutes="-45")
     assert "would make it negative" in _page(client, f"/tickets/{ticket}")
-    assert _minutes(engine, ticket) == [(30, "covered", 0)] and _actions(engine, ticket) == ["log-time"]
+    assert _minutes(engine, ticket) == [(30, "covered", 0)] and audit_actions(engine, ticket) == ["log-time"]
 
 
 def test_the_customer_page_shows_this_quarters_covered_and_billable_time(post: Post, client: FlaskClient,
@@ -159,7 +147,7 @@ def test_a_phone_ticket_can_log_the_calls_minutes_in_the_same_transaction(client
         assert session.scalars(select(Ticket)).all() == []
     number = int(post("/phone", **call, minutes="15").headers["Location"].rsplit("/", 1)[1])
     assert [(m, by) for m, by in _by(engine, number)] == [(15, "JH")]
-    assert _actions(engine, number) == ["phone-ticket", "log-time"]
+    assert audit_actions(engine, number) == ["phone-ticket", "log-time"]
     assert "Telefonopkald" in _page(client, f"/tickets/{number}")
 
 
