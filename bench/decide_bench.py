@@ -31,12 +31,12 @@ def main(argv: list[str] | None = None) -> int:
 
     import inbox_worker
     from inbox_worker.config import Settings
-    from inbox_worker.parse import parse_mail
-    from inbox_worker.pipeline import PipelineParams, Rulebook, run_pipeline
+    from inbox_worker.domain.types import MailContext
+    from inbox_worker.mail.parse.parser import parse_mail
+    from inbox_worker.mail.pipeline import PipelineParams, Rulebook, run_pipeline
     from inbox_worker.store import repository
     from inbox_worker.store.db import make_engine, migrate
     from inbox_worker.store.registry_import import import_registry
-    from inbox_worker.workitem import MailContext
 
     with tempfile.TemporaryDirectory() as tmp:
         files = mailgen.generate(args.n, Path(tmp) / "corpus")

@@ -153,8 +153,8 @@ def phase_poll(args: argparse.Namespace, files: list[Path], run_dir: Path) -> di
 
     import mailparser  # noqa: F401  (what the worker imports anyway; loaded before the clock starts)
 
-    from inbox_worker.stream import ParsePool
-    from inbox_worker.worker import MailboxWorker
+    from inbox_worker.mail.batching import ParsePool
+    from inbox_worker.mail.worker import MailboxWorker
 
     dovecot = server(args)
     rss_imports = peak_rss_mb()

@@ -6,7 +6,7 @@ fresh child process, so each phase's peak RSS is its own:
   baseline  imports only: the memory floor of the interpreter plus the product's modules
   parse     the bare mail-parser parse of the same files (read bytes + MailParser.from_bytes): the floor
   e2e       fresh database + migrate + demo registry (setup, timed apart), then per file read bytes +
-            inbox_worker.ingest.ingest_paths, exactly what `inbox-worker ingest` does
+            inbox_worker.mail.ingest.ingest_paths, exactly what `inbox-worker ingest` does
   big       one mail with a 25 MiB attachment, bare parse and end to end
 
     .venv/bin/python bench/ingest_bench.py --n 10000 [--workdir DIR] [--skip-big] [--json] [--profile]
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from inbox_worker.processor import Processor
+    from inbox_worker.mail.runner import Processor
 
 BENCH_DIR = Path(__file__).resolve().parent
 REGISTRY = BENCH_DIR.parent / "inbox_worker" / "demo" / "registry.toml"
@@ -70,7 +70,7 @@ def import_product() -> None:
     from sqlalchemy.orm import Session  # noqa: F401
 
     from inbox_worker.config import settings_from_dict  # noqa: F401
-    from inbox_worker.processor import Processor  # noqa: F401
+    from inbox_worker.mail.runner import Processor  # noqa: F401
     from inbox_worker.store.db import make_engine, migrate  # noqa: F401
     from inbox_worker.store.registry_import import import_registry  # noqa: F401
 
@@ -94,7 +94,7 @@ def new_processor(run_dir: Path) -> Processor:
     from sqlalchemy.orm import Session
 
     from inbox_worker.config import settings_from_dict
-    from inbox_worker.processor import Processor
+    from inbox_worker.mail.runner import Processor
     from inbox_worker.store.db import make_engine, migrate
     from inbox_worker.store.registry_import import import_registry
 
@@ -109,7 +109,7 @@ def new_processor(run_dir: Path) -> Processor:
 
 def ingest(processor: Processor, files: list[Path]) -> tuple[Counter[str], Counter[str]]:
     """Exactly `inbox-worker ingest FILE...`: batches, raw bytes first, parsing overlapped in a worker."""
-    from inbox_worker.ingest import ingest_paths
+    from inbox_worker.mail.ingest import ingest_paths
 
     quarantine_rules: Counter[str] = Counter()
 
@@ -148,7 +148,7 @@ def phase_e2e(files: list[Path], run_dir: Path, profile: Path | None) -> dict[st
     if profile:
         profiler.disable()
         print_profile(profiler, profile)
-    from inbox_worker.stream import ParsePool
+    from inbox_worker.mail.batching import ParsePool
 
     # The parse worker process holds mail too: its peak counts (reported separately, and checked).
     child_peak = ParsePool.last_worker_peak_rss_mb

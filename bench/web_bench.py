@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from inbox_worker.config import settings_from_dict  # noqa: E402
-from inbox_worker.processor import Processor  # noqa: E402
+from inbox_worker.mail.runner import Processor  # noqa: E402
 from inbox_worker.store.db import make_engine, migrate  # noqa: E402
 from inbox_worker.store.models import Customer, Ticket, TicketEntry  # noqa: E402
 from inbox_worker.store.registry_import import import_registry  # noqa: E402

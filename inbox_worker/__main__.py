@@ -1,6 +1,6 @@
 """`python -m inbox_worker` is the `inbox-worker` command."""
 
-from .cli import main
+from inbox_worker.cli import main
 
 # Guarded: the parse worker process (multiprocessing spawn) re-imports the main module.
 if __name__ == "__main__":

@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .config import Settings, load_settings
-from .errors import UserError
+from inbox_worker.config import Settings, load_settings
+from inbox_worker.errors import UserError
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 log = logging.getLogger("inbox_worker")
 
 
 def _engine(settings: Settings, *, migrate_first: bool = False) -> Any:
-    from .store.db import make_engine, migrate, require_schema
+    from inbox_worker.store.db import make_engine, migrate, require_schema
 
     engine = make_engine(settings.database.url)
     if migrate_first:
@@ -33,7 +33,7 @@ def _engine(settings: Settings, *, migrate_first: bool = False) -> Any:
 
 
 def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
-    from .store.db import make_engine, migrate
+    from inbox_worker.store.db import make_engine, migrate
 
     revision = migrate(make_engine(settings.database.url))
     print(f"database ready at schema revision {revision}")
@@ -41,7 +41,7 @@ def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_registry_import(args: argparse.Namespace, settings: Settings) -> int:
-    from .store.registry_import import import_registry
+    from inbox_worker.store.registry_import import import_registry
 
     engine = _engine(settings)
     with Session(engine) as session, session.begin():
@@ -53,9 +53,9 @@ def cmd_registry_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(settings: Settings, paths: list[str], emit: Callable[[str, dict[str, Any]], None]) -> Counter[str]:
-    from .ingest import ingest_paths
-    from .processor import Processor
-    from .sources.files import expand
+    from inbox_worker.mail.ingest import ingest_paths
+    from inbox_worker.mail.runner import Processor
+    from inbox_worker.mail.sources.files import expand
 
     expand(paths)  # a missing path fails before the database is touched
     return ingest_paths(Processor(settings, _engine(settings)), paths, emit)
@@ -78,15 +78,15 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
-    from .explain import explain
+    from inbox_worker.mail.explain import explain
 
     print(json.dumps(explain(settings, args.file), ensure_ascii=False, indent=2, default=str))
     return 0
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
-    from .sources.imap import CONNECTION_ERRORS
-    from .worker import MailboxWorker
+    from inbox_worker.mail.sources.imap import CONNECTION_ERRORS
+    from inbox_worker.mail.worker import MailboxWorker
 
     if not args.once:
         raise UserError("poll needs --once (the long-running worker is 'inbox-worker run')")
@@ -105,13 +105,13 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from .schedule import run
+    from inbox_worker.schedule import run
 
     return run(settings, _engine(settings))
 
 
 def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
-    from .outbound.smtp import flush_outbox
+    from inbox_worker.outbound.smtp import flush_outbox
 
     summary = flush_outbox(settings, _engine(settings))
     print(f"outbox: {summary.sent} sent, {summary.retrying} to retry, {summary.failed} failed"
@@ -120,8 +120,8 @@ def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
-    from .queue_view import queue_table
-    from .store.queries import ticket_rows
+    from inbox_worker.features.queue.listing import queue_table
+    from inbox_worker.features.queue.rows import ticket_rows
 
     with Session(_engine(settings)) as session:
         rows = ticket_rows(session, status=args.status)
@@ -137,7 +137,7 @@ def cmd_tickets_set_coverage(args: argparse.Namespace, settings: Settings) -> in
     import dataclasses
     import getpass
 
-    from .store.ticket_ops import set_coverage
+    from inbox_worker.features.tickets.ops import set_coverage
 
     try:
         by = args.by or getpass.getuser()
@@ -156,7 +156,7 @@ def cmd_tickets_log_time(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
     from datetime import date
 
-    from .store.ticket_ops import log_time
+    from inbox_worker.features.tickets.ops import log_time
 
     try:
         day = date.fromisoformat(args.date) if args.date else None
@@ -173,9 +173,9 @@ def cmd_tickets_log_time(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_billing_export(args: argparse.Namespace, settings: Settings) -> int:
-    from .billing import Quarter, invoice, render_csv
-    from .billing_summary import summary_text
-    from .store.billing_queries import billing_customers, billing_time
+    from inbox_worker.features.billing.lines import Quarter, invoice, render_csv
+    from inbox_worker.features.billing.queries import billing_customers, billing_time
+    from inbox_worker.features.billing.summary import summary_text
 
     quarter = Quarter.parse(args.quarter)
     with Session(_engine(settings)) as session:
@@ -196,8 +196,8 @@ def cmd_billing_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_summary_send(args: argparse.Namespace, settings: Settings) -> int:
-    from .summary import IsoWeek
-    from .summary_send import send_summaries
+    from inbox_worker.features.summary.build import IsoWeek
+    from inbox_worker.features.summary.send import send_summaries
 
     week = IsoWeek.parse(args.week) if args.week else IsoWeek.last_completed(datetime.now(UTC),
                                                                              settings.company.timezone)
@@ -215,9 +215,9 @@ def cmd_summary_send(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from .queue_view import queue_table
-    from .store.queries import ticket_rows
-    from .store.registry_import import import_registry
+    from inbox_worker.features.queue.listing import queue_table
+    from inbox_worker.features.queue.rows import ticket_rows
+    from inbox_worker.store.registry_import import import_registry
 
     engine = _engine(settings, migrate_first=True)
     with Session(engine) as session, session.begin():
@@ -234,14 +234,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
-    from .web.server import serve
+    from inbox_worker.web.server import serve
 
     serve(settings, _engine(settings), args.host or settings.web.host, args.port or settings.web.port)
     return 0
 
 
 def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
-    from .web.server import create_staff, password_from
+    from inbox_worker.web.server import create_staff, password_from
 
     email, initials = create_staff(_engine(settings), args.email, args.name or "", args.initials or "",
                                    password_from(args.password_env))
@@ -250,7 +250,7 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo_web_hint(settings: Settings, engine: Any) -> None:
-    from .web.server import demo_login
+    from inbox_worker.web.server import demo_login
 
     login = demo_login(engine)
     print(f"\nTriagekøen i browseren: inbox-worker web   (åbn derefter http://{settings.web.host}:{settings.web.port}/)")

@@ -17,7 +17,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from inbox_worker.errors import UserError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

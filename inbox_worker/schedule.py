@@ -20,12 +20,12 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from .config import Settings
-from .outbound.smtp import flush_outbox
-from .sources.imap import CONNECTION_ERRORS
-from .summary import summary_due
-from .summary_send import send_summaries
-from .worker import MailboxWorker
+from inbox_worker.config import Settings
+from inbox_worker.features.summary.build import summary_due
+from inbox_worker.features.summary.send import send_summaries
+from inbox_worker.mail.sources.imap import CONNECTION_ERRORS
+from inbox_worker.mail.worker import MailboxWorker
+from inbox_worker.outbound.smtp import flush_outbox
 
 log = logging.getLogger("inbox_worker.schedule")
 OUTBOX_EVERY_SECONDS = 60

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..store.apply import OutgoingMail
-from ..workitem import RegistrySnapshot, WorkItem
-from .render import Renderer
+from inbox_worker.domain.types import RegistrySnapshot, WorkItem
+from inbox_worker.outbound.render import Renderer
+from inbox_worker.store.apply import OutgoingMail
 
 FIRST_LINES = 4
 MAX_TEXT = 300

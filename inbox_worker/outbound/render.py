@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..config import Settings
-from ..decide.thread import TICKET_TAG
-from ..store.apply import OutgoingMail
-from ..workitem import WorkItem
-from .addresses import is_safe_address
-from .mime import build_alternative
+from inbox_worker.config import Settings
+from inbox_worker.domain.addresses import is_safe_address
+from inbox_worker.domain.types import WorkItem
+from inbox_worker.mail.decide.thread import TICKET_TAG
+from inbox_worker.outbound.mime import build_alternative
+from inbox_worker.store.apply import OutgoingMail
 
 _MONTHS = {
     "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",

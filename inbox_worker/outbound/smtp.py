@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from ..config import Settings
-from ..store.models import OutboxMessage
-from ..workitem import OutboxStatus
+from inbox_worker.config import Settings
+from inbox_worker.domain.types import OutboxStatus
+from inbox_worker.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 

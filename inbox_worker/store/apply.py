@@ -16,8 +16,8 @@ from sqlalchemy import Connection, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..workitem import Outcome, RawState, ThreadAction, TicketStatus, WorkItem
-from .models import (
+from inbox_worker.domain.types import Outcome, RawState, ThreadAction, TicketStatus, WorkItem
+from inbox_worker.store.models import (
     Base,
     Customer,
     Device,

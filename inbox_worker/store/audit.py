@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry
+from inbox_worker.store.models import AuditEntry
 
 
 def record(session: Session, actor: str, action: str, now: datetime, *, ticket: int | None = None,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..workitem import Coverage
-from .models import Ticket
+from inbox_worker.domain.types import Coverage
+from inbox_worker.store.models import Ticket
 
 OVERRIDE_RULE = "staff-override"  # the rule id of a coverage staff set with `tickets set-coverage`
 

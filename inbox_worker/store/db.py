@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
-from ..errors import UserError
+from inbox_worker.errors import UserError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

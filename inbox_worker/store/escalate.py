@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from ..decide.oncall import decide_oncall
-from ..vocabulary import PRIORITIES
-from ..workitem import Outcome, RegistrySnapshot, WorkItem
-from .apply import OutgoingMail, PendingRows, queue_mail
-from .models import Base
-from .triage import sort_columns
+from inbox_worker.domain.types import Outcome, RegistrySnapshot, WorkItem
+from inbox_worker.domain.vocabulary import PRIORITIES
+from inbox_worker.mail.decide.oncall import decide_oncall
+from inbox_worker.store.apply import OutgoingMail, PendingRows, queue_mail
+from inbox_worker.store.models import Base
+from inbox_worker.store.triage import sort_columns
 
 _TICKET, _NOTICES = Base.metadata.tables["tickets"], Base.metadata.tables["oncall_notices"]
 _TICKET_NOW = select(_TICKET.c.priority, _TICKET.c.review, _TICKET.c.coverage).where(

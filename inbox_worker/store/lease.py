@@ -10,7 +10,7 @@ from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import MailboxState
+from inbox_worker.store.models import MailboxState
 
 
 def _ensure_row(session: Session, mailbox: str, now: datetime) -> None:

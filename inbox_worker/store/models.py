@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from . import triage
+from inbox_worker.store import triage
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..decide.exceptions import exception_error
-from ..errors import UserError
-from ..vocabulary import AGREEMENTS, DEVICE_KINDS, PACKAGES
-from .models import Contact, Customer, Device
+from inbox_worker.domain.agreement_exceptions import exception_error
+from inbox_worker.domain.vocabulary import AGREEMENTS, DEVICE_KINDS, PACKAGES
+from inbox_worker.errors import UserError
+from inbox_worker.store.models import Contact, Customer, Device
 
 LANGUAGES = ("da", "en")
 WEEKLY_SUMMARY = ("activity", "always", "never")  # a week with tickets or time / every week / none

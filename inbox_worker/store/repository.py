@@ -19,8 +19,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..decide.thread import ticket_tag
-from ..workitem import (
+from inbox_worker.domain.types import (
     ContactInfo,
     CustomerInfo,
     DeviceInfo,
@@ -31,8 +30,9 @@ from ..workitem import (
     TicketState,
     TicketStatus,
 )
-from .coverage_queries import count_visits, override_of, visit_tickets, visits_this_year
-from .models import (
+from inbox_worker.mail.decide.thread import ticket_tag
+from inbox_worker.store.coverage_queries import count_visits, override_of, visit_tickets, visits_this_year
+from inbox_worker.store.models import (
     Contact,
     Customer,
     DecisionLog,

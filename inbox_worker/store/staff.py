@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import UserError
-from .models import Staff
+from inbox_worker.errors import UserError
+from inbox_worker.store.models import Staff
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _INITIALS = re.compile(r"^[A-ZÆØÅ0-9]{1,16}$")

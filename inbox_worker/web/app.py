@@ -13,13 +13,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import HTTPException
 
-from ..config import Settings
-from ..outbound.render import Renderer
-from ..store.db import make_engine
-from ..store.files import AttachmentStore
-from . import auth, security
-from .context import WebContext, close_db
-from .labels import duration, kroner, label
+from inbox_worker.config import Settings
+from inbox_worker.outbound.render import Renderer
+from inbox_worker.store.db import make_engine
+from inbox_worker.store.files import AttachmentStore
+from inbox_worker.web import auth, security
+from inbox_worker.web.context import WebContext, close_db
+from inbox_worker.web.labels import duration, kroner, label
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)
-    from . import customer_page, phone_page, queue_page, ticket_actions, ticket_page, ticket_time
+    from inbox_worker.web import customer_page, phone_page, queue_page, ticket_actions, ticket_page, ticket_time
 
     for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, customer_page, phone_page):
         app.register_blueprint(module.bp)

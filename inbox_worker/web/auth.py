@@ -8,10 +8,10 @@ import time
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from ..store.staff import staff_by_email, staff_by_id
-from .context import db, now, web
-from .passwords import verify_password
-from .security import safe_next
+from inbox_worker.store.staff import staff_by_email, staff_by_id
+from inbox_worker.web.context import db, now, web
+from inbox_worker.web.passwords import verify_password
+from inbox_worker.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..config import Settings
-from ..outbound.render import Renderer
-from ..store.files import AttachmentStore
-from ..store.models import Staff
-from .security import LoginLimiter
+from inbox_worker.config import Settings
+from inbox_worker.outbound.render import Renderer
+from inbox_worker.store.files import AttachmentStore
+from inbox_worker.store.models import Staff
+from inbox_worker.web.security import LoginLimiter
 
 
 @dataclass

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template
 
-from ..store.customer_view import customer_view
-from ..store.time_view import customer_quarter_rows, quarter_of, totals
-from .context import db, now, web
+from inbox_worker.features.customers.view import customer_view
+from inbox_worker.features.tickets.time_view import customer_quarter_rows, quarter_of, totals
+from inbox_worker.web.context import db, now, web
 
 bp = Blueprint("customer", __name__)
 

@@ -8,15 +8,15 @@ from flask import Blueprint, flash, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..errors import UserError
-from ..store import audit
-from ..store.customer_view import customer_view
-from ..store.models import Customer, Ticket
-from ..store.phone_ticket import PhoneCall, open_phone_ticket
-from ..store.ticket_edit import CATEGORIES, ActionError
-from ..store.ticket_ops import log_time
-from .context import db, now, staff, web
-from .ticket_time import parse_minutes
+from inbox_worker.errors import UserError
+from inbox_worker.features.customers.view import customer_view
+from inbox_worker.features.tickets.edit import CATEGORIES, ActionError
+from inbox_worker.features.tickets.ops import log_time
+from inbox_worker.features.tickets.phone import PhoneCall, open_phone_ticket
+from inbox_worker.store import audit
+from inbox_worker.store.models import Customer, Ticket
+from inbox_worker.web.context import db, now, staff, web
+from inbox_worker.web.ticket_time import parse_minutes
 
 bp = Blueprint("phone", __name__)
 

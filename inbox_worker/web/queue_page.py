@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request
 
-from ..store.triage_queue import FACETS, QueueFilter, queue_page
-from .context import db, staff, web
+from inbox_worker.features.queue.triage import FACETS, QueueFilter, queue_page
+from inbox_worker.web.context import db, staff, web
 
 bp = Blueprint("queue", __name__)
 _STATUSES = ("open", "waiting", "closed", "")

@@ -10,16 +10,16 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from ..config import Settings
-from ..errors import UserError
-from ..store.staff import add_staff, staff_by_email
-from .passwords import MIN_LENGTH, hash_password
+from inbox_worker.config import Settings
+from inbox_worker.errors import UserError
+from inbox_worker.store.staff import add_staff, staff_by_email
+from inbox_worker.web.passwords import MIN_LENGTH, hash_password
 
 
 def serve(settings: Settings, engine: Engine, host: str, port: int) -> None:
     from waitress import serve as waitress_serve
 
-    from .app import create_app
+    from inbox_worker.web.app import create_app
 
     app = create_app(settings, engine)
     print(f"Webgrænsefladen kører på http://{host}:{port}/ (stop med Ctrl+C)", flush=True)

@@ -10,14 +10,15 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, request
 from werkzeug.wrappers import Response
 
-from ..errors import UserError
-from ..outbound.reply import queue_reply, recipient_of
-from ..store import audit, ticket_edit
-from ..store.models import Ticket
-from ..store.ticket_edit import ActionError
-from ..store.ticket_merge import merge
-from ..workitem import TicketStatus
-from .context import db, now, staff, web
+from inbox_worker.domain.types import TicketStatus
+from inbox_worker.errors import UserError
+from inbox_worker.features.tickets import edit as ticket_edit
+from inbox_worker.features.tickets.edit import ActionError
+from inbox_worker.features.tickets.merge import merge
+from inbox_worker.features.tickets.reply import queue_reply, recipient_of
+from inbox_worker.store import audit
+from inbox_worker.store.models import Ticket
+from inbox_worker.web.context import db, now, staff, web
 
 bp = Blueprint("actions", __name__, url_prefix="/tickets/<int:number>")
 MAX_TEXT = 50_000

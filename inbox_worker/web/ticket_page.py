@@ -8,12 +8,12 @@ from flask import Blueprint, abort, render_template, send_file
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..store.models import RawBlob
-from ..store.ticket_ops import coverage_history, time_entries
-from ..store.ticket_view import attachment_of, inbound_raw_id, ticket_view
-from ..store.time_view import ticket_rows, totals
-from .context import db, web
-from .mailhtml import html_part, sanitize
+from inbox_worker.features.tickets.ops import coverage_history, time_entries
+from inbox_worker.features.tickets.time_view import ticket_rows, totals
+from inbox_worker.features.tickets.view import attachment_of, inbound_raw_id, ticket_view
+from inbox_worker.store.models import RawBlob
+from inbox_worker.web.context import db, web
+from inbox_worker.web.mailhtml import html_part, sanitize
 
 bp = Blueprint("ticket", __name__)
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')

@@ -10,11 +10,12 @@ from typing import Any
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from ..store import audit, ticket_ops
-from ..store.models import Ticket
-from ..store.ticket_edit import ActionError
-from .context import db, now, web
-from .ticket_actions import act
+from inbox_worker.features.tickets import ops as ticket_ops
+from inbox_worker.features.tickets.edit import ActionError
+from inbox_worker.store import audit
+from inbox_worker.store.models import Ticket
+from inbox_worker.web.context import db, now, web
+from inbox_worker.web.ticket_actions import act
 
 bp = Blueprint("time", __name__, url_prefix="/tickets/<int:number>")
 MAX_MINUTES = 24 * 60  # one entry is at most a day's work (an entry has one work date)

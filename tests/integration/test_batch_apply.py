@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.processor import IncomingMail, Processor
+from inbox_worker.mail.runner import IncomingMail, Processor
 from inbox_worker.store.models import MessageRef, Ticket
 from tests.mailbuilder import build_mail
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from inbox_worker.config import Settings
-from inbox_worker.processor import Processor
+from inbox_worker.mail.runner import Processor
 from inbox_worker.store.db import make_engine
 from tests.conftest import FIXTURES
 from tests.mailbuilder import build_mail

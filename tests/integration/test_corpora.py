@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from inbox_worker.config import Settings
-from inbox_worker.parse import new_text_of, parse_mail
-from inbox_worker.processor import Processor
+from inbox_worker.mail.parse.parser import new_text_of, parse_mail
+from inbox_worker.mail.runner import Processor
 from inbox_worker.store.db import make_engine, migrate
 from tests.conftest import CORPORA, make_settings
 

@@ -11,11 +11,11 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.parse import parse_mail
-from inbox_worker.processor import Processor
+from inbox_worker.features.tickets.ops import time_entries
+from inbox_worker.mail.parse.parser import parse_mail
+from inbox_worker.mail.runner import Processor
 from inbox_worker.store import repository
 from inbox_worker.store.models import CoverageOverride, Ticket, TicketEntry
-from inbox_worker.store.ticket_ops import time_entries
 from tests.conftest import DEMO
 from tests.mailbuilder import build_mail
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import Engine
 
 from inbox_worker.config import Settings
+from inbox_worker.mail.worker import MailboxWorker
 from inbox_worker.store.models import OutboxMessage, RawMessage, Ticket
-from inbox_worker.worker import MailboxWorker
 from tests.integration.test_imap_worker import count, mails, start_poll, write_worker_config
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
+from inbox_worker.mail.worker import MailboxWorker
 from inbox_worker.store.models import OutboxMessage, RawMessage, Ticket
-from inbox_worker.worker import MailboxWorker
 from tests.mailbuilder import build_mail
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.ingest import PARALLEL_FROM, ingest_paths
-from inbox_worker.processor import Processor
+from inbox_worker.mail.ingest import PARALLEL_FROM, ingest_paths
+from inbox_worker.mail.runner import Processor
 from inbox_worker.store.models import AttachmentRecord, RawMessage, Ticket
 from tests.mailbuilder import build_mail
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.processor import Processor
+from inbox_worker.mail.runner import Processor
 from inbox_worker.store.models import AttachmentRecord, OutboxMessage, RawMessage, Ticket, TicketEntry
 from tests.conftest import DEMO, mail_bytes, make_settings
 from tests.mailbuilder import build_mail
@@ -284,7 +284,7 @@ def test_an_unexpected_error_quarantines_the_mail_with_its_reason(settings: Sett
 
 
 def test_one_failing_mail_in_a_batch_is_quarantined_alone(settings: Settings, engine: Engine) -> None:
-    from inbox_worker.processor import IncomingMail
+    from inbox_worker.mail.runner import IncomingMail
 
     processor = Processor(settings, engine)
     real_compose = processor.renderer.compose_ack
@@ -306,7 +306,7 @@ def test_one_failing_mail_in_a_batch_is_quarantined_alone(settings: Settings, en
 
 
 def test_the_same_mail_twice_in_one_batch_is_one_ticket(settings: Settings, engine: Engine) -> None:
-    from inbox_worker.processor import IncomingMail
+    from inbox_worker.mail.runner import IncomingMail
 
     raw = mail_bytes("plain-danish-utf8-qp.eml")
     decisions = Processor(settings, engine).process_batch([IncomingMail(raw, "a"), IncomingMail(raw, "b")], now=NOW)

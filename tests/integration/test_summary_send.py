@@ -11,11 +11,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
+from inbox_worker.features.summary.build import IsoWeek
+from inbox_worker.features.summary.send import send_summaries
+from inbox_worker.mail.runner import Processor
 from inbox_worker.outbound.smtp import flush_outbox
-from inbox_worker.processor import Processor
 from inbox_worker.store.models import OutboxMessage, SummarySent
-from inbox_worker.summary import IsoWeek
-from inbox_worker.summary_send import send_summaries
 from tests.conftest import DEMO, SmtpCapture, write_config
 
 WEEK = IsoWeek(2026, 47)  # Monday 16 - Sunday 22 November 2026

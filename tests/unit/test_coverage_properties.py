@@ -9,11 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbox_worker.decide.agreement import effective_agreement
-from inbox_worker.decide.coverage import coverage_facts, decide_coverage
-from inbox_worker.decide.coverage_rules import CoverageRules
-from inbox_worker.vocabulary import AGREEMENTS, CATEGORIES, COVERAGE_STATUSES, DEVICE_KINDS, PACKAGES, PRIORITIES
-from inbox_worker.workitem import (
+from inbox_worker.domain.agreement import effective_agreement
+from inbox_worker.domain.types import (
     Classification,
     ContactInfo,
     Coverage,
@@ -23,6 +20,9 @@ from inbox_worker.workitem import (
     RegistrySnapshot,
     Trace,
 )
+from inbox_worker.domain.vocabulary import AGREEMENTS, CATEGORIES, COVERAGE_STATUSES, DEVICE_KINDS, PACKAGES, PRIORITIES
+from inbox_worker.mail.decide.coverage import coverage_facts, decide_coverage
+from inbox_worker.mail.decide.coverage_rules import CoverageRules
 
 RULES = CoverageRules.load(Path(__file__).resolve().parents[2] / "rules")
 RATES = {"agreement": 650, "trial": 600, "none": 850}

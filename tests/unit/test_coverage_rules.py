@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_worker.decide.coverage import coverage_facts, decide_coverage
-from inbox_worker.decide.coverage_rules import CoverageRules
-from inbox_worker.errors import UserError
-from inbox_worker.workitem import (
+from inbox_worker.domain.types import (
     Classification,
     ContactInfo,
     Coverage,
@@ -22,6 +19,9 @@ from inbox_worker.workitem import (
     RegistrySnapshot,
     Trace,
 )
+from inbox_worker.errors import UserError
+from inbox_worker.mail.decide.coverage import coverage_facts, decide_coverage
+from inbox_worker.mail.decide.coverage_rules import CoverageRules
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 RATES = {"agreement": 650, "trial": 600, "none": 850}  # a distinct trial rate shows which key was used
@@ -268,8 +268,8 @@ def test_duplicate_ids_and_unknown_top_level_keys_are_refused(tmp_path: Path) ->
 ])
 def test_coverage_sets_the_priority_but_never_lowers_an_emergency(classified: str, wanted: str | None,
                                                                   result: str) -> None:
-    from inbox_worker.pipeline import _apply_coverage
-    from inbox_worker.workitem import MailContext, WorkItem
+    from inbox_worker.domain.types import MailContext, WorkItem
+    from inbox_worker.mail.pipeline import _apply_coverage
 
     item = WorkItem(parsed=None, context=MailContext(None, None, None, 0))  # type: ignore[arg-type]
     item.classification = Classification("server", classified, "da")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from inbox_worker.forwarded import find_forwarded
-from inbox_worker.parse import new_text_of
+from inbox_worker.mail.parse.forwarded import find_forwarded
+from inbox_worker.mail.parse.parser import new_text_of
 
 
 def found(subject: str, body: str) -> tuple[str, str | None, str] | None:

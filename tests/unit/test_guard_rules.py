@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from inbox_worker.config import PROJECT_ROOT
-from inbox_worker.decide.guard import GuardRules, decide_guard
+from inbox_worker.domain.types import Trace
 from inbox_worker.errors import UserError
-from inbox_worker.parse import parse_mail
-from inbox_worker.workitem import Trace
+from inbox_worker.mail.decide.guard import GuardRules, decide_guard
+from inbox_worker.mail.parse.parser import parse_mail
 from tests.conftest import mail_bytes
 from tests.mailbuilder import build_mail
 

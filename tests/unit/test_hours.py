@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inbox_worker.decide.hours import OfficeHours, danish_public_holidays, easter_sunday
+from inbox_worker.domain.hours import OfficeHours, danish_public_holidays, easter_sunday
 
 CPH = ZoneInfo("Europe/Copenhagen")
 HOURS = OfficeHours(closed_days=("12-24", "2026-12-28"))

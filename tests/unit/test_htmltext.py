@@ -1,6 +1,6 @@
 """HTML bodies to readable text."""
 
-from inbox_worker.htmltext import html_to_text
+from inbox_worker.mail.parse.htmltext import html_to_text
 
 
 def test_blocks_become_lines_and_entities_are_decoded() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from inbox_worker.config import MailboxSettings
 from inbox_worker.errors import UserError
-from inbox_worker.sources.imap import _oauth_token
+from inbox_worker.mail.sources.imap import _oauth_token
 
 
 def test_the_token_comes_from_the_named_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:

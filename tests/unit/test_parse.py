@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox_worker.parse import ParseError, new_text_of, parse_mail
+from inbox_worker.mail.parse.parser import ParseError, new_text_of, parse_mail
 from tests.conftest import mail_bytes
 
 
@@ -99,7 +99,7 @@ def test_a_large_mail_keeps_its_attachment_byte_for_byte() -> None:
     import hashlib
     import random
 
-    from inbox_worker.largemail import LARGE_MAIL_BYTES
+    from inbox_worker.mail.parse.largemail import LARGE_MAIL_BYTES
     from tests.mailbuilder import build_mail
 
     payload = random.Random(7).randbytes(LARGE_MAIL_BYTES + 500_000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inbox_worker.decide.spoof import auth_verdict
+from inbox_worker.mail.decide.spoof import auth_verdict
 
 OURS = "mx.mico.dk"
 

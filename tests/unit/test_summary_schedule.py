@@ -10,8 +10,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import create_engine
 
 from inbox_worker.config import settings_from_dict
+from inbox_worker.features.summary.build import IsoWeek, summary_due
 from inbox_worker.schedule import add_summary_jobs, summary_trigger
-from inbox_worker.summary import IsoWeek, summary_due
 
 CPH = ZoneInfo("Europe/Copenhagen")
 SETTINGS = settings_from_dict({})

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.processor import Processor
+from inbox_worker.mail.runner import Processor
 from inbox_worker.store.models import AuditEntry, Ticket
 from inbox_worker.web import create_app
 from inbox_worker.web.server import create_staff

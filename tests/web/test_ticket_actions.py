@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.processor import Processor
+from inbox_worker.mail.runner import Processor
 from inbox_worker.store.models import Contact, Device, OutboxMessage, TicketDevice, TicketEntry
 from tests.mailbuilder import build_mail
 from tests.web.conftest import audit_actions, ticket_row

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.features.tickets.time_view import quarter_of
 from inbox_worker.store.models import AuditEntry, Ticket, TimeEntry
-from inbox_worker.store.time_view import quarter_of
 from inbox_worker.store.triage import sort_columns
 from tests.mailbuilder import build_mail
 from tests.web.conftest import audit_actions, text_of, ticket_row

@@ -1,0 +1,104 @@
+"""Load ordered rule tables from rules/*.toml and evaluate them first-match, recording every rule tried.
+
+A rule is `{id, when = {predicate = argument, ...}, then = {...}}`: all predicates in `when` must
+hold. The predicates are named functions supplied by the stage that owns the table, so a rules
+file can only use conditions that stage knows, and a typo is an error at start-up, not a silent miss.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inbox_worker.errors import UserError
+
+Predicate = Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: Mapping[str, Any]
+    then: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    rule: Rule | None
+    tried: tuple[str, ...] = field(default_factory=tuple)
+
+
+def load_table(path: Path, table: str) -> list[dict[str, Any]]:
+    """The raw rows of `[[table]]` in a rules file, or a one-line UserError."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UserError(f"{path}: rules file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    rows = data.get(table, [])
+    if not isinstance(rows, list):
+        raise UserError(f"{path}: '{table}' must be an array of tables ([[{table}]])")
+    return rows
+
+
+def build_rules(
+    rows: list[dict[str, Any]],
+    predicates: Mapping[str, Predicate],
+    allowed_then: Mapping[str, type | tuple[type, ...]],
+    where: str,
+) -> list[Rule]:
+    """Validate rows into rules: known predicates, known outcome keys of the right type, unique ids."""
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, row in enumerate(rows, start=1):
+        rule_id = row.get("id")
+        label = f"{where}: rule {index}" + (f" ({rule_id})" if rule_id else "")
+        if not isinstance(rule_id, str) or not rule_id:
+            raise UserError(f"{label}: every rule needs an 'id'")
+        if rule_id in seen:
+            raise UserError(f"{label}: duplicate rule id '{rule_id}'")
+        seen.add(rule_id)
+        unknown = set(row) - {"id", "when", "then", "description"}
+        if unknown:
+            raise UserError(f"{label}: unknown field '{sorted(unknown)[0]}'")
+        when = row.get("when", {})
+        then = row.get("then", {})
+        if not isinstance(when, dict) or not isinstance(then, dict):
+            raise UserError(f"{label}: 'when' and 'then' must be tables")
+        for key in when:
+            if key not in predicates:
+                raise UserError(f"{label}: unknown condition '{key}' (known: {', '.join(sorted(predicates))})")
+        for key, value in then.items():
+            if key not in allowed_then:
+                raise UserError(f"{label}: unknown outcome field '{key}'")
+            if not isinstance(value, allowed_then[key]):
+                raise UserError(f"{label}: outcome field '{key}' has the wrong type")
+        rules.append(Rule(rule_id, when, then))
+    return rules
+
+
+def evaluate(rules: list[Rule], facts: Any, predicates: Mapping[str, Predicate]) -> Evaluation:
+    """The first rule whose conditions all hold, and the ids of every rule tried before it."""
+    tried: list[str] = []
+    for rule in rules:
+        tried.append(rule.id)
+        if all(predicates[key](facts, argument) for key, argument in rule.when.items()):
+            return Evaluation(rule, tuple(tried))
+    return Evaluation(None, tuple(tried))
+
+
+def load_free_mail_domains(path: Path) -> frozenset[str]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (FileNotFoundError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path}: cannot read free-mail domains: {exc}") from None
+    domains = data.get("domains")
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        raise UserError(f"{path}: 'domains' must be a list of domain names")
+    return frozenset(d.strip().lower() for d in domains)

@@ -1,0 +1,178 @@
+"""The IMAP mailbox (imapclient): connect and log in, list pending mail, fetch it, mark it processed, IDLE.
+
+The only module that talks IMAP. It decides nothing about mail; it moves bytes and flags.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import socket
+import ssl as ssl_module
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from inbox_worker.config import MailboxSettings
+from inbox_worker.errors import UserError
+
+log = logging.getLogger(__name__)
+PROCESSED_KEYWORD = b"$MicoProcessed"
+# Errors after which the connection is gone or unusable: reconnect (with backoff) and carry on.
+CONNECTION_ERRORS = (IMAPClientError, OSError, socket.timeout, ssl_module.SSLError, EOFError)
+
+
+@dataclass(frozen=True)
+class FetchedMail:
+    uid: int
+    raw: bytes  # the whole mail, or only its header block when oversized
+    size: int
+    oversized: bool
+
+
+def mailbox_key(settings: MailboxSettings) -> str:
+    return f"{settings.username}@{settings.host}:{settings.port}/{settings.folder}"
+
+
+def _oauth_token(settings: MailboxSettings) -> str:
+    import os
+
+    if settings.oauth_token_env:
+        token = os.environ.get(settings.oauth_token_env, "")
+        if not token:
+            raise UserError(f"mailbox.oauth_token_env names ${settings.oauth_token_env}, which is empty or not set")
+        return token
+    if settings.oauth_token_command:
+        result = subprocess.run(shlex.split(settings.oauth_token_command), capture_output=True, text=True,
+                                timeout=60, check=False)
+        token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+        if result.returncode != 0 or not token:
+            raise UserError("mailbox.oauth_token_command failed or printed no token")
+        return token
+    raise UserError("mailbox.auth = 'xoauth2' needs oauth_token_env or oauth_token_command")
+
+
+class ImapMailbox:
+    """One logged-in connection with the configured folder selected."""
+
+    def __init__(self, settings: MailboxSettings) -> None:
+        self.settings = settings
+        self.client: IMAPClient | None = None
+        self.uidvalidity: int = 0
+        self.capabilities: frozenset[bytes] = frozenset()
+
+    def connect(self) -> ImapMailbox:
+        s = self.settings
+        if not s.host:
+            raise UserError("mailbox.host is not configured")
+        client = IMAPClient(s.host, port=s.port, ssl=s.ssl, timeout=s.timeout_seconds)
+        try:
+            if not s.ssl and s.starttls:
+                client.starttls()
+            if s.auth == "xoauth2":
+                client.oauth2_login(s.username, _oauth_token(s))
+            elif s.password.isascii():
+                client.login(s.username, s.password)
+            else:  # LOGIN is ASCII-only; AUTHENTICATE PLAIN carries UTF-8
+                client.plain_login(s.username, s.password)
+            self.capabilities = frozenset(client.capabilities())
+            if s.processed_folder and not client.folder_exists(s.processed_folder):
+                client.create_folder(s.processed_folder)
+            selected = client.select_folder(s.folder)
+        except Exception:
+            with _quietly():
+                client.logout()
+            raise
+        self.client = client
+        self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        return self
+
+    @property
+    def has_idle(self) -> bool:
+        return b"IDLE" in self.capabilities
+
+    @property
+    def has_move(self) -> bool:
+        return b"MOVE" in self.capabilities
+
+    def _client(self) -> IMAPClient:
+        if self.client is None:
+            raise RuntimeError("not connected")
+        return self.client
+
+    def pending_uids(self) -> list[int]:
+        """UIDs in the folder not yet marked processed, oldest first."""
+        criteria: list[object] = ["ALL"] if self.settings.processed_folder else ["UNKEYWORD", PROCESSED_KEYWORD]
+        return sorted(int(uid) for uid in self._client().search(criteria))
+
+    def fetch(self, uids: list[int]) -> list[FetchedMail]:
+        """Whole mails; those over the size limit only with their headers (the body stays on the server)."""
+        if not uids:
+            return []
+        client = self._client()
+        limit = int(self.settings.max_message_mb * 1024 * 1024)
+        meta = client.fetch(uids, ["RFC822.SIZE"])
+        small = [uid for uid in uids if uid in meta and int(meta[uid][b"RFC822.SIZE"]) <= limit]
+        large = [uid for uid in uids if uid in meta and uid not in small]
+        bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+        heads = client.fetch(large, ["BODY.PEEK[HEADER]"]) if large else {}
+        mails = []
+        for uid in uids:
+            if uid in bodies:
+                raw, oversized = bodies[uid].get(b"BODY[]") or b"", False
+            elif uid in heads:
+                raw, oversized = heads[uid].get(b"BODY[HEADER]") or b"", True
+            else:
+                continue  # expunged meanwhile by someone else
+            mails.append(FetchedMail(uid, bytes(raw), int(meta[uid][b"RFC822.SIZE"]), oversized))
+        return mails
+
+    def mark_processed(self, uids: list[int]) -> None:
+        """Move to the processed folder (UID MOVE, else COPY + \\Deleted + UID EXPUNGE), or flag in place."""
+        if not uids:
+            return
+        client = self._client()
+        target = self.settings.processed_folder
+        if not target:
+            client.add_flags(uids, [b"\\Seen", PROCESSED_KEYWORD], silent=True)
+        elif self.has_move:
+            client.move(uids, target)
+        else:
+            client.copy(uids, target)
+            client.add_flags(uids, [b"\\Deleted"], silent=True)
+            client.uid_expunge(uids) if b"UIDPLUS" in self.capabilities else client.expunge()
+
+    def wait_for_mail(self, seconds: float, stop: threading.Event) -> bool:
+        """IDLE up to `seconds` (returning early on new mail or stop); without IDLE, sleep. True on new mail."""
+        client = self._client()
+        if not (self.settings.idle and self.has_idle):
+            stop.wait(seconds)
+            return False
+        deadline = time.monotonic() + seconds
+        client.idle()
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                responses = client.idle_check(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
+                if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                    return True
+            return False
+        finally:
+            client.idle_done()
+
+    def close(self) -> None:
+        if self.client is not None:
+            with _quietly():
+                self.client.logout()
+            self.client = None
+
+
+class _quietly:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        return True
