@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from inbox_worker.mail.runner import Processor
+    from inbox_worker.mail.runner import Runner
 
 BENCH_DIR = Path(__file__).resolve().parent
 REGISTRY = BENCH_DIR.parent / "inbox_worker" / "demo" / "registry.toml"
@@ -70,7 +70,7 @@ def import_product() -> None:
     from sqlalchemy.orm import Session  # noqa: F401
 
     from inbox_worker.config import settings_from_dict  # noqa: F401
-    from inbox_worker.mail.runner import Processor  # noqa: F401
+    from inbox_worker.mail.runner import Runner  # noqa: F401
     from inbox_worker.store.db import make_engine, migrate  # noqa: F401
     from inbox_worker.store.registry_import import import_registry  # noqa: F401
 
@@ -89,12 +89,12 @@ def phase_parse(files: list[Path], _run_dir: Path, _profile: Path | None) -> dic
     return {"mails": len(files), "seconds": time.perf_counter() - start}
 
 
-def new_processor(run_dir: Path) -> Processor:
-    """A fresh SQLite database with the schema and the demo registry, and a Processor on it."""
+def new_processor(run_dir: Path) -> Runner:
+    """A fresh SQLite database with the schema and the demo registry, and a Runner on it."""
     from sqlalchemy.orm import Session
 
     from inbox_worker.config import settings_from_dict
-    from inbox_worker.mail.runner import Processor
+    from inbox_worker.mail.runner import Runner
     from inbox_worker.store.db import make_engine, migrate
     from inbox_worker.store.registry_import import import_registry
 
@@ -104,10 +104,10 @@ def new_processor(run_dir: Path) -> Processor:
     migrate(engine)
     with Session(engine) as session, session.begin():
         import_registry(session, REGISTRY)
-    return Processor(settings, engine)
+    return Runner(settings, engine)
 
 
-def ingest(processor: Processor, files: list[Path]) -> tuple[Counter[str], Counter[str]]:
+def ingest(processor: Runner, files: list[Path]) -> tuple[Counter[str], Counter[str]]:
     """Exactly `inbox-worker ingest FILE...`: batches, raw bytes first, parsing overlapped in a worker."""
     from inbox_worker.mail.ingest import ingest_paths
 
@@ -283,7 +283,7 @@ def report(result: dict[str, Any]) -> str:
              f"{'phase':<28} {'mails':>7} {'seconds':>9} {'mails/s':>9} {'peak RSS MB':>12}"]
     lines += [row(LABELS[name], phase) for name, phase in phases.items()]
     e2e = phases["e2e"]
-    lines += ["", f"e2e setup (db + migrate + registry + Processor; not in the e2e time): "
+    lines += ["", f"e2e setup (db + migrate + registry + Runner; not in the e2e time): "
                   f"{e2e['setup_seconds']:.2f} s",
               f"runs (s): parse {phases['parse'].get('all_seconds')}, e2e {e2e.get('all_seconds')}; fastest counts",
               f"e2e parse worker process peak RSS {e2e.get('child_peak_rss_mb', 0):.1f} MB",

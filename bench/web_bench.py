@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from inbox_worker.config import settings_from_dict  # noqa: E402
-from inbox_worker.mail.runner import Processor  # noqa: E402
+from inbox_worker.mail.runner import Runner  # noqa: E402
 from inbox_worker.store.db import make_engine, migrate  # noqa: E402
 from inbox_worker.store.models import Customer, Ticket, TicketEntry  # noqa: E402
 from inbox_worker.store.registry_import import import_registry  # noqa: E402
@@ -116,7 +116,7 @@ def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
             connection.execute(text("VACUUM ANALYZE tickets"))
             connection.execute(text("VACUUM ANALYZE ticket_entries"))
     seeded = time.perf_counter() - started
-    number = Processor(settings, engine).process(build_mail(), "bench")["ticket"]
+    number = Runner(settings, engine).process(build_mail(), "bench")["ticket"]
     create_staff(engine, "bench@mico.dk", "Bench", "JH", PASSWORD)
     app = create_app(settings, engine)
     with app.test_client() as client:

@@ -54,11 +54,11 @@ def cmd_registry_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ingest(settings: Settings, paths: list[str], emit: Callable[[str, dict[str, Any]], None]) -> Counter[str]:
     from inbox_worker.mail.ingest import ingest_paths
-    from inbox_worker.mail.runner import Processor
+    from inbox_worker.mail.runner import Runner
     from inbox_worker.mail.sources.files import expand
 
     expand(paths)  # a missing path fails before the database is touched
-    return ingest_paths(Processor(settings, _engine(settings)), paths, emit)
+    return ingest_paths(Runner(settings, _engine(settings)), paths, emit)
 
 
 def _describe(source: str, decision: dict[str, Any]) -> str:

@@ -217,3 +217,8 @@ def imap_settings(tmp_path: Path, db_url: str, dovecot: Any) -> Settings:
         "host": "127.0.0.1", "port": dovecot.port, "ssl": False, "username": dovecot.user,
         "password": dovecot.password, "processed_folder": "Behandlet", "batch_size": 20,
         "idle_seconds": 30, "timeout_seconds": 10.0})
+
+
+def json_batch(runner: Any, batch: list[Any], now: Any = None) -> list[dict[str, Any]]:
+    """A batch through the runner, as the decision objects `ingest --json` prints."""
+    return [decision.as_json() for decision in runner.process_batch(batch, now=now)]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from inbox_worker.domain.types import CustomerInfo
 
-
-def effective_agreement(customer: CustomerInfo, on: date) -> str:
-    ended = customer.agreement_end is not None and on > customer.agreement_end
-    if customer.agreement in ("active", "terminated", "trial") and ended:
+def effective_agreement(agreement: str, agreement_end: date | None, on: date) -> str:
+    """The registry's agreement (active, trial, terminated, none) as it stands on `on`."""
+    ended = agreement_end is not None and on > agreement_end
+    if agreement in ("active", "terminated", "trial") and ended:
         return "none"
-    return customer.agreement
+    return agreement

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from inbox_worker.domain.enums import (
+    CoverageStatus,
+    GuardAction,
+    OutboxStatus,
+    Outcome,
+    RawState,
+    ThreadAction,
+    TicketStatus,
+)
 
-class Outcome(enum.StrEnum):
-    NEW_TICKET = "new_ticket"
-    UPDATED_TICKET = "updated_ticket"
-    REOPENED_TICKET = "reopened_ticket"
-    DUPLICATE = "duplicate"
-    IGNORED = "ignored"
-    QUARANTINED = "quarantined"
-
-
-class TicketStatus(enum.StrEnum):
-    OPEN = "open"
-    WAITING = "waiting"
-    CLOSED = "closed"
-
-
-class OutboxStatus(enum.StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-
-
-class RawState(enum.StrEnum):
-    RECEIVED = "received"  # bytes stored, not yet processed (a crash here means: process again)
-    PROCESSED = "processed"
+# The states travel with the types that carry them; importing them from here is the same enum.
+__all__ = ["CoverageStatus", "GuardAction", "OutboxStatus", "Outcome", "RawState", "ThreadAction", "TicketStatus"]
 
 
 @dataclass(frozen=True)
@@ -164,6 +149,9 @@ class TicketState:
     customer: str | None
     closed_at: datetime | None
     coverage_override: Coverage | None = None  # set by staff (tickets set-coverage): wins over the rules
+    priority: str = "normal"
+    review: tuple[str, ...] = ()
+    oncall_notified: bool = False  # the ticket has had its one on-call notice
 
 
 @dataclass(frozen=True)
@@ -175,6 +163,17 @@ class MailContext:
     # Visit tickets (category `visit`) per customer key in the mail's calendar year, not counting the
     # ticket this mail threads onto: the service visits already used.
     visits_this_year: Mapping[str, int] = field(default_factory=dict)
+    # The number the next new ticket gets (ticket numbers are handed out in order, without gaps).
+    next_ticket_number: int | None = None
+
+    def ticket_state(self, thread: ThreadDecision) -> TicketState | None:
+        """The state of the existing ticket the thread decision continues (None for a new ticket)."""
+        if thread.action == ThreadAction.NEW:
+            return None
+        for state in (self.tagged_ticket, self.referenced_ticket):
+            if state is not None and state.number == thread.ticket:
+                return state
+        return None
 
 
 # --- decisions ------------------------------------------------------------------------------------
@@ -184,7 +183,7 @@ class MailContext:
 class GuardDecision:
     """Whether a mail is an ordinary request (`accept`), automatic mail (`ignore`) or unsafe (`quarantine`)."""
 
-    action: str
+    action: GuardAction
     rule: str
     reason: str
 
@@ -202,17 +201,11 @@ class LinkDecision:
 @dataclass(frozen=True)
 class Classification:
     category: str
-    priority: str
     language: str
     review: tuple[str, ...] = ()
     confidence: float = 1.0
     outside_hours: bool = False  # arrived outside MICO's opening hours (Europe/Copenhagen clock)
-
-
-class ThreadAction(enum.StrEnum):
-    NEW = "new"
-    UPDATE = "update"
-    REOPEN = "reopen"
+    emergency: bool = False  # the sender's new words report an acute, fatal failure (the priority rules read it)
 
 
 @dataclass(frozen=True)
@@ -224,17 +217,16 @@ class ThreadDecision:
 
 @dataclass(frozen=True)
 class Coverage:
-    status: str
+    status: CoverageStatus
     rate_dkk: int
     package: str | None
     rule: str
     reason: str
-    priority: str | None = None  # the priority this coverage sets (never lowers an emergency)
     review: tuple[str, ...] = ()  # review flags the coverage adds
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "status": self.status,
+            "status": str(self.status),
             "rate_dkk": self.rate_dkk,
             "package": self.package,
             "rule": self.rule,
@@ -246,6 +238,22 @@ class Coverage:
 class AckDecision:
     send: bool
     reason: str | None  # why it is suppressed, when it is
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """A follow-up more urgent than the ticket it lands on raises the ticket."""
+
+    priority: str
+    review: tuple[str, ...]  # the ticket's review flags afterwards
+
+
+@dataclass(frozen=True)
+class OncallNotice:
+    """The one notice of a ticket that became an emergency: the on-call phone outside hours, else staff."""
+
+    recipient: str
+    outside_hours: bool
 
 
 @dataclass
@@ -263,3 +271,7 @@ class WorkItem:
     ack: AckDecision | None = None
     outcome: Outcome | None = None
     review: list[str] = field(default_factory=list)
+    priority: str | None = None
+    ticket_change: TicketChange | None = None
+    oncall: OncallNotice | None = None
+    visit_year: int | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from inbox_worker.domain.enums import Agreement, Category, CoverageStatus, Priority
+
 # Item numbers as they appear on the quarterly invoice, with their Danish names.
 PACKAGES = {
     "MCOSAABAS": "Basispakke",
@@ -10,14 +12,14 @@ PACKAGES = {
     "MCOSACSRV": "Serverpakke",
     "MCOSADNET": "Netværkspakke",
 }
-CATEGORIES = (
-    "network", "printer", "computer", "mobile", "server", "backup", "account", "security", "software",
-    "replacement", "advice", "visit", "admin", "other",
-)
-PRIORITIES = ("emergency", "high", "normal", "low")
-AGREEMENTS = ("active", "trial", "terminated", "none")
+# The closed vocabularies are the enums of domain/enums.py; these tuples are their values, in order.
+CATEGORIES = tuple(str(category) for category in Category)
+PRIORITIES = tuple(str(priority) for priority in Priority)  # most urgent first
+AGREEMENTS = tuple(str(agreement) for agreement in Agreement)
 DEVICE_KINDS = (
     "computer", "server", "nas", "printer", "copier", "scanner", "camera", "phone", "tablet", "router",
     "firewall", "switch", "access-point", "network", "other",
 )
-COVERAGE_STATUSES = ("covered", "billable", "undetermined")
+COVERAGE_STATUSES = tuple(str(status) for status in CoverageStatus)
+# What the agreement calls a server (the server package covers them): physical and virtual servers, and NAS.
+SERVER_KINDS = ("server", "nas")

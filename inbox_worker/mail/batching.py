@@ -1,4 +1,4 @@
-"""Run batches of mail through the Processor, parsing the next batches in a worker process meanwhile.
+"""Run batches of mail through the Runner, parsing the next batches in a worker process meanwhile.
 
 Parsing is pure and CPU-bound; storing and applying are database work in this process. With two
 cores, batches i+1 and i+2 are parsed (and their attachments written to disk) while batch i is
@@ -14,13 +14,17 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from inbox_worker.domain.types import ParsedMail
 from inbox_worker.mail.children import exit_with_parent
-from inbox_worker.mail.runner import IncomingMail, ParseResult, Processor, SavedAttachment, parse_safely
+from inbox_worker.mail.incoming import IncomingMail, ParseResult, SavedAttachment, parse_safely
 from inbox_worker.store.files import AttachmentStore
-from inbox_worker.store.repository import StoredRaw
+from inbox_worker.store.raw import StoredRaw
+
+if TYPE_CHECKING:  # the Runner hands itself in: it applies the batches this module stores and parses
+    from inbox_worker.domain.decision import Decision
+    from inbox_worker.mail.runner import Runner
 
 # Mails larger than this are parsed in this process, one at a time: shipping a 30 MB mail to a
 # worker process and its parsed attachments back would double its memory for no gain.
@@ -109,8 +113,8 @@ class ParsePool:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _to_parse(processor: Processor, batch: list[IncomingMail], stored: list[StoredRaw]) -> list[bytes | None]:
-    return [m.raw if processor.needs_parsing(m, s) and len(m.raw) <= IN_PROCESS_BYTES else None
+def _to_parse(runner: Runner, batch: list[IncomingMail], stored: list[StoredRaw]) -> list[bytes | None]:
+    return [m.raw if runner.needs_parsing(m, s) and len(m.raw) <= IN_PROCESS_BYTES else None
             for m, s in zip(batch, stored, strict=True)]
 
 
@@ -120,32 +124,35 @@ def _to_parse(processor: Processor, batch: list[IncomingMail], stored: list[Stor
 LOOKAHEAD = 2
 
 
-def process_batches(processor: Processor, batches: Iterable[list[IncomingMail]], pool: ParsePool | None,
-                    mailbox: str | None = None) -> Iterator[tuple[list[IncomingMail], list[dict[str, Any]]]]:
-    """Yield (batch, decisions) per batch, in order, each after its transaction has committed."""
+def process_batches(runner: Runner, batches: Iterable[list[IncomingMail]], pool: ParsePool | None,
+                    clock: datetime | None = None) -> Iterator[tuple[list[IncomingMail], list[Decision]]]:
+    """Yield (batch, decisions) per batch, in order, each after its transaction has committed.
+
+    `clock`: a fixed moment for every batch (tests with a controlled clock), else the time of storing.
+    """
     pending: deque[_Pending] = deque()
     for batch in batches:
-        now = datetime.now(UTC)
-        stored = processor.store(batch, now, mailbox)
-        raws = _to_parse(processor, batch, stored)
+        now = clock or datetime.now(UTC)
+        stored = runner.store(batch, now)
+        raws = _to_parse(runner, batch, stored)
         chunks = pool.submit(raws) if pool is not None and any(r is not None for r in raws) else None
         pending.append(_Pending(batch, stored, now, raws, chunks))
         if len(pending) > LOOKAHEAD:
             oldest = pending.popleft()
-            yield oldest.batch, _finish(processor, oldest)
+            yield oldest.batch, _finish(runner, oldest)
     while pending:
         oldest = pending.popleft()
-        yield oldest.batch, _finish(processor, oldest)
+        yield oldest.batch, _finish(runner, oldest)
 
 
-def _finish(processor: Processor, pending: _Pending) -> list[dict[str, Any]]:
+def _finish(runner: Runner, pending: _Pending) -> list[Decision]:
     """Collect the batch's parse results and apply it.
 
     Chunks the worker has not started yet are taken back and parsed here, from the end of the batch,
     while the worker goes on from its front: both meet in the middle and neither waits on the other.
     """
     if pending.chunks is None:
-        return processor.apply_batch(pending.batch, pending.stored, [None] * len(pending.batch), pending.now)
+        return runner.apply_batch(pending.batch, pending.stored, [None] * len(pending.batch), pending.now)
     results: list[list[ParseResult | None] | None] = [None] * len(pending.chunks)
     for index in reversed(range(len(pending.chunks))):
         if not pending.chunks[index].cancel():
@@ -158,7 +165,7 @@ def _finish(processor: Processor, pending: _Pending) -> list[dict[str, Any]]:
             result, saved_here = chunk.result()
             saved.update(saved_here)
         parsed += result
-    return processor.apply_batch(pending.batch, pending.stored, parsed, pending.now, saved)
+    return runner.apply_batch(pending.batch, pending.stored, parsed, pending.now, saved)
 
 
 def chunks(mails: Iterable[IncomingMail], size: int) -> Iterator[list[IncomingMail]]:

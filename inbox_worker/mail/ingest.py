@@ -6,8 +6,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from inbox_worker.mail.batching import ParsePool, chunks, process_batches
-from inbox_worker.mail.runner import IncomingMail, Processor
+from inbox_worker.mail.batching import ParsePool, chunks
+from inbox_worker.mail.incoming import IncomingMail
+from inbox_worker.mail.runner import Runner
 from inbox_worker.mail.sources.files import expand, read_mails
 
 # Below this many files a parsing worker process costs more to start than it saves.
@@ -15,18 +16,18 @@ PARALLEL_FROM = 50
 BATCH = 50
 
 
-def ingest_paths(processor: Processor, paths: list[str],
+def ingest_paths(runner: Runner, paths: list[str],
                  emit: Callable[[str, dict[str, Any]], None]) -> Counter[str]:
     """Process every mail named by `paths` exactly as mail from IMAP would go; emit each decision."""
     files = expand(paths)  # a missing path fails before anything is processed
     outcomes: Counter[str] = Counter()
-    pool = ParsePool(processor.attachments) if len(files) >= PARALLEL_FROM else None
+    pool = ParsePool(runner.attachments) if len(files) >= PARALLEL_FROM else None
     try:
         mails = (IncomingMail(raw, source) for source, raw in read_mails(paths))
-        for batch, decisions in process_batches(processor, chunks(mails, BATCH), pool):
+        for batch, decisions in runner.run(chunks(mails, BATCH), pool):
             for mail, decision in zip(batch, decisions, strict=True):
-                outcomes[decision["outcome"]] += 1
-                emit(mail.source, decision)
+                outcomes[str(decision.outcome)] += 1
+                emit(mail.source, decision.as_json())
     finally:
         if pool is not None:
             pool.close()

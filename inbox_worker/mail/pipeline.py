@@ -1,7 +1,8 @@
-"""The ordered pure stages: guard -> link -> classify -> thread -> coverage -> acknowledge.
+"""The ordered pure stages: guard -> link -> classify -> thread -> priority -> coverage -> ticket -> ack -> on-call.
 
-`run_pipeline` takes a parsed mail and the context the repository looked up, and returns the
-finished WorkItem. It performs no I/O; that is what makes `explain` free and decisions reproducible.
+`run_pipeline` takes a parsed mail and the context read from the database beforehand, and returns
+the complete Decision: everything the store will write and every rule that fired, in its trace. It
+performs no I/O and reads no clock, which is what makes `explain` equal to what ingest does.
 """
 
 from __future__ import annotations
@@ -9,24 +10,25 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from inbox_worker.config import RateSettings, Settings
+from inbox_worker.domain.decision import Decision, quarantined
+from inbox_worker.domain.enums import AckStatus, Category, GuardAction, Language, Outcome, Priority, ThreadAction
 from inbox_worker.domain.hours import OfficeHours
-from inbox_worker.domain.types import (
-    MailContext,
-    Outcome,
-    ParsedMail,
-    RegistrySnapshot,
-    ThreadAction,
-    WorkItem,
-)
+from inbox_worker.domain.types import MailContext, ParsedMail, RegistrySnapshot, ThreadDecision, WorkItem
 from inbox_worker.mail.decide.acknowledge import decide_ack
 from inbox_worker.mail.decide.classify import decide_classification, request_text
-from inbox_worker.mail.decide.coverage import coverage_for
+from inbox_worker.mail.decide.coverage import decide_coverage, ticket_override
 from inbox_worker.mail.decide.coverage_rules import CoverageRules
+from inbox_worker.mail.decide.escalate import decide_ticket_change
+from inbox_worker.mail.decide.facts import mail_facts
 from inbox_worker.mail.decide.guard import GuardRules, decide_guard
 from inbox_worker.mail.decide.link import LinkParams, LinkRules, decide_devices, decide_sender, settle_devices
+from inbox_worker.mail.decide.oncall import OncallAddresses, decide_oncall
+from inbox_worker.mail.decide.priority import PriorityRules, decide_priority
 from inbox_worker.mail.decide.thread import decide_thread
 from inbox_worker.mail.decide.vocabulary import ClassifyRules, load_classify_rules
 
@@ -44,17 +46,21 @@ class Rulebook:
     guard: GuardRules
     link: LinkRules
     classify: ClassifyRules
+    priority: PriorityRules
     coverage: CoverageRules
 
     @classmethod
     def load(cls, rules_dir: str | Path) -> Rulebook:
         path = Path(rules_dir)
         return cls(guard=GuardRules.load(path), link=LinkRules.load(path),
-                   classify=load_classify_rules(path / "classify.toml"), coverage=CoverageRules.load(path))
+                   classify=load_classify_rules(path / "classify.toml"), priority=PriorityRules.load(path),
+                   coverage=CoverageRules.load(path))
 
 
 @dataclass(frozen=True)
 class PipelineParams:
+    """What the decisions take from the configuration."""
+
     own_addresses: frozenset[str]
     reopen_window_days: int
     max_acks_per_hour: int
@@ -62,6 +68,7 @@ class PipelineParams:
     hours: OfficeHours
     rates: Mapping[str, int] = field(default_factory=lambda: dataclasses.asdict(RateSettings()))
     timezone: str = "Europe/Copenhagen"
+    oncall: OncallAddresses = field(default_factory=lambda: OncallAddresses("", ""))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineParams:
@@ -73,7 +80,85 @@ class PipelineParams:
                    LinkParams(staff_domains, settings.mailbox.trusted_auth_server),
                    OfficeHours(company.timezone, opens, closes, company.open_weekdays(), company.public_holidays,
                                tuple(company.closed_days)),
-                   dataclasses.asdict(settings.rates), company.timezone)
+                   dataclasses.asdict(settings.rates), company.timezone,
+                   OncallAddresses(company.oncall_address, company.staff_address))
+
+
+@dataclass(frozen=True)
+class PhoneChoices:
+    """A call taken by staff: what they chose on the phone wins over the rules (and is traced as theirs)."""
+
+    category: str = ""
+    device: str = ""
+
+
+def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, rules: Rulebook,
+                 params: PipelineParams, phone: PhoneChoices | None = None) -> Decision:
+    item = WorkItem(parsed=mail, context=context)
+    item.guard = decide_guard(mail, params.own_addresses, rules.guard, item.trace)
+    if item.guard.action == GuardAction.QUARANTINE:
+        return quarantined(item.guard.reason, item.guard.rule, mail, trace=tuple(item.trace.entries))
+    item.link = decide_sender(mail, registry, rules.link, params.link, item.trace)
+    if item.guard.action == GuardAction.IGNORE:
+        # Automatic mail is attached to its ticket when it clearly belongs to one, but never opens one.
+        item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
+        if item.thread.action == ThreadAction.REOPEN:
+            item.thread = ThreadDecision(ThreadAction.UPDATE, item.thread.ticket)
+        item.outcome = Outcome.IGNORED
+        return _decision(item)
+    _add_review(item, item.link.review)
+    _classify(item, registry, rules, params, phone)
+    assert item.link is not None and item.classification is not None
+    item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
+    item.outcome = _OUTCOME_OF_ACTION[item.thread.action]
+    facts = mail_facts(item.link, item.classification, registry, _local_day(mail.date or context.now, params),
+                       context.visits_this_year, rules.coverage.visits_per_year)
+    item.priority = decide_priority(facts, rules.priority, item.trace)
+    if item.priority == Priority.EMERGENCY:
+        _add_review(item, ["emergency"])
+    item.coverage = decide_coverage(dataclasses.replace(facts, priority=item.priority), rules.coverage,
+                                    params.rates, item.trace, ticket_override(item.thread, context))
+    _add_review(item, item.coverage.review)
+    ticket = context.ticket_state(item.thread)
+    item.ticket_change = decide_ticket_change(item.outcome, item.priority, item.review, ticket, item.trace)
+    if phone is not None:
+        item.trace.add("acknowledge", "ack-phone", "none", "Opkald: kunden er i telefonen, ingen kvittering")
+    else:
+        item.ack = decide_ack(mail, item.outcome, item.review, context, params.max_acks_per_hour,
+                              params.own_addresses, item.trace)
+        if item.ack.reason == "rate-limit":
+            _add_review(item, ["ack-rate-limit"])
+    item.oncall = decide_oncall(item.outcome, item.priority, item.classification.outside_hours,
+                                ticket.oncall_notified if ticket else False, params.oncall, registry, item.trace)
+    if item.outcome == Outcome.NEW_TICKET and item.classification.category == Category.VISIT:
+        item.visit_year = facts.year  # later mails count this service visit as used
+    return _decision(item, facts.customer.account_manager if facts.customer else None)
+
+
+def _classify(item: WorkItem, registry: RegistrySnapshot, rules: Rulebook, params: PipelineParams,
+              phone: PhoneChoices | None) -> None:
+    """Devices and classification: from the sender's words, and for a phone call from staff's choices."""
+    assert item.link is not None
+    mail = item.parsed
+    request = request_text(mail, item.link, rules.classify)
+    item.link = decide_devices(item.link, request.subject, request.text, registry, rules.link, item.trace)
+    item.classification = decide_classification(mail, item.link, registry, item.context, rules.classify,
+                                                params.hours, item.trace, request)
+    item.link = settle_devices(item.link, item.classification.category, registry, rules.link,
+                               rules.classify.device_evidence, item.trace)
+    if phone is not None and phone.category:  # recorded even when the rules agree: staff chose it
+        item.classification = dataclasses.replace(item.classification, category=phone.category)
+        item.trace.add("classify", "staff-category", phone.category, "Medarbejderen valgte kategorien i telefonen")
+    if phone is not None and phone.device:
+        item.link = dataclasses.replace(item.link, devices=(phone.device,))
+        item.trace.add("link", "staff-device", phone.device,
+                       f"Medarbejderen valgte enheden {phone.device} i telefonen")
+    _add_review(item, item.classification.review)
+
+
+def _local_day(moment: datetime, params: PipelineParams) -> date:
+    """The day in MICO's time zone: the agreement and the visits of a mail are those of this day."""
+    return (moment.astimezone(ZoneInfo(params.timezone)) if moment.tzinfo else moment).date()
 
 
 def _add_review(item: WorkItem, flags: tuple[str, ...] | list[str]) -> None:
@@ -82,50 +167,31 @@ def _add_review(item: WorkItem, flags: tuple[str, ...] | list[str]) -> None:
             item.review.append(flag)
 
 
-def _apply_coverage(item: WorkItem) -> None:
-    """The coverage's review flags, and its priority (server-package work high; an emergency stays one)."""
-    assert item.coverage is not None and item.classification is not None
-    _add_review(item, item.coverage.review)
-    wanted, current = item.coverage.priority, item.classification.priority
-    if wanted and wanted != current and current != "emergency":
-        item.classification = dataclasses.replace(item.classification, priority=wanted)
-        item.trace.add("coverage", f"priority-{wanted}", wanted,
-                       f"Prioriteten sættes fra {current} til {wanted} af dækningsreglen {item.coverage.rule}")
-
-
-def run_pipeline(
-    mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, rules: Rulebook, params: PipelineParams
-) -> WorkItem:
-    item = WorkItem(parsed=mail, context=context)
-    item.guard = decide_guard(mail, params.own_addresses, rules.guard, item.trace)
-    if item.guard.action == "quarantine":
-        item.outcome = Outcome.QUARANTINED
-        _add_review(item, ["quarantined"])
-        return item
-    item.link = decide_sender(mail, registry, rules.link, params.link, item.trace)
-    if item.guard.action == "ignore":
-        # Automatic mail is attached to its ticket when it clearly belongs to one, but never opens one.
-        item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
-        if item.thread.action == ThreadAction.REOPEN:
-            item.thread = type(item.thread)(ThreadAction.UPDATE, item.thread.ticket)
-        item.outcome = Outcome.IGNORED
-        return item
-    _add_review(item, item.link.review)
-    request = request_text(mail, item.link, rules.classify)
-    item.link = decide_devices(item.link, request.subject, request.text, registry, rules.link, item.trace)
-    item.classification = decide_classification(mail, item.link, registry, context, rules.classify, params.hours,
-                                                item.trace, request)
-    item.link = settle_devices(item.link, item.classification.category, registry, rules.link,
-                               rules.classify.device_evidence, item.trace)
-    _add_review(item, item.classification.review)
-    item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
-    item.outcome = _OUTCOME_OF_ACTION[item.thread.action]
-    item.coverage = coverage_for(item, registry, rules.coverage, params.rates, params.timezone)
-    _apply_coverage(item)
-    item.ack = decide_ack(mail, item.outcome, item.review, context, params.max_acks_per_hour,
-                          params.own_addresses, item.trace)
-    if item.ack.reason == "rate-limit":
-        _add_review(item, ["ack-rate-limit"])
-    return item
-
-
+def _decision(item: WorkItem, account_manager: str | None = None) -> Decision:
+    """The finished WorkItem as the frozen Decision (a new ticket gets the next number and the account manager)."""
+    mail, link, classification, thread = item.parsed, item.link, item.classification, item.thread
+    assert item.outcome is not None and item.guard is not None
+    ticket = None
+    if thread is not None and thread.action != ThreadAction.NEW:
+        ticket = thread.ticket
+    elif item.outcome == Outcome.NEW_TICKET:
+        ticket = item.context.next_ticket_number
+    ack = AckStatus.NONE
+    if item.ack is not None and item.ack.reason:
+        ack = AckStatus.SUPPRESSED
+    elif item.ack is not None and item.ack.send:
+        ack = AckStatus.QUEUED
+    guarded = item.guard.action != GuardAction.ACCEPT
+    customer = link.customer if link else None
+    return Decision(
+        outcome=item.outcome, message_id=mail.message_id, sender=mail.from_address, subject=mail.subject,
+        ticket=ticket, customer=customer, contact=link.contact if link else None,
+        devices=link.devices if link else (),
+        category=Category(classification.category) if classification else None,
+        priority=Priority(item.priority) if item.priority else None,
+        language=Language(classification.language) if classification else None,
+        coverage=item.coverage, outside_hours=classification.outside_hours if classification else None,
+        ack=ack, ack_reason=item.ack.reason if item.ack else None, review=tuple(item.review),
+        reason=item.guard.reason if guarded else None, rule=item.guard.rule if guarded else None,
+        thread=thread, ticket_change=item.ticket_change, oncall=item.oncall, visit_year=item.visit_year,
+        assignee=account_manager if item.outcome == Outcome.NEW_TICKET else None, trace=tuple(item.trace.entries))

@@ -22,8 +22,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.batching import ParsePool, process_batches
-from inbox_worker.mail.runner import IncomingMail, Processor
+from inbox_worker.domain.decision import Decision
+from inbox_worker.mail.batching import ParsePool
+from inbox_worker.mail.incoming import IncomingMail
+from inbox_worker.mail.runner import Runner
 from inbox_worker.mail.sources.imap import CONNECTION_ERRORS, FetchedMail, ImapMailbox, mailbox_key
 from inbox_worker.mail.sources.prefetch import prefetch
 from inbox_worker.store import lease
@@ -57,8 +59,8 @@ class MailboxWorker:
         self.stop = stop or threading.Event()
         self.key = mailbox_key(settings.mailbox)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.processor = Processor(settings, engine)
-        self.pool = ParsePool(self.processor.attachments) if parallel else None
+        self.runner = Runner(settings, engine)
+        self.pool = ParsePool(self.runner.attachments) if parallel else None
         self.mailbox: ImapMailbox | None = None
         self.failures = 0
 
@@ -95,14 +97,14 @@ class MailboxWorker:
             if lease.check_uidvalidity(self.engine, self.key, mailbox.uidvalidity, datetime.now(UTC)):
                 log.warning("UIDVALIDITY of %s changed to %s: rescanning; Message-ID dedupe prevents doubles",
                             self.key, mailbox.uidvalidity)
-            self.processor.refresh_registry()
+            self.runner.refresh_registry()
             uids = mailbox.pending_uids()
             batches = self._batches(uids, stats)
-            for batch, decisions in process_batches(self.processor, batches, self.pool, mailbox=self.key):
+            for batch, decisions in self.runner.run(batches, self.pool):
                 done = [mail.uid for mail in batch if mail.uid is not None]
                 mailbox.mark_processed(done)  # only now: the batch's transaction has committed
                 stats.processed += len(done)
-                self._log(batch, decisions, self.processor.last_timings)
+                self._log(batch, decisions, self.runner.last_timings)
                 lease.acquire(self.engine, self.key, self.owner, datetime.now(UTC), settings.lease_seconds)
                 if self.stop.is_set():
                     break
@@ -127,12 +129,12 @@ class MailboxWorker:
             yield [_incoming(mail, self.key, settings.max_message_mb) for mail in batch]
 
     @staticmethod
-    def _log(batch: list[IncomingMail], decisions: list[dict[str, object]], timings: list[float]) -> None:
+    def _log(batch: list[IncomingMail], decisions: list[Decision], timings: list[float]) -> None:
         """One structured line per mail; `ms` is the time to decide and write it (parsing runs alongside)."""
         timings = timings if len(timings) == len(batch) else [0.0] * len(batch)
         for mail, decision, ms in zip(batch, decisions, timings, strict=True):
             log.info("message uid=%s message_id=%s outcome=%s ticket=%s ms=%.1f", mail.uid,
-                     decision.get("message_id"), decision.get("outcome"), decision.get("ticket"), ms)
+                     decision.message_id, decision.outcome, decision.ticket, ms)
 
     def backoff_seconds(self) -> float:
         """After the n-th failure in a row: 1, 2, 4, ... seconds, capped by mailbox.retry_max_seconds."""

@@ -18,10 +18,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from inbox_worker.config import Settings
 from inbox_worker.domain.addresses import is_safe_address
-from inbox_worker.domain.types import WorkItem
-from inbox_worker.mail.decide.thread import TICKET_TAG
+from inbox_worker.domain.decision import Decision
+from inbox_worker.domain.outgoing import OutgoingMail
+from inbox_worker.domain.ticket_tag import TICKET_TAG, ticket_subject
+from inbox_worker.domain.types import ParsedMail
 from inbox_worker.outbound.mime import build_alternative
-from inbox_worker.store.apply import OutgoingMail
 
 _MONTHS = {
     "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
@@ -59,11 +60,6 @@ def hours_text(minutes: int, language: str = "da") -> str:
     hours, rest = divmod(max(minutes, 0), 60)
     unit = "h" if language == "en" else "t"
     return f"{hours} {unit} {rest} min" if rest else f"{hours} {unit}"
-
-
-def ticket_subject(number: int, subject: str | None, language: str) -> str:
-    base = TICKET_TAG.sub("", subject or "").strip() or ("Din henvendelse" if language == "da" else "Your request")
-    return f"[MICO #{number}] {base}"[:900]
 
 
 class Renderer:
@@ -111,10 +107,10 @@ class Renderer:
         ]
         return OutgoingMail(kind, recipient, message_id, subject, build_alternative(all_headers, text, html))
 
-    def compose_ack(self, number: int, item: WorkItem) -> OutgoingMail:
-        mail = item.parsed
-        assert item.classification is not None and mail.from_address is not None
-        language = item.classification.language
+    def compose_ack(self, decision: Decision, mail: ParsedMail, now: datetime) -> OutgoingMail:
+        """The acknowledgement of a new ticket, to the sender, threaded on their mail."""
+        assert decision.ticket is not None and mail.from_address is not None
+        number, language = decision.ticket, str(decision.language or "da")
         subject = ticket_subject(number, mail.subject, language)
         references = " ".join([*mail.references, *([mail.message_id] if mail.message_id else [])][-20:])
         headers = {
@@ -126,7 +122,6 @@ class Renderer:
         if mail.message_id:
             headers["In-Reply-To"] = mail.message_id
             headers["References"] = references
-        now = item.context.now
         received = mail.date or now
         context = {
             "now": now, "ticket": number, "subject": TICKET_TAG.sub("", mail.subject or "").strip(),

@@ -1,27 +1,28 @@
-"""Write what one processed mail changes, in the caller's single transaction.
+"""Write what the decision of one processed mail says, in the caller's single transaction; decide nothing.
 
-Ticket, thread entry, message references, attachments, the acknowledgement's outbox row, the
+Ticket (new, updated, reopened or raised), thread entry, message references, attachments, the
+outbox rows of the mail rendered from the decision (acknowledgement, on-call notice), the
 decision log and the raw mail's final state: all or nothing. Plain SQL statements (SQLAlchemy
 Core), not the ORM unit of work: this runs once per mail and is the hot path of the worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, insert, select, update
+from sqlalchemy import Connection, bindparam, case, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from inbox_worker.domain.types import Outcome, RawState, ThreadAction, TicketStatus, WorkItem
-from inbox_worker.store.models import (
-    Base,
-    Customer,
-    Device,
-)
+from inbox_worker.domain.decision import Decision
+from inbox_worker.domain.enums import AckStatus, Outcome, RawState, ThreadAction, TicketStatus
+from inbox_worker.domain.outgoing import MailOut, OutgoingMail, StoredAttachment
+from inbox_worker.domain.types import ParsedMail
+from inbox_worker.store.models import Base, Customer, Device
+from inbox_worker.store.triage import look_rank, priority_rank
 
 # Statements built once, on the tables, with bound parameters: per mail only the values change, so
 # SQLAlchemy neither rebuilds nor re-hashes them (that was most of the per-mail cost).
@@ -30,7 +31,7 @@ _RAW, _TICKET, _ENTRY = _TABLES["raw_messages"], _TABLES["tickets"], _TABLES["ti
 _OUTBOX, _REF, _ATTACHMENT = _TABLES["outbox"], _TABLES["message_refs"], _TABLES["attachments"]
 _CLAIM = select(_RAW.c.id).where(_RAW.c.id.in_(bindparam("ids", expanding=True)),
                                  _RAW.c.state == RawState.PROCESSED.value).with_for_update()
-_INSERT_TICKET = insert(_TICKET).returning(_TICKET.c.id)
+_INSERT_TICKET = insert(_TICKET)
 _INSERT_ENTRY = insert(_ENTRY)
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _INSERT_REF = insert(_REF)
@@ -46,6 +47,10 @@ _REOPEN_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).valu
 _UNWAIT_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
     updated_at=bindparam("now"),
     status=case((_TICKET.c.status == TicketStatus.WAITING.value, TicketStatus.OPEN.value), else_=_TICKET.c.status))
+_RAISE_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
+    priority=bindparam("priority"), review=bindparam("review"), look_rank=bindparam("look_rank"),
+    priority_rank=bindparam("priority_rank"))
+_ADD_NOTICE = insert(_TABLES["oncall_notices"])
 
 
 class AlreadyProcessed(Exception):
@@ -71,6 +76,8 @@ class PendingRows:
     acks: dict[str, list[datetime]] = field(default_factory=dict)
     visits: dict[int, list[tuple[int, int | None]]] = field(default_factory=dict)  # year -> (ticket, customer)
     already_processed: set[int] = field(default_factory=set)
+    opened_tickets: bool = False
+    next_ticket: int | None = None  # the number the next new ticket of this transaction gets
 
     def reset(self) -> None:
         """Forget what is pending (it went with a rollback)."""
@@ -80,6 +87,8 @@ class PendingRows:
         self.acks.clear()
         self.visits.clear()
         self.already_processed.clear()
+        self.opened_tickets = False
+        self.next_ticket = None
 
     def add_ref(self, message_id: str, ticket: int, direction: str) -> None:
         """Remember a Message-ID for threading (an inbound one unless known already: the first ticket wins)."""
@@ -98,16 +107,9 @@ class PendingRows:
                                 (_FINISH_RAW, self.finished)):
             if rows:
                 connection.execute(statement, rows)
+        if self.opened_tickets:
+            _advance_ticket_sequence(connection)
         self.reset()
-
-
-@dataclass(frozen=True)
-class OutgoingMail:
-    kind: str
-    recipient: str
-    message_id: str
-    subject: str
-    body: bytes
 
 
 @dataclass(frozen=True)
@@ -116,14 +118,11 @@ class RegistryIds:
 
     customers: dict[str, int]
     devices: dict[str, int]
-    # Customer key -> initials of the customer's personal contact at MICO: new tickets are assigned to them.
-    managers: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> RegistryIds:
         return cls(dict(session.execute(select(Customer.key, Customer.id)).all()),
-                   dict(session.execute(select(Device.tag, Device.id)).all()),
-                   dict(session.execute(select(Customer.key, Customer.account_manager)).all()))
+                   dict(session.execute(select(Device.tag, Device.id)).all()))
 
 
 def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows) -> None:
@@ -132,8 +131,27 @@ def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows) ->
     Inside the transaction nobody else can finish them any more (PostgreSQL: FOR UPDATE; SQLite:
     BEGIN IMMEDIATE holds the write lock), so one look per batch is enough.
     """
+    lock_ticket_numbers(connection)
     if raw_ids:
         rows.already_processed.update(connection.execute(_CLAIM, {"ids": raw_ids}).scalars())
+
+
+# Ticket numbers are handed out in order without gaps (the next is read into the mail's context), so
+# the transactions that open tickets take turns: on SQLite BEGIN IMMEDIATE already does that.
+_TICKET_NUMBERS_LOCK = 4711_0001
+
+
+def lock_ticket_numbers(connection: Connection) -> None:
+    """Hold the right to open tickets until this transaction ends."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TICKET_NUMBERS_LOCK})
+
+
+def _advance_ticket_sequence(connection: Connection) -> None:
+    """PostgreSQL: keep the serial's sequence past the numbers given out, for any insert that relies on it."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
+                                "(SELECT max(id) FROM tickets))"))
 
 
 def _check_unclaimed(rows: PendingRows, raw_id: int) -> None:
@@ -159,36 +177,48 @@ def insert_refs_if_new(connection: Connection, rows: list[dict[str, Any]]) -> No
                 connection.execute(_INSERT_REF, values)
 
 
-def _new_ticket(connection: Connection, item: WorkItem, ids: RegistryIds, now: datetime) -> int:
-    mail, link, classification, coverage = item.parsed, item.link, item.classification, item.coverage
-    assert link is not None and classification is not None and coverage is not None and item.thread is not None
-    number = connection.execute(_INSERT_TICKET, {
-        "subject": (mail.subject or "(intet emne)")[:1000], "status": TicketStatus.OPEN.value,
-        "customer_id": ids.customers.get(link.customer) if link.customer else None,
-        "contact_email": link.contact, "from_address": mail.from_address, "category": classification.category,
-        "priority": classification.priority, "language": classification.language, "coverage": coverage.as_dict(),
-        "review": list(item.review), "previous_ticket_id": item.thread.previous_ticket, "created_at": now,
-        "updated_at": now, "closed_at": None, "assignee": ids.managers.get(link.customer) if link.customer else None,
-    }).scalar_one()
-    for tag in link.devices:
-        if tag in ids.devices:
-            connection.execute(_INSERT_TICKET_DEVICE, {"ticket_id": number, "device_id": ids.devices[tag]})
-    return int(number)
+def _new_ticket(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail, ids: RegistryIds,
+                now: datetime, from_address: str | None = "") -> int:
+    """Insert the ticket the decision opens, under the number the decision gave it (every ticket starts here)."""
+    assert decision.ticket is not None and decision.coverage is not None and decision.thread is not None
+    customer = ids.customers.get(decision.customer) if decision.customer else None
+    connection.execute(_INSERT_TICKET, {
+        "id": decision.ticket, "subject": (mail.subject or "(intet emne)")[:1000], "status": TicketStatus.OPEN.value,
+        "customer_id": customer, "contact_email": decision.contact,
+        "from_address": mail.from_address if from_address == "" else from_address,
+        "category": decision.category, "priority": decision.priority, "language": decision.language,
+        "coverage": decision.coverage.as_dict(), "review": list(decision.review),
+        "previous_ticket_id": decision.thread.previous_ticket, "created_at": now, "updated_at": now,
+        "closed_at": None, "assignee": decision.assignee,
+    })
+    rows.opened_tickets = True
+    rows.next_ticket = decision.ticket + 1
+    devices = [{"ticket_id": decision.ticket, "device_id": ids.devices[tag]}
+               for tag in decision.devices if tag in ids.devices]
+    if devices:
+        connection.execute(_INSERT_TICKET_DEVICE, devices)
+    return decision.ticket
 
 
-def _ticket_for(connection: Connection, item: WorkItem, ids: RegistryIds, now: datetime) -> int | None:
-    """The ticket this mail belongs to, opening, updating or reopening it as the thread decision says."""
-    thread = item.thread
-    if thread is None or item.outcome == Outcome.QUARANTINED:
+def _ticket_for(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail,
+                ids: RegistryIds, now: datetime) -> int | None:
+    """The ticket this mail belongs to, opened, updated, reopened or raised as the decision says."""
+    thread = decision.thread
+    if thread is None or decision.outcome in (Outcome.QUARANTINED, Outcome.DUPLICATE):
         return None
     if thread.action == ThreadAction.NEW:
-        return None if item.outcome == Outcome.IGNORED else _new_ticket(connection, item, ids, now)
-    if item.outcome == Outcome.IGNORED:  # automatic mail is attached, but is no customer activity
+        return None if decision.outcome == Outcome.IGNORED else _new_ticket(connection, rows, decision, mail, ids, now)
+    if decision.outcome == Outcome.IGNORED:  # automatic mail is attached, but is no customer activity
         return thread.ticket
     # A customer's answer ends "waiting for the customer"; a reopen opens a closed ticket.
     statement = _REOPEN_TICKET if thread.action == ThreadAction.REOPEN else _UNWAIT_TICKET
-    result = connection.execute(statement, {"ticket": thread.ticket, "now": now})
-    return thread.ticket if getattr(result, "rowcount", 1) else None
+    connection.execute(statement, {"ticket": thread.ticket, "now": now})
+    change = decision.ticket_change
+    if change is not None:
+        connection.execute(_RAISE_TICKET, {
+            "ticket": thread.ticket, "priority": change.priority, "review": list(change.review),
+            "look_rank": look_rank(change.review, change.priority), "priority_rank": priority_rank(change.priority)})
+    return thread.ticket
 
 
 def _entry(**values: Any) -> dict[str, Any]:
@@ -220,56 +250,62 @@ def queue_mail(connection: Connection, outgoing: OutgoingMail, ticket: int | Non
     return int(outbox_id)
 
 
-def apply(session: Session, rows: PendingRows, item: WorkItem, raw_id: int, now: datetime, ids: RegistryIds,
-          compose_ack: Callable[[int, WorkItem], OutgoingMail],
-          save_attachment: Callable[[bytes, str], tuple[str | None, str | None]],
-          decision_of: Callable[[WorkItem, int | None, str, str | None], dict[str, Any]],
-          trace_of: Callable[[WorkItem], list[Any]],
-          after_ticket: Callable[[Connection, int, WorkItem], None] | None = None) -> dict[str, Any]:
-    """Write everything one processed mail changes; returns the decision object.
-
-    `after_ticket` runs once the mail has its ticket, before the decision is logged (escalation, on-call).
-    """
-    connection = session.connection()
+def apply(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail, raw_id: int,
+          out: MailOut, attachments: Sequence[StoredAttachment], ids: RegistryIds, now: datetime) -> None:
+    """Write everything the decision of one processed mail says, with the mail rendered from it."""
     _check_unclaimed(rows, raw_id)
-    mail = item.parsed
-    ticket = _ticket_for(connection, item, ids, now)
+    ticket = _ticket_for(connection, rows, decision, mail, ids, now)
     if ticket is not None:
         rows.entries.append(_entry(ticket_id=ticket, kind="inbound", raw_message_id=raw_id, author=mail.from_address,
                                    subject=mail.subject, body_text=mail.body_text, created_at=now))
         if mail.message_id:
             rows.add_ref(mail.message_id, ticket, "in")
-    for attachment in mail.attachments:
-        path, skipped = save_attachment(attachment.payload, attachment.sha256)
-        rows.attachments.append({
-            "raw_message_id": raw_id, "ticket_id": ticket, "filename": attachment.filename,
-            "content_type": attachment.content_type[:200], "size": attachment.size, "sha256": attachment.sha256,
-            "stored_path": path, "skipped_reason": skipped})
-    if ticket is not None and after_ticket is not None and item.outcome != Outcome.IGNORED:
-        after_ticket(connection, ticket, item)
-    ack_status, ack_reason = "none", None
-    if item.ack is not None and item.ack.reason:
-        ack_status, ack_reason = "suppressed", item.ack.reason
-    elif item.ack is not None and item.ack.send and ticket is not None:
-        queue_mail(connection, compose_ack(ticket, item), ticket, mail.date or now, now, rows)
-        ack_status = "queued"
-    decision = decision_of(item, ticket, ack_status, ack_reason)
-    finish(rows, raw_id, ticket, decision, trace_of(item), now)
-    return decision
+    rows.attachments += [{
+        "raw_message_id": raw_id, "ticket_id": ticket, "filename": a.filename, "content_type": a.content_type[:200],
+        "size": a.size, "sha256": a.sha256, "stored_path": a.stored_path, "skipped_reason": a.skipped_reason}
+        for a in attachments]
+    if ticket is not None:
+        _queue_oncall(connection, rows, decision, out, ticket, now)
+    if ticket is not None and decision.ack == AckStatus.QUEUED and out.ack is not None:
+        queue_mail(connection, out.ack, ticket, mail.date or now, now, rows)
+    if decision.visit_year is not None and decision.visit_year in rows.visits and ticket is not None:
+        rows.visits[decision.visit_year].append((ticket, ids.customers.get(decision.customer or "")))
+    finish(rows, raw_id, ticket, decision, now)
 
 
-def finish(rows: PendingRows, raw_id: int, ticket: int | None, decision: dict[str, Any], trace: list[Any],
-           now: datetime) -> None:
+def open_call(connection: Connection, decision: Decision, call: ParsedMail, out: MailOut, ids: RegistryIds,
+              author: str, now: datetime) -> int:
+    """Write a ticket opened by staff for a phone call, as its decision says (no raw mail, no decision log)."""
+    rows = PendingRows()
+    ticket = _new_ticket(connection, rows, decision, call, ids, now, from_address=None)
+    rows.entries.append(_entry(ticket_id=ticket, kind="phone", author=author, subject=decision.subject,
+                               body_text=call.body_text, created_at=now))
+    _queue_oncall(connection, rows, decision, out, ticket, now)
+    rows.flush(connection)
+    return ticket
+
+
+def _queue_oncall(connection: Connection, rows: PendingRows, decision: Decision, out: MailOut, ticket: int,
+                  now: datetime) -> None:
+    """The ticket's one on-call notice: its outbox row and the `oncall_notices` row, together."""
+    if decision.oncall is None or out.oncall is None:
+        return
+    outbox_id = queue_mail(connection, out.oncall, ticket, None, now, rows)
+    connection.execute(_ADD_NOTICE, {"ticket_id": ticket, "outbox_id": outbox_id,
+                                     "recipient": decision.oncall.recipient,
+                                     "outside_hours": decision.oncall.outside_hours, "created_at": now})
+
+
+def finish(rows: PendingRows, raw_id: int, ticket: int | None, decision: Decision, now: datetime) -> None:
     """Log the decision and mark the raw mail processed with its outcome (written at the flush)."""
-    outcome = decision["outcome"]
-    rows.decisions.append({"raw_message_id": raw_id, "ticket_id": ticket, "outcome": outcome, "decision": decision,
-                           "trace": trace, "created_at": now})
+    outcome = str(decision.outcome)
+    rows.decisions.append({"raw_message_id": raw_id, "ticket_id": ticket, "outcome": outcome,
+                           "decision": decision.as_json(), "trace": decision.trace_json(), "created_at": now})
     rows.finished.append({"raw_id": raw_id, "state": RawState.PROCESSED.value, "outcome": outcome,
                           "processed_at": now, "ticket": ticket})
 
 
-def record_quarantine(rows: PendingRows, raw_id: int, decision: dict[str, Any], trace: list[Any],
-                      now: datetime) -> None:
+def record_quarantine(rows: PendingRows, raw_id: int, decision: Decision, now: datetime) -> None:
     """A mail that could not be parsed or processed: kept with its reason, in the caller's transaction."""
     _check_unclaimed(rows, raw_id)
-    finish(rows, raw_id, None, decision, trace, now)
+    finish(rows, raw_id, None, decision, now)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.domain.enums import CoverageStatus
 from inbox_worker.domain.types import Coverage
 from inbox_worker.store.models import Ticket
 
@@ -29,8 +30,9 @@ def override_of(coverage: Mapping[str, Any] | None) -> Coverage | None:
     """The ticket's coverage as a Coverage when staff set it, else None (the rules decide)."""
     if not coverage or coverage.get("rule") != OVERRIDE_RULE:
         return None
-    return Coverage(str(coverage["status"]), int(coverage["rate_dkk"]), coverage.get("package"), OVERRIDE_RULE,
-                    str(coverage.get("reason", "")), review=("billable",) if coverage["status"] == "billable" else ())
+    status = CoverageStatus(str(coverage["status"]))
+    return Coverage(status, int(coverage["rate_dkk"]), coverage.get("package"), OVERRIDE_RULE,
+                    str(coverage.get("reason", "")), review=("billable",) if status == CoverageStatus.BILLABLE else ())
 
 
 _VISIT_TICKETS = (

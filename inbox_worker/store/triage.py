@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from inbox_worker.domain.vocabulary import PRIORITIES
+
 # The order in which tickets need a look (issue 6): emergencies, then unknown senders, suspected
 # spoofing, low confidence and billable work; any other review flag after those.
 LOOK_ORDER = ("emergency", "unknown-sender", "spoof-suspected", "low-confidence", "billable")
 OTHER_LOOK = len(LOOK_ORDER)
 NO_LOOK = 9
-PRIORITIES = ("emergency", "high", "normal", "low")
+
 
 
 def look_rank(review: Iterable[str] | None, priority: str | None) -> int:

@@ -8,8 +8,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.runner import IncomingMail, Processor
+from inbox_worker.mail.incoming import IncomingMail
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store.models import MessageRef, Ticket
+from tests.conftest import json_batch
 from tests.mailbuilder import build_mail
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
@@ -23,18 +25,18 @@ def _mail(i: int, **values: str) -> IncomingMail:
 
 def test_the_ack_limit_counts_acks_of_earlier_batches_and_of_the_same_batch(settings: Settings,
                                                                             engine: Engine) -> None:
-    processor = Processor(settings, engine)
-    first = processor.process_batch([_mail(0), _mail(1)], now=NOW)
-    second = processor.process_batch([_mail(2), _mail(3), _mail(4)], now=NOW + timedelta(minutes=5))
+    processor = Runner(settings, engine)
+    first = json_batch(processor, [_mail(0), _mail(1)], now=NOW)
+    second = json_batch(processor, [_mail(2), _mail(3), _mail(4)], now=NOW + timedelta(minutes=5))
 
     assert [d["ack"] for d in first + second] == ["queued"] * 3 + ["suppressed"] * 2
     assert all(d["ack_reason"] == "rate-limit" for d in second[1:])
 
 
 def test_acks_from_more_than_an_hour_ago_do_not_count(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
-    processor.process_batch([_mail(0), _mail(1), _mail(2)], now=NOW)
-    later = processor.process_batch([_mail(i) for i in range(3, 7)], now=NOW + timedelta(hours=2))
+    processor = Runner(settings, engine)
+    json_batch(processor, [_mail(0), _mail(1), _mail(2)], now=NOW)
+    later = json_batch(processor, [_mail(i) for i in range(3, 7)], now=NOW + timedelta(hours=2))
 
     assert [d["ack"] for d in later] == ["queued"] * 3 + ["suppressed"]  # the same batch's acks do count
 
@@ -42,12 +44,12 @@ def test_acks_from_more_than_an_hour_ago_do_not_count(settings: Settings, engine
 def test_a_reply_threads_onto_the_ticket_its_original_opened_earlier_in_the_same_batch(
     settings: Settings, engine: Engine
 ) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     batch = [_mail(0, message_id="<a@bageriet-soerensen.dk>"),
              _mail(1, subject="Printer", message_id="<b@bageriet-soerensen.dk>"),
              _mail(2, subject="Sv: Fejl 0", in_reply_to="<a@bageriet-soerensen.dk>")]
 
-    decisions = processor.process_batch(batch, now=NOW)
+    decisions = json_batch(processor, batch, now=NOW)
 
     assert [d["outcome"] for d in decisions] == ["new_ticket", "new_ticket", "updated_ticket"]
     assert decisions[2]["ticket"] == decisions[0]["ticket"]
@@ -60,14 +62,14 @@ def test_a_reply_threads_onto_the_ticket_its_original_opened_earlier_in_the_same
 
 
 def test_a_customer_reply_to_a_ticket_waiting_for_them_opens_it_again(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
-    first = processor.process_batch([_mail(0, message_id="<a@bageriet-soerensen.dk>"), _mail(1)], now=NOW)
+    processor = Runner(settings, engine)
+    first = json_batch(processor, [_mail(0, message_id="<a@bageriet-soerensen.dk>"), _mail(1)], now=NOW)
     with Session(engine) as session, session.begin():
         for ticket in session.scalars(select(Ticket)):
             ticket.status = "waiting"
 
     later = NOW + timedelta(hours=3)
-    reply = processor.process_batch([_mail(2, subject="Sv: Fejl 0", in_reply_to="<a@bageriet-soerensen.dk>")],
+    reply = json_batch(processor, [_mail(2, subject="Sv: Fejl 0", in_reply_to="<a@bageriet-soerensen.dk>")],
                                     now=later)
 
     assert (reply[0]["outcome"], reply[0]["ticket"]) == ("updated_ticket", first[0]["ticket"])
@@ -85,9 +87,9 @@ def test_service_visits_earlier_in_the_same_batch_count(settings: Settings, engi
                                        date=f"Fri, 20 Nov 2026 10:{10 + i:02d}:00 +0100",
                                        message_id=f"<visit-{i}@bageriet-soerensen.dk>"), "test")
 
-    processor = Processor(settings, engine)
-    first = processor.process_batch([visit(1)], now=NOW)
-    batch = processor.process_batch([visit(2), visit(3)], now=NOW + timedelta(minutes=5))
+    processor = Runner(settings, engine)
+    first = json_batch(processor, [visit(1)], now=NOW)
+    batch = json_batch(processor, [visit(2), visit(3)], now=NOW + timedelta(minutes=5))
 
     assert [d["category"] for d in first + batch] == ["visit"] * 3
     assert [d["coverage"]["rule"] for d in first + batch] == [

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store.db import make_engine
 from tests.conftest import FIXTURES
 from tests.mailbuilder import build_mail
@@ -46,7 +46,7 @@ def seed(cli: Any, settings: Settings) -> None:
     assert cli("init-db").code == 0
     assert cli("registry", "import", str(BILLING / "registry.toml")).code == 0
     engine = make_engine(settings.database.url)
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     for day, (sender, subject) in enumerate(MAILS, start=1):
         decision = processor.process(build_mail(sender=sender, name="", subject=subject, body="Hej MICO",
                                                 date=f"Thu, {day:02d} Apr 2026 10:00:00 +0200"), "test", now=NOW)

@@ -67,10 +67,12 @@ def test_explain_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     assert result.code == 0 and fresh.code == 0, result.err + fresh.err
     assert json.loads(result.out)["outcome"] == "duplicate"
     explained = json.loads(fresh.out)
-    assert explained["outcome"] == "new_ticket" and explained["ticket"] is None
-    assert {entry["stage"] for entry in explained["trace"]} >= {"guard", "link", "thread", "coverage"}
+    # The number ingest will give the new ticket (20 demo tickets exist), though nothing is written.
+    assert explained["outcome"] == "new_ticket" and explained["ticket"] == 21
+    assert {entry["stage"] for entry in explained["trace"]} >= {"guard", "link", "thread", "priority", "coverage"}
     assert sha(database) == before
     assert sorted(p.name for p in (tmp_path / "attachments").rglob("*")) == attachments
+    assert cli("ingest", "--json", str(MAIL / "attachment-rfc2231-filename.eml")).json_lines()[0]["ticket"] == 21
 
 
 def test_explain_without_any_database_creates_none(tmp_path: Path) -> None:

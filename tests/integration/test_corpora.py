@@ -13,7 +13,7 @@ import pytest
 
 from inbox_worker.config import Settings
 from inbox_worker.mail.parse.parser import new_text_of, parse_mail
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store.db import make_engine, migrate
 from tests.conftest import CORPORA, make_settings
 
@@ -40,7 +40,7 @@ def test_every_corpus_mail_ends_in_a_deliberate_outcome(tmp_path: Path) -> None:
     settings: Settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'corpus.db'}")
     engine = make_engine(settings.database.url)
     migrate(engine)
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     outcomes: Counter[str] = Counter()
     mail_outcomes: Counter[str] = Counter()
     unexpected = []

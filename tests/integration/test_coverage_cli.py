@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from inbox_worker.config import Settings
 from inbox_worker.features.tickets.ops import time_entries
 from inbox_worker.mail.parse.parser import parse_mail
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store import repository
 from inbox_worker.store.models import CoverageOverride, Ticket, TicketEntry
 from tests.conftest import DEMO
@@ -28,12 +28,12 @@ def prepared(cli: Any) -> None:
 
 
 def first_mail(settings: Settings, engine: Engine) -> dict[str, Any]:
-    return Processor(settings, engine).process(
+    return Runner(settings, engine).process(
         build_mail(message_id="<printer-1@bageriet-soerensen.dk>"), "test", now=NOW)
 
 
 def reply(settings: Settings, engine: Engine, ticket: int, n: int) -> dict[str, Any]:
-    return Processor(settings, engine).process(build_mail(
+    return Runner(settings, engine).process(build_mail(
         subject=f"SV: [MICO #{ticket}] Printeren virker ikke", body=f"Stadig i stykker ({n})",
         message_id=f"<printer-reply-{n}@bageriet-soerensen.dk>"), "test", now=NOW)
 
@@ -52,7 +52,7 @@ def test_an_override_wins_over_the_rules_on_later_mails_of_the_ticket(cli: Any, 
     assert later["coverage"]["rule"] == "staff-override"
     assert later["coverage"]["reason"].startswith("Printeren skal udskiftes (sat af JH")
     assert "billable" in later["review"]
-    other = Processor(settings, engine).process(build_mail(subject="Ny sag om noget andet"), "test", now=NOW)
+    other = Runner(settings, engine).process(build_mail(subject="Ny sag om noget andet"), "test", now=NOW)
     assert other["coverage"]["rule"] != "staff-override"  # only that ticket
     with Session(engine) as session:
         override = session.scalars(select(CoverageOverride)).one()
@@ -114,7 +114,7 @@ def test_mistakes_are_one_clear_line(cli: Any, settings: Settings, engine: Engin
 
 
 def test_visits_are_counted_per_customer_and_calendar_year(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     tickets = [processor.process(build_mail(subject=f"Servicebesøg {n}"), "test", now=now)["ticket"]
                for n, now in enumerate([datetime(2025, 12, 31, 22, 30, tzinfo=UTC),
                                         datetime(2025, 12, 31, 23, 30, tzinfo=UTC), NOW, NOW])]

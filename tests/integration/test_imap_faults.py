@@ -23,7 +23,7 @@ def test_dovecot_restarted_while_a_batch_is_written_skips_and_doubles_nothing(
 ) -> None:
     dovecot.append(mails(60))
     worker = MailboxWorker(imap_settings, engine, parallel=False)
-    apply_batch = worker.processor.apply_batch
+    apply_batch = worker.runner.apply_batch
     calls = []
 
     def restart_during_second_batch(*args: Any) -> Any:
@@ -34,7 +34,7 @@ def test_dovecot_restarted_while_a_batch_is_written_skips_and_doubles_nothing(
             worker.mailbox.client.socket().shutdown(socket.SHUT_RDWR)  # and the network drops the connection
         return apply_batch(*args)
 
-    worker.processor.apply_batch = restart_during_second_batch  # type: ignore[method-assign]
+    worker.runner.apply_batch = restart_during_second_batch  # type: ignore[method-assign]
     try:
         worker.run_once()
     finally:

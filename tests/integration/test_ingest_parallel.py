@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.mail.ingest import PARALLEL_FROM, ingest_paths
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store.models import AttachmentRecord, RawMessage, Ticket
 from tests.mailbuilder import build_mail
 
@@ -28,7 +28,7 @@ def test_many_files_are_processed_in_input_order_with_replies_threaded(
         (folder / f"{i:04d}.eml").write_bytes(raw)
     seen: list[tuple[str, dict]] = []
 
-    outcomes = ingest_paths(Processor(settings, engine), [str(folder)], lambda s, d: seen.append((s, d)))
+    outcomes = ingest_paths(Runner(settings, engine), [str(folder)], lambda s, d: seen.append((s, d)))
 
     assert [Path(source.removeprefix("file:")).name for source, _ in seen] == [f"{i:04d}.eml" for i in range(count)]
     assert [d["message_id"] for _, d in seen] == [f"<m{i}@bageriet-soerensen.dk>" for i in range(count)]
@@ -50,7 +50,7 @@ def test_attachments_of_mails_parsed_in_the_worker_process_are_stored_with_their
         raw = build_mail(subject=f"Logfil {i}", attachment=(filename, payload), message_id=f"<a{i}@bageriet-soerensen.dk>")
         (folder / f"{i:04d}.eml").write_bytes(raw)
 
-    outcomes = ingest_paths(Processor(settings, engine), [str(folder)], lambda s, d: None)
+    outcomes = ingest_paths(Runner(settings, engine), [str(folder)], lambda s, d: None)
 
     assert outcomes["new_ticket"] == len(payloads)
     with Session(engine) as session:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.outbound.smtp import flush_outbox
 from inbox_worker.store.models import OncallNotice, OutboxMessage
 from tests.conftest import SmtpCapture, make_settings
@@ -35,7 +35,7 @@ def notices(engine: Engine) -> list[tuple[str, str]]:
 
 def test_a_weekend_emergency_reaches_the_on_call_address_within_one_outbox_cycle(
         smtp_settings: Settings, engine: Engine, smtp_server: SmtpCapture) -> None:
-    decision = Processor(smtp_settings, engine).process(
+    decision = Runner(smtp_settings, engine).process(
         emergency("Sat, 28 Nov 2026 09:40:00 +0100"), "t", now=NOW)
     assert decision["priority"] == "emergency" and decision["outside_hours"] is True
 
@@ -61,12 +61,12 @@ def test_a_weekend_emergency_reaches_the_on_call_address_within_one_outbox_cycle
 ])
 def test_routing_follows_the_copenhagen_clock_at_the_edges(settings: Settings, engine: Engine, date: str,
                                                           recipient: str) -> None:
-    Processor(settings, engine).process(emergency(date), "t", now=NOW)
+    Runner(settings, engine).process(emergency(date), "t", now=NOW)
     assert notices(engine) == [("oncall", recipient)]
 
 
 def test_one_notice_per_ticket_and_none_for_ordinary_mail(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     first = processor.process(emergency("Sat, 28 Nov 2026 09:40:00 +0100"), "t", now=NOW)
     again = processor.process(build_mail(
         subject=f"SV: [MICO #{first['ticket']}] Serveren er nede", body="Den er stadig nede, ingen kan arbejde!",
@@ -83,7 +83,7 @@ def test_one_notice_per_ticket_and_none_for_ordinary_mail(settings: Settings, en
 
 def test_a_reply_that_turns_a_ticket_into_an_emergency_raises_it_and_calls(settings: Settings,
                                                                           engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     first = processor.process(build_mail(date="Sat, 28 Nov 2026 09:00:00 +0100",
                                          message_id="<slow@bageriet-soerensen.dk>",
                                          subject="Serveren er langsom", body="Serveren er lidt langsom i dag."),
@@ -103,6 +103,6 @@ def test_a_reply_that_turns_a_ticket_into_an_emergency_raises_it_and_calls(setti
 def test_a_notice_is_never_sent_to_a_customer(tmp_path: object, db_url: str, engine: Engine) -> None:
     from pathlib import Path
     settings = make_settings(Path(str(tmp_path)), db_url, company={"oncall_address": "lone@bageriet-soerensen.dk"})
-    decision = Processor(settings, engine).process(emergency("Sat, 28 Nov 2026 09:40:00 +0100"), "t", now=NOW)
+    decision = Runner(settings, engine).process(emergency("Sat, 28 Nov 2026 09:40:00 +0100"), "t", now=NOW)
     assert decision["priority"] == "emergency"
     assert notices(engine) == []

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.outbound.smtp import flush_outbox
 from inbox_worker.store.models import OutboxMessage
 from tests.conftest import SmtpCapture, mail_bytes
@@ -24,7 +24,7 @@ def outbox_rows(engine: Engine) -> list[OutboxMessage]:
 def test_the_ack_is_delivered_threaded_and_marked_automatic(
     smtp_settings: Settings, engine: Engine, smtp_server: SmtpCapture
 ) -> None:
-    decision = Processor(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
+    decision = Runner(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
 
     summary = flush_outbox(smtp_settings, engine, now=NOW)
 
@@ -45,7 +45,7 @@ def test_the_ack_is_delivered_threaded_and_marked_automatic(
 
 
 def test_a_second_flush_sends_nothing(smtp_settings: Settings, engine: Engine, smtp_server: SmtpCapture) -> None:
-    Processor(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
+    Runner(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
     flush_outbox(smtp_settings, engine, now=NOW)
 
     again = flush_outbox(smtp_settings, engine, now=NOW + timedelta(hours=1))
@@ -56,7 +56,7 @@ def test_a_second_flush_sends_nothing(smtp_settings: Settings, engine: Engine, s
 def test_a_temporary_failure_is_retried_with_backoff(
     smtp_settings: Settings, engine: Engine, smtp_server: SmtpCapture
 ) -> None:
-    Processor(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
+    Runner(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
     smtp_server.refuse_with = "451 4.3.0 try again later"
 
     first = flush_outbox(smtp_settings, engine, now=NOW)
@@ -74,7 +74,7 @@ def test_a_temporary_failure_is_retried_with_backoff(
 
 
 def test_a_permanent_refusal_fails_at_once(smtp_settings: Settings, engine: Engine, smtp_server: SmtpCapture) -> None:
-    Processor(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
+    Runner(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
     smtp_server.refuse_with = "550 5.1.1 mailbox unavailable"
 
     summary = flush_outbox(smtp_settings, engine, now=NOW)
@@ -89,7 +89,7 @@ def test_an_unreachable_server_keeps_the_mail_queued(smtp_settings: Settings, en
     from tests.conftest import free_port
 
     unreachable = replace(smtp_settings, smtp=replace(smtp_settings.smtp, port=free_port(), timeout_seconds=2))
-    Processor(unreachable, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
+    Runner(unreachable, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
 
     summary = flush_outbox(unreachable, engine, now=NOW)
 
@@ -100,7 +100,7 @@ def test_an_unreachable_server_keeps_the_mail_queued(smtp_settings: Settings, en
 def test_a_send_interrupted_by_a_crash_is_not_sent_again(
     smtp_settings: Settings, engine: Engine, smtp_server: SmtpCapture
 ) -> None:
-    Processor(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
+    Runner(smtp_settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "t", now=NOW)
     with Session(engine) as session, session.begin():  # a flush claimed the row, then the process died
         row = session.scalars(select(OutboxMessage)).one()
         row.status, row.claimed_at = "sending", NOW
@@ -114,7 +114,7 @@ def test_a_send_interrupted_by_a_crash_is_not_sent_again(
 def test_a_subject_with_encoded_newlines_cannot_inject_headers(
     smtp_settings: Settings, engine: Engine, smtp_server: SmtpCapture
 ) -> None:
-    decision = Processor(smtp_settings, engine).process(mail_bytes("header-injection-subject.eml"), "t", now=NOW)
+    decision = Runner(smtp_settings, engine).process(mail_bytes("header-injection-subject.eml"), "t", now=NOW)
     flush_outbox(smtp_settings, engine, now=NOW)
 
     assert "\n" not in decision["subject"] and "\r" not in decision["subject"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store.models import AttachmentRecord, OutboxMessage, RawMessage, Ticket, TicketEntry
-from tests.conftest import DEMO, mail_bytes, make_settings
+from tests.conftest import DEMO, json_batch, mail_bytes, make_settings
 from tests.mailbuilder import build_mail
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
@@ -31,7 +32,7 @@ def ack_of(engine: Engine, ticket: int) -> OutboxMessage:
 
 
 def test_a_new_mail_from_a_contact_opens_a_ticket_and_queues_an_ack(settings: Settings, engine: Engine) -> None:
-    decision = Processor(settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
+    decision = Runner(settings, engine).process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
 
     assert decision["outcome"] == "new_ticket"
     assert decision["customer"] == "bageriet"
@@ -47,12 +48,12 @@ def test_a_new_mail_from_a_contact_opens_a_ticket_and_queues_an_ack(settings: Se
 
 
 def test_the_same_maildir_twice_is_all_duplicates(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     inbox = sorted((DEMO / "inbox").glob("*.eml"))
     first = [processor.process(path.read_bytes(), str(path), now=NOW) for path in inbox]
     tickets, outbox, raws = count(engine, Ticket), count(engine, OutboxMessage), count(engine, RawMessage)
 
-    second = [Processor(settings, engine).process(path.read_bytes(), str(path), now=NOW) for path in inbox]
+    second = [Runner(settings, engine).process(path.read_bytes(), str(path), now=NOW) for path in inbox]
 
     assert all(d["outcome"] == "duplicate" for d in second)
     assert all(d["ack"] == "none" for d in second)
@@ -62,7 +63,7 @@ def test_the_same_maildir_twice_is_all_duplicates(settings: Settings, engine: En
 
 
 def test_a_reply_to_the_ack_updates_the_ticket_without_a_new_ack(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     first = processor.process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
     ack = ack_of(engine, first["ticket"])
 
@@ -83,7 +84,7 @@ def test_a_reply_to_the_ack_updates_the_ticket_without_a_new_ack(settings: Setti
 def test_an_out_of_office_reply_to_the_ack_is_ignored_but_kept_on_the_ticket(
     settings: Settings, engine: Engine
 ) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     first = processor.process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
     ack = ack_of(engine, first["ticket"])
 
@@ -105,7 +106,7 @@ def test_an_out_of_office_reply_to_the_ack_is_ignored_but_kept_on_the_ticket(
 
 
 def test_a_subject_tag_threads_even_without_references(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     first = processor.process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
 
     follow_up = build_mail(subject=f"[MICO #{first['ticket']}] lidt mere info", body="Den blinker nu rødt.")
@@ -115,7 +116,7 @@ def test_a_subject_tag_threads_even_without_references(settings: Settings, engin
 
 
 def test_a_tag_pointing_at_another_customers_ticket_opens_a_new_ticket(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     first = processor.process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
 
     stranger = build_mail(sender="pernille@salon-haarfin.dk", name="Pernille",
@@ -134,7 +135,7 @@ def _close(engine: Engine, number: int, when: datetime) -> None:
 
 
 def test_a_reply_within_the_window_reopens_a_closed_ticket(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     first = processor.process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
     _close(engine, first["ticket"], NOW + timedelta(days=1))
 
@@ -150,7 +151,7 @@ def test_a_reply_within_the_window_reopens_a_closed_ticket(settings: Settings, e
 def test_a_reply_long_after_closing_opens_a_new_ticket_that_refers_to_the_old(
     settings: Settings, engine: Engine
 ) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     first = processor.process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
     _close(engine, first["ticket"], NOW + timedelta(days=1))
 
@@ -165,7 +166,7 @@ def test_a_reply_long_after_closing_opens_a_new_ticket_that_refers_to_the_old(
 
 
 def test_automatic_mail_never_gets_an_ack(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     expected_rules = {
         "auto-reply-auto-submitted.eml": "auto-submitted",
         "auto-reply-x-autoreply.eml": "x-autoreply",
@@ -183,7 +184,7 @@ def test_automatic_mail_never_gets_an_ack(settings: Settings, engine: Engine) ->
 
 
 def test_broken_mail_is_quarantined_and_the_run_goes_on(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     broken = ["truncated-headers.eml", "truncated-multipart.eml", "binary-garbage.eml", "empty.eml", "no-from.eml"]
     decisions = [processor.process(mail_bytes(name), name, now=NOW) for name in broken]
     after = processor.process(mail_bytes("latin1-8bit.eml"), "ok", now=NOW)
@@ -200,7 +201,7 @@ def test_broken_mail_is_quarantined_and_the_run_goes_on(settings: Settings, engi
 
 
 def test_an_ack_storm_is_stopped_after_three_acks_within_the_hour(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     decisions = [
         processor.process(build_mail(subject=f"Fejl {i}", body=f"Fejl nummer {i}",
                                      date=f"Fri, 20 Nov 2026 10:{10 + i:02d}:00 +0100"), "test", now=NOW)
@@ -216,7 +217,7 @@ def test_an_ack_storm_is_stopped_after_three_acks_within_the_hour(settings: Sett
 def test_unknown_senders_get_an_ack_and_a_review_flag(settings: Settings, engine: Engine) -> None:
     mail = build_mail(sender="hanne@tegnestuen-fjordlys.dk", name="Hanne", subject="Tilbud på serviceaftale?",
                       body="Hej, kan I give et tilbud på en serviceaftale til vores tegnestue?")
-    decision = Processor(settings, engine).process(mail, "test", now=NOW)
+    decision = Runner(settings, engine).process(mail, "test", now=NOW)
 
     assert decision["customer"] is None and decision["contact"] is None
     assert decision["coverage"]["status"] == "undetermined"
@@ -227,7 +228,7 @@ def test_unknown_senders_get_an_ack_and_a_review_flag(settings: Settings, engine
 def test_an_english_contact_gets_an_english_ack(settings: Settings, engine: Engine) -> None:
     mail = build_mail(sender="mark@bageriet-soerensen.dk", name="Mark Thompson", subject="Webcam broken",
                       body="Hi, my webcam does not work in Teams.")
-    decision = Processor(settings, engine).process(mail, "test", now=NOW)
+    decision = Runner(settings, engine).process(mail, "test", now=NOW)
 
     assert decision["language"] == "en"
     body = ack_of(engine, decision["ticket"]).body.decode()
@@ -236,7 +237,7 @@ def test_an_english_contact_gets_an_english_ack(settings: Settings, engine: Engi
 
 def test_attachments_are_stored_and_oversized_ones_only_recorded(tmp_path: Path, db_url: str, engine: Engine) -> None:
     settings = make_settings(tmp_path, db_url, storage={"max_attachment_mb": 0.5})
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     small = build_mail(subject="Skærmbillede", attachment=("skærm æøå.bin", b"\x89PNG" + b"x" * 1000))
     large = build_mail(subject="Logfil", attachment=("log.bin", b"y" * 700_000))
 
@@ -255,22 +256,22 @@ def test_attachments_are_stored_and_oversized_ones_only_recorded(tmp_path: Path,
 def test_a_mail_stored_but_not_processed_before_a_crash_is_processed_next_time(
     settings: Settings, engine: Engine
 ) -> None:
-    from inbox_worker.store import repository
+    from inbox_worker.store import raw as raw_store
 
     raw = mail_bytes("plain-danish-utf8-qp.eml")
     with Session(engine) as session:
-        repository.store_raw(session, raw, "crashed-run", None, NOW)  # the process died right after this
+        raw_store.store_raw(session, raw, "crashed-run", None, NOW)  # the process died right after this
 
-    decision = Processor(settings, engine).process(raw, "next-run", now=NOW)
+    decision = Runner(settings, engine).process(raw, "next-run", now=NOW)
 
     assert decision["outcome"] == "new_ticket" and decision["ack"] == "queued"
     assert count(engine, RawMessage) == 1
 
 
 def test_an_unexpected_error_quarantines_the_mail_with_its_reason(settings: Settings, engine: Engine) -> None:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
 
-    def explode(number: int, item: object) -> object:
+    def explode(*_: object) -> object:
         raise RuntimeError("template exploded")
 
     processor.renderer.compose_ack = explode  # type: ignore[method-assign,assignment]
@@ -284,21 +285,21 @@ def test_an_unexpected_error_quarantines_the_mail_with_its_reason(settings: Sett
 
 
 def test_one_failing_mail_in_a_batch_is_quarantined_alone(settings: Settings, engine: Engine) -> None:
-    from inbox_worker.mail.runner import IncomingMail
+    from inbox_worker.mail.incoming import IncomingMail
 
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     real_compose = processor.renderer.compose_ack
 
-    def compose(number: int, item: object) -> object:
-        if "eksploderer" in (getattr(item, "parsed").subject or ""):  # noqa: B009
+    def compose(decision: Any, mail: Any, now: Any) -> object:
+        if "eksploderer" in (mail.subject or ""):
             raise RuntimeError("template exploded")
-        return real_compose(number, item)  # type: ignore[arg-type]
+        return real_compose(decision, mail, now)
 
     processor.renderer.compose_ack = compose  # type: ignore[method-assign,assignment]
     batch = [IncomingMail(build_mail(subject=subject, date=f"Fri, 20 Nov 2026 0{i}:00:00 +0100"), "test")
              for i, subject in enumerate(["Første", "Denne eksploderer", "Tredje"])]
 
-    decisions = processor.process_batch(batch, now=NOW)
+    decisions = json_batch(processor, batch, now=NOW)
 
     assert [d["outcome"] for d in decisions] == ["new_ticket", "quarantined", "new_ticket"]
     assert "template exploded" in decisions[1]["reason"]
@@ -306,10 +307,10 @@ def test_one_failing_mail_in_a_batch_is_quarantined_alone(settings: Settings, en
 
 
 def test_the_same_mail_twice_in_one_batch_is_one_ticket(settings: Settings, engine: Engine) -> None:
-    from inbox_worker.mail.runner import IncomingMail
+    from inbox_worker.mail.incoming import IncomingMail
 
     raw = mail_bytes("plain-danish-utf8-qp.eml")
-    decisions = Processor(settings, engine).process_batch([IncomingMail(raw, "a"), IncomingMail(raw, "b")], now=NOW)
+    decisions = json_batch(Runner(settings, engine), [IncomingMail(raw, "a"), IncomingMail(raw, "b")], now=NOW)
 
     assert [d["outcome"] for d in decisions] == ["new_ticket", "duplicate"]
     assert decisions[1]["ticket"] == decisions[0]["ticket"]

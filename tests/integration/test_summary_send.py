@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from inbox_worker.config import Settings
 from inbox_worker.features.summary.build import IsoWeek
 from inbox_worker.features.summary.send import send_summaries
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.outbound.smtp import flush_outbox
 from inbox_worker.store.models import OutboxMessage, SummarySent
 from tests.conftest import DEMO, SmtpCapture, write_config
@@ -24,7 +24,7 @@ NEXT_MONDAY = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # 07:00 in Copenhagen
 
 
 def demo_week(settings: Settings, engine: Engine) -> list[dict[str, Any]]:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     files = sorted((DEMO / "inbox").glob("*.eml"))
     return [processor.process(path.read_bytes(), path.name, now=IN_WEEK + timedelta(minutes=i))
             for i, path in enumerate(files)]

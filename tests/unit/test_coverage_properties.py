@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,8 +21,9 @@ from inbox_worker.domain.types import (
     Trace,
 )
 from inbox_worker.domain.vocabulary import AGREEMENTS, CATEGORIES, COVERAGE_STATUSES, DEVICE_KINDS, PACKAGES, PRIORITIES
-from inbox_worker.mail.decide.coverage import coverage_facts, decide_coverage
+from inbox_worker.mail.decide.coverage import decide_coverage
 from inbox_worker.mail.decide.coverage_rules import CoverageRules
+from inbox_worker.mail.decide.facts import mail_facts
 
 RULES = CoverageRules.load(Path(__file__).resolve().parents[2] / "rules")
 RATES = {"agreement": 650, "trial": 600, "none": 850}
@@ -55,6 +56,7 @@ class World:
     registry: RegistrySnapshot
     link: LinkDecision
     classification: Classification
+    priority: str
     visits: dict[str, int]
 
 
@@ -68,13 +70,15 @@ def worlds(draw: st.DrawFn) -> World:
     tags = draw(st.lists(st.sampled_from(["A-1", "A-2", "B-1", "B-2"]), max_size=3, unique=True))
     link = LinkDecision(None if sender is None else "a", sender if sender == "ansat@a.dk" else None, tuple(tags), ())
     registry = RegistrySnapshot({"a": a, "b": b}, contacts, {"a.dk": "a", "b.dk": "b"}, own)
-    classification = Classification(draw(st.sampled_from(CATEGORIES)), draw(st.sampled_from(PRIORITIES)), "da")
-    return World(registry, link, classification, {"a": draw(st.integers(0, 6)), "b": draw(st.integers(0, 6))})
+    classification = Classification(draw(st.sampled_from(CATEGORIES)), "da", emergency=draw(st.booleans()))
+    return World(registry, link, classification, draw(st.sampled_from(PRIORITIES)),
+                 {"a": draw(st.integers(0, 6)), "b": draw(st.integers(0, 6))})
 
 
 def decide(world: World, link: LinkDecision | None = None) -> Coverage:
-    facts = coverage_facts(link or world.link, world.classification, world.registry, MAIL_DAY, world.visits, RULES)
-    return decide_coverage(facts, RULES, RATES, Trace())
+    facts = mail_facts(link or world.link, world.classification, world.registry, MAIL_DAY, world.visits,
+                       RULES.visits_per_year)
+    return decide_coverage(replace(facts, priority=world.priority), RULES, RATES, Trace())
 
 
 @settings(max_examples=200, deadline=None)
@@ -98,7 +102,9 @@ def test_covered_exactly_when_the_rate_is_zero(world: World) -> None:
 @given(worlds())
 def test_no_agreement_and_unknown_senders_are_never_covered(world: World) -> None:
     coverage = decide(world)
-    if world.link.customer is None or effective_agreement(world.registry.customers["a"], MAIL_DAY) == "none":
+    if world.link.customer is None or effective_agreement(world.registry.customers["a"].agreement,
+                                                                       world.registry.customers["a"].agreement_end,
+                                                                       MAIL_DAY) == "none":
         assert coverage.status != "covered"
         assert coverage.rate_dkk == RATES["none"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -20,8 +20,10 @@ from inbox_worker.domain.types import (
     Trace,
 )
 from inbox_worker.errors import UserError
-from inbox_worker.mail.decide.coverage import coverage_facts, decide_coverage
+from inbox_worker.mail.decide.coverage import decide_coverage
 from inbox_worker.mail.decide.coverage_rules import CoverageRules
+from inbox_worker.mail.decide.facts import mail_facts
+from inbox_worker.mail.decide.priority import PriorityRules, decide_priority
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 RATES = {"agreement": 650, "trial": 600, "none": 850}  # a distinct trial rate shows which key was used
@@ -97,7 +99,7 @@ class Case:
     status: str
     rate: int
     package: str | None
-    priority: str | None = None
+    priority: str | None = None  # the priority the same facts get from rules/priority.toml (None: normal)
     visits_used: int = 0
     reason_has: str = ""
 
@@ -143,14 +145,25 @@ CASES = [
 ]
 
 
+PRIORITY_RULES = PriorityRules.load(RULES_DIR)
+
+
 def decide(case: Case, rules: CoverageRules, registry_: RegistrySnapshot | None = None) -> tuple[Coverage, Trace]:
+    coverage, trace, _ = decide_with_priority(case, rules, registry_)
+    return coverage, trace
+
+
+def decide_with_priority(case: Case, rules: CoverageRules,
+                         registry_: RegistrySnapshot | None = None) -> tuple[Coverage, Trace, str]:
+    """The pipeline's order: the facts once, the priority from them, then the coverage."""
     key = case.sender.partition("@")[2] if case.sender else None
     address = f"{case.sender}.dk" if case.sender and not case.sender.startswith("@") else None
     link = LinkDecision(key, address, case.devices, ())
-    facts = coverage_facts(link, Classification(case.category, "normal", "da"), registry_ or registry(), MAIL_DAY,
-                           {key: case.visits_used} if key else {}, rules)
+    facts = mail_facts(link, Classification(case.category, "da"), registry_ or registry(), MAIL_DAY,
+                       {key: case.visits_used} if key else {}, rules.visits_per_year)
+    priority = decide_priority(facts, PRIORITY_RULES, Trace())
     trace = Trace()
-    return decide_coverage(facts, rules, RATES, trace), trace
+    return decide_coverage(replace(facts, priority=priority), rules, RATES, trace), trace, priority
 
 
 @pytest.fixture(scope="module")
@@ -160,11 +173,11 @@ def rules() -> CoverageRules:
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.rule}-{c.sender}-{'+'.join(c.devices)}" for c in CASES])
 def test_each_rule_decides_its_case(case: Case, rules: CoverageRules) -> None:
-    coverage, trace = decide(case, rules)
+    coverage, trace, priority = decide_with_priority(case, rules)
 
     assert (coverage.rule, coverage.status, coverage.rate_dkk, coverage.package) == (
         case.rule, case.status, case.rate, case.package)
-    assert coverage.priority == case.priority
+    assert priority == (case.priority or "normal")
     assert coverage.reason and "{" not in coverage.reason
     assert case.reason_has in coverage.reason
     assert ("billable" in coverage.review) == (case.status == "billable")
@@ -260,21 +273,3 @@ def test_duplicate_ids_and_unknown_top_level_keys_are_refused(tmp_path: Path) ->
     (tmp_path / "coverage.toml").write_text("visit_per_year = 3\n" + rule, encoding="utf-8")
     with pytest.raises(UserError, match="unknown top-level key 'visit_per_year'"):
         CoverageRules.load(tmp_path)
-
-
-@pytest.mark.parametrize(("classified", "wanted", "result"), [
-    ("normal", "high", "high"), ("normal", "low", "low"), ("emergency", "low", "emergency"),
-    ("emergency", "high", "emergency"), ("low", None, "low"),
-])
-def test_coverage_sets_the_priority_but_never_lowers_an_emergency(classified: str, wanted: str | None,
-                                                                  result: str) -> None:
-    from inbox_worker.domain.types import MailContext, WorkItem
-    from inbox_worker.mail.pipeline import _apply_coverage
-
-    item = WorkItem(parsed=None, context=MailContext(None, None, None, 0))  # type: ignore[arg-type]
-    item.classification = Classification("server", classified, "da")
-    item.coverage = Coverage("covered", 0, "MCOSACSRV", "server-package", "x", priority=wanted)
-
-    _apply_coverage(item)
-
-    assert item.classification.priority == result

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from inbox_worker.domain.ticket_tag import ticket_tag
 from inbox_worker.domain.types import MailContext, ThreadAction, TicketState, TicketStatus, Trace
-from inbox_worker.mail.decide.thread import decide_thread, ticket_tag
+from inbox_worker.mail.decide.thread import decide_thread
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store.models import AuditEntry, Ticket
 from inbox_worker.web import create_app
 from inbox_worker.web.server import create_staff
@@ -72,7 +72,7 @@ def post(client: FlaskClient) -> Callable[..., Any]:
 
 @pytest.fixture
 def ingest(settings: Settings, engine: Engine) -> Callable[[bytes], dict[str, Any]]:
-    processor = Processor(settings, engine)
+    processor = Runner(settings, engine)
     return lambda raw: processor.process(raw, "test")
 
 

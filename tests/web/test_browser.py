@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store.models import OutboxMessage
 from inbox_worker.web.server import create_staff
 from tests.conftest import ROOT, free_port, write_config
@@ -87,7 +87,7 @@ def _screenshot(page: Any, name: str, db_url: str) -> None:
 def test_staff_triage_a_hostile_mail_and_reply_in_chromium(browser: Any, server: str, settings: Settings,
                                                           engine: Engine, db_url: str) -> None:
     create_staff(engine, "jh@mico.dk", "Jens Hansen", "JH", PASSWORD)
-    number = Processor(settings, engine).process(hostile_mail(), "test")["ticket"]
+    number = Runner(settings, engine).process(hostile_mail(), "test")["ticket"]
     page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

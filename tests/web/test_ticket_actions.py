@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.mail.runner import Processor
+from inbox_worker.mail.runner import Runner
 from inbox_worker.store.models import Contact, Device, OutboxMessage, TicketDevice, TicketEntry
 from tests.mailbuilder import build_mail
 from tests.web.conftest import audit_actions, ticket_row
@@ -62,7 +62,7 @@ def test_linking_an_unknown_sender_adds_the_address_as_an_alias(post: Post, inge
     assert "lone.privat@hotmail.com" in (aliases or [])
     assert audit_actions(engine, number) == ["link-customer"]
     # The next mail from that address links by itself (the worker reloads the registry every cycle).
-    decision = Processor(settings, engine).process(build_mail(sender="lone.privat@hotmail.com", subject="Igen"), "t")
+    decision = Runner(settings, engine).process(build_mail(sender="lone.privat@hotmail.com", subject="Igen"), "t")
     assert (decision["customer"], decision["contact"]) == ("bageriet", "lone@bageriet-soerensen.dk")
 
 

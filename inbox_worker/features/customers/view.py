@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inbox_worker.domain.agreement import effective_agreement
 from inbox_worker.domain.types import TicketStatus
 from inbox_worker.store.models import Contact, Customer, Device, Ticket
 
@@ -23,11 +24,6 @@ class CustomerView:
     open_tickets: list[Ticket]
 
 
-def effective_agreement(customer: Customer, today: date) -> str:
-    ended = customer.agreement_end is not None and today > customer.agreement_end
-    return "none" if ended and customer.agreement in ("active", "trial", "terminated") else customer.agreement
-
-
 def customer_view(session: Session, key: str, today: date) -> CustomerView | None:
     customer = session.scalar(select(Customer).where(Customer.key == key))
     if customer is None:
@@ -38,4 +34,5 @@ def customer_view(session: Session, key: str, today: date) -> CustomerView | Non
         select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status != TicketStatus.CLOSED.value,
                              Ticket.merged_into_id.is_(None))
         .order_by(Ticket.look_rank, Ticket.priority_rank, Ticket.created_at).limit(OPEN_TICKETS_SHOWN)))
-    return CustomerView(customer, effective_agreement(customer, today), contacts, devices, tickets)
+    agreement = effective_agreement(customer.agreement, customer.agreement_end, today)
+    return CustomerView(customer, agreement, contacts, devices, tickets)

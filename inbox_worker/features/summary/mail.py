@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from inbox_worker.domain.outgoing import OutgoingMail
 from inbox_worker.features.summary.build import Summary
 from inbox_worker.outbound.render import Renderer
-from inbox_worker.store.apply import OutgoingMail
 
 SUBJECTS = {"da": "Ugeoversigt fra {company}, uge {week} {year}: {customer}",
             "en": "Weekly summary from {company}, week {week} {year}: {customer}"}

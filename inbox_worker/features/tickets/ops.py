@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.domain.enums import CoverageStatus
 from inbox_worker.domain.types import Coverage
 from inbox_worker.errors import UserError
 from inbox_worker.features.tickets.edit import refresh_sort
@@ -95,7 +96,8 @@ def set_coverage(session: Session, number: int, status: str, reason: str, by: st
         rate_dkk = given or int(previous.get("rate_dkk") or 0) or _agreement_rate(
             session, ticket, rates, now.astimezone(ZoneInfo(timezone)).date())
     day = now.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y")
-    coverage = Coverage(status, rate_dkk, None, OVERRIDE_RULE, f"{reason.strip()} (sat af {by.strip()} {day})")
+    coverage = Coverage(CoverageStatus(status), rate_dkk, None, OVERRIDE_RULE,
+                        f"{reason.strip()} (sat af {by.strip()} {day})")
     session.add(CoverageOverride(ticket_id=number, status=status, rate_dkk=rate_dkk, reason=reason.strip(),
                                  by=by.strip(), previous=previous, created_at=now))
     ticket.coverage = coverage.as_dict()

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.addresses import is_safe_address
-from inbox_worker.outbound.render import Renderer, ticket_subject
+from inbox_worker.domain.ticket_tag import ticket_subject
+from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.apply import PendingRows, queue_mail
 from inbox_worker.store.models import MessageRef, RawMessage, Ticket, TicketEntry
 

@@ -1,16 +1,16 @@
-"""Category, priority and reply language of a mail, from its new text and the rules. Pure."""
+"""Category, emergency signal and reply language of a mail, from its new text and the rules. Pure.
+
+The priority is not decided here: the priority table (rules/priority.toml) reads these findings.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from inbox_worker.domain.agreement import effective_agreement
 from inbox_worker.domain.hours import OfficeHours
 from inbox_worker.domain.types import (
     Classification,
-    CustomerInfo,
-    DeviceInfo,
     LinkDecision,
     MailContext,
     ParsedMail,
@@ -31,9 +31,6 @@ _ENGLISH = frozenset(
 # Reply and forward prefixes, and our own ticket tag, say nothing about the matter.
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|sv|aw|vs|vb|fwd?|wg|tr)\s*:\s*|\[[^\]]*\]\s*)+", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:re|sv|aw)\s*:", re.IGNORECASE)
-SERVER_KINDS = ("server", "nas")
-SERVER_PACKAGE = "MCOSACSRV"
-SERVER_CATEGORIES = ("server", "backup")
 
 
 @dataclass(frozen=True)
@@ -93,18 +90,6 @@ def _language(request: RequestText, link: LinkDecision, registry: RegistrySnapsh
     return language
 
 
-def _server_package_work(category: str, devices: list[DeviceInfo], customer: CustomerInfo | None,
-                         registry: RegistrySnapshot) -> DeviceInfo | None:
-    """The server-package server a server or backup matter concerns (all candidates must hold the package)."""
-    if category not in SERVER_CATEGORIES:
-        return None
-    servers = [d for d in devices if d.kind in SERVER_KINDS]
-    if not servers and customer is not None:
-        servers = [d for d in registry.devices.get(customer.key, ()) if d.kind in SERVER_KINDS]
-    covered = [d for d in servers if SERVER_PACKAGE in d.packages]
-    return covered[0] if covered and len(covered) == len(servers) else None
-
-
 def _emergency(request: RequestText, rules: ClassifyRules, trace: Trace) -> EmergencySignal | None:
     texts = [request.subject, request.text] if request.fresh_subject else [request.text]
     signal = find_emergency(texts, rules)
@@ -114,43 +99,22 @@ def _emergency(request: RequestText, rules: ClassifyRules, trace: Trace) -> Emer
     return signal
 
 
-def _priority(mail: ParsedMail, category: str, devices: list[DeviceInfo], customer: CustomerInfo | None,
-              registry: RegistrySnapshot, context: MailContext, trace: Trace) -> str:
-    if customer is not None:
-        status = effective_agreement(customer, (mail.date or context.now).date())
-        if status == "none":
-            trace.add("classify", "priority-no-agreement", "low",
-                      "Kunden har ingen gældende serviceaftale: lavere prioritet")
-            return "low"
-        server = _server_package_work(category, devices, customer, registry)
-        if server is not None and status == "active":
-            trace.add("classify", "priority-server-package", "high",
-                      f"Arbejde på {server.tag}, som har serverpakken ({SERVER_PACKAGE}): højeste prioritet")
-            return "high"
-    trace.add("classify", "priority-normal", "normal", "Almindelig henvendelse")
-    return "normal"
-
-
 def decide_classification(
     mail: ParsedMail, link: LinkDecision, registry: RegistrySnapshot, context: MailContext,
     rules: ClassifyRules, hours: OfficeHours, trace: Trace, request: RequestText | None = None,
 ) -> Classification:
     request = request or request_text(mail, link, rules)
-    customer = registry.customers.get(link.customer) if link.customer else None
     own = {d.tag: d for d in registry.devices.get(link.customer or "", ())}
     devices = [own[tag] for tag in link.devices if tag in own]
     emergency = _emergency(request, rules, trace)
     category = decide_category(request.subject, request.text, devices, rules, trace,
                                fresh_subject=request.fresh_subject, emergency=emergency)
-    priority = "emergency" if emergency is not None else \
-        _priority(mail, category.category, devices, customer, registry, context, trace)
     arrived = mail.date or context.now
     outside = not hours.is_open(arrived)
     trace.add("classify", "arrival-hours", "outside-hours" if outside else "within-hours",
               f"Modtaget {hours.local(arrived):%a %d.%m.%Y %H:%M} ({hours.timezone}): "
               + ("uden for åbningstid" if outside else "inden for åbningstid"))
     review: tuple[str, ...] = ("low-confidence",) if category.low_confidence else ()
-    if priority == "emergency":
-        review += ("emergency",)
-    return Classification(category.category, priority, _language(request, link, registry, trace), review,
-                          confidence=round(category.confidence, 2), outside_hours=outside)
+    return Classification(category.category, _language(request, link, registry, trace), review,
+                          confidence=round(category.confidence, 2), outside_hours=outside,
+                          emergency=emergency is not None)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inbox_worker.domain.enums import GuardAction
 from inbox_worker.domain.rules_engine import Predicate, Rule, build_rules, evaluate, load_table
 from inbox_worker.domain.types import GuardDecision, ParsedMail, Trace
 from inbox_worker.errors import UserError
@@ -84,8 +85,8 @@ def decide_guard(mail: ParsedMail, own_addresses: frozenset[str], rules: GuardRu
     if found.rule is None:
         trace.add("guard", "ordinary-mail", "accept", "Ingen regel for automatiske eller ødelagte mails ramte",
                   tried=list(found.tried))
-        return GuardDecision(action="accept", rule="ordinary-mail", reason="")
+        return GuardDecision(action=GuardAction.ACCEPT, rule="ordinary-mail", reason="")
     reason = str(found.rule.then["reason"]).replace("{value}", _matched_value(found.rule, facts))
     action = str(found.rule.then["action"])
     trace.add("guard", found.rule.id, action, reason, tried=list(found.tried))
-    return GuardDecision(action=action, rule=found.rule.id, reason=reason)
+    return GuardDecision(action=GuardAction(action), rule=found.rule.id, reason=reason)

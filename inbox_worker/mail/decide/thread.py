@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from inbox_worker.domain.types import MailContext, ThreadAction, ThreadDecision, TicketState, TicketStatus, Trace
-
-TICKET_TAG = re.compile(r"\[MICO #(\d{1,12})\]", re.IGNORECASE)
-
-
-def ticket_tag(subject: str | None) -> int | None:
-    match = TICKET_TAG.search(subject or "")
-    return int(match.group(1)) if match else None
 
 
 def _continue(ticket: TicketState, context: MailContext, window_days: int, how: str, trace: Trace) -> ThreadDecision:

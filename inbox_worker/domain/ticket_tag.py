@@ -1,0 +1,18 @@
+"""The ticket number in a subject, `[MICO #1042]`: how customers' replies find their ticket."""
+
+from __future__ import annotations
+
+import re
+
+TICKET_TAG = re.compile(r"\[MICO #(\d{1,12})\]", re.IGNORECASE)
+
+
+def ticket_tag(subject: str | None) -> int | None:
+    match = TICKET_TAG.search(subject or "")
+    return int(match.group(1)) if match else None
+
+
+def ticket_subject(number: int, subject: str | None, language: str) -> str:
+    """The subject of our mail about ticket `number`: the tag first, then the customer's subject without tags."""
+    base = TICKET_TAG.sub("", subject or "").strip() or ("Din henvendelse" if language == "da" else "Your request")
+    return f"[MICO #{number}] {base}"[:900]
