@@ -106,3 +106,30 @@ def test_a_notice_is_never_sent_to_a_customer(tmp_path: object, db_url: str, eng
     decision = Runner(settings, engine).process(emergency("Sat, 28 Nov 2026 09:40:00 +0100"), "t", now=NOW)
     assert decision["priority"] == "emergency"
     assert notices(engine) == []
+
+
+@pytest.mark.parametrize("called, recipient", [
+    (datetime(2026, 11, 27, 21, 0, tzinfo=UTC), "vagt@mico.dk"),           # Friday 22:00 Copenhagen: closed
+    (datetime(2026, 11, 27, 10, 0, tzinfo=UTC), "support-team@mico.dk"),   # Friday 11:00: within hours
+])
+def test_an_emergency_phoned_in_queues_the_on_call_notice_by_the_same_path_as_mail(
+        settings: Settings, engine: Engine, called: datetime, recipient: str) -> None:
+    from inbox_worker.features.tickets.phone import PhoneCall, open_phone_ticket
+    from inbox_worker.store.models import AuditEntry
+
+    call = PhoneCall("bageriet", "lone@bageriet-soerensen.dk", "Serveren er nede",
+                     "Lone ringer: serveren er nede og ingen kan arbejde, kassen virker heller ikke.")
+    with Session(engine) as session, session.begin():
+        ticket = open_phone_ticket(session, call, settings, "JH", called)
+        number = ticket.id
+        assert ticket.priority == "emergency" and "emergency" in ticket.review
+
+    assert notices(engine) == [("oncall", recipient)]
+    with Session(engine) as session:
+        notice = session.get(OncallNotice, number)
+        assert notice is not None and notice.recipient == recipient
+        audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "phone-ticket")).one()
+        rules = [entry["rule"] for entry in audit.details["trace"]]
+        assert ("oncall-outside-hours" if recipient == "vagt@mico.dk" else "oncall-within-hours") in rules
+        assert "ack-phone" in rules  # the customer is on the line: no acknowledgement
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
