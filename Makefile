@@ -29,8 +29,10 @@ system-deps:
 	  echo "installing chromium (Debian) for the browser tests"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# ruff, and the layering of the code (import-linter contracts in pyproject.toml: nothing imports upward).
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy inbox_worker

@@ -111,7 +111,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_worker.outbound.smtp import flush_outbox
+    from inbox_worker.features.outbox.flush import flush_outbox
 
     summary = flush_outbox(settings, _engine(settings))
     print(f"outbox: {summary.sent} sent, {summary.retrying} to retry, {summary.failed} failed"

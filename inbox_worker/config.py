@@ -125,7 +125,7 @@ class OutboxSettings:
     max_attempts: int = 8
     backoff_seconds: int = 60  # doubled after each failed attempt
     backoff_max_seconds: int = 3600
-    # A row left "sending" longer than this was interrupted; it is not retried blindly (see outbound/smtp).
+    # A row left "sending" longer than this was interrupted; it is not retried blindly (see store/outbox.py).
     sending_timeout_seconds: int = 600
 
 

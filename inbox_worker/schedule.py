@@ -21,11 +21,11 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from inbox_worker.config import Settings
+from inbox_worker.features.outbox.flush import flush_outbox
 from inbox_worker.features.summary.build import summary_due
 from inbox_worker.features.summary.send import send_summaries
 from inbox_worker.mail.sources.imap import CONNECTION_ERRORS
 from inbox_worker.mail.worker import MailboxWorker
-from inbox_worker.outbound.smtp import flush_outbox
 
 log = logging.getLogger("inbox_worker.schedule")
 OUTBOX_EVERY_SECONDS = 60

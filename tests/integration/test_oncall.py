@@ -13,8 +13,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
+from inbox_worker.features.outbox.flush import flush_outbox
 from inbox_worker.mail.runner import Runner
-from inbox_worker.outbound.smtp import flush_outbox
 from inbox_worker.store.models import OncallNotice, OutboxMessage
 from tests.conftest import SmtpCapture, make_settings
 from tests.mailbuilder import build_mail

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
+from inbox_worker.features.outbox.flush import flush_outbox
 from inbox_worker.features.summary.build import IsoWeek
 from inbox_worker.features.summary.send import send_summaries
 from inbox_worker.mail.runner import Runner
-from inbox_worker.outbound.smtp import flush_outbox
 from inbox_worker.store.models import OutboxMessage, SummarySent
 from tests.conftest import DEMO, SmtpCapture, write_config
 

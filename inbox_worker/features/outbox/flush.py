@@ -1,0 +1,72 @@
+"""Deliver the outbox by SMTP: claim a row, send it, mark it sent; retry temporary failures with backoff."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from inbox_worker.config import Settings
+from inbox_worker.domain.enums import OutboxStatus
+from inbox_worker.outbound import smtp
+from inbox_worker.store import outbox
+from inbox_worker.store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FlushSummary:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    interrupted: int = 0
+
+
+def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None, limit: int = 200) -> FlushSummary:
+    now = now or datetime.now(UTC)
+    summary = FlushSummary()
+    with Session(engine) as session, session.begin():
+        summary.interrupted = outbox.mark_interrupted(session, settings.outbox, now)
+    with Session(engine) as session:
+        due = outbox.due(session, now, limit)
+    client: smtplib.SMTP | None = None
+    try:
+        for row_id in due:
+            with Session(engine) as session, session.begin():
+                if not outbox.claim(session, row_id, now):
+                    continue
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                row = session.get(OutboxMessage, row_id)
+                assert row is not None
+                client = _deliver(settings, client, row, summary, now)
+    finally:
+        smtp.close(client)
+    return summary
+
+
+def _deliver(settings: Settings, client: smtplib.SMTP | None, row: OutboxMessage, summary: FlushSummary,
+             now: datetime) -> smtplib.SMTP | None:
+    """Send one claimed row and record how it went; the connection to use for the next row."""
+    try:
+        client = client or smtp.connect(settings.smtp)
+        smtp.send(client, settings.smtp.from_address, row.recipient, row.body)
+    except smtp.PermanentRefusal as exc:
+        outbox.record_failure(row, str(exc), True, settings.outbox, now)
+        summary.failed += 1
+    except smtp.TRANSIENT_ERRORS as exc:
+        if outbox.record_failure(row, f"{type(exc).__name__}: {exc}", False, settings.outbox, now) \
+                == OutboxStatus.FAILED:
+            summary.failed += 1
+        else:
+            summary.retrying += 1
+        return None  # the connection may be broken: open a new one for the next row
+    else:
+        outbox.record_sent(row, now)
+        summary.sent += 1
+        log.info("sent outbox row %s (%s) to %s", row.id, row.kind, row.recipient)
+    return client

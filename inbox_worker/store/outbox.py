@@ -1,0 +1,60 @@
+"""The outbox's states in the database: due rows, claiming one for sending, and recording how it went.
+
+A row is sent at most once: it is claimed (queued -> sending) in its own commit before the send. A
+row found still `sending` after the timeout was interrupted mid-send (a crash); whether the server
+took it is unknown, so it is marked failed for staff instead of being sent again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from inbox_worker.config import OutboxSettings
+from inbox_worker.domain.enums import OutboxStatus
+from inbox_worker.store.models import OutboxMessage
+
+INTERRUPTED = "interrupted while sending; not retried to avoid a duplicate: check and resend by hand"
+
+
+def mark_interrupted(session: Session, policy: OutboxSettings, now: datetime) -> int:
+    cutoff = now - timedelta(seconds=policy.sending_timeout_seconds)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < cutoff)
+        .values(status=OutboxStatus.FAILED, last_error=INTERRUPTED))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def due(session: Session, now: datetime, limit: int) -> list[int]:
+    return list(session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.QUEUED,
+                                       OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id).limit(limit)))
+
+
+def claim(session: Session, row_id: int, now: datetime) -> bool:
+    """Take one due row for sending; False when another flush took it first."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def record_sent(row: OutboxMessage, now: datetime) -> None:
+    row.status, row.sent_at = OutboxStatus.SENT, now
+
+
+def record_failure(row: OutboxMessage, error: str, permanent: bool, policy: OutboxSettings,
+                   now: datetime) -> OutboxStatus:
+    """Failed for good (permanent, or out of attempts), else queued again after an exponential backoff."""
+    row.last_error = error[:2000]
+    if permanent or row.attempts >= policy.max_attempts:
+        row.status = OutboxStatus.FAILED
+        return OutboxStatus.FAILED
+    delay = min(policy.backoff_seconds * 2 ** (row.attempts - 1), policy.backoff_max_seconds)
+    row.status, row.next_attempt_at = OutboxStatus.QUEUED, now + timedelta(seconds=delay)
+    return OutboxStatus.QUEUED
