@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from inbox_worker.errors import UserError
+from inbox_worker.tomlfile import read_toml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -316,11 +316,4 @@ def load_settings(explicit: str | None = None) -> Settings:
     path = config_path(explicit)
     if path is None:
         return Settings()
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise UserError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}") from None
-    return settings_from_dict(data, str(path))
+    return settings_from_dict(read_toml(path, "config file"), str(path))

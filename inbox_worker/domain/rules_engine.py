@@ -7,13 +7,13 @@ file can only use conditions that stage knows, and a typo is an error at start-u
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from inbox_worker.errors import UserError
+from inbox_worker.tomlfile import read_toml
 
 Predicate = Callable[[Any, Any], bool]
 
@@ -33,14 +33,7 @@ class Evaluation:
 
 def load_table(path: Path, table: str) -> list[dict[str, Any]]:
     """The raw rows of `[[table]]` in a rules file, or a one-line UserError."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise UserError(f"{path}: rules file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}") from None
-    rows = data.get(table, [])
+    rows = read_toml(path, "rules file").get(table, [])
     if not isinstance(rows, list):
         raise UserError(f"{path}: '{table}' must be an array of tables ([[{table}]])")
     return rows
@@ -93,12 +86,7 @@ def evaluate(rules: list[Rule], facts: Any, predicates: Mapping[str, Predicate])
 
 
 def load_free_mail_domains(path: Path) -> frozenset[str]:
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (FileNotFoundError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"{path}: cannot read free-mail domains: {exc}") from None
-    domains = data.get("domains")
+    domains = read_toml(path, "free-mail domains file").get("domains")
     if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
         raise UserError(f"{path}: 'domains' must be a list of domain names")
     return frozenset(d.strip().lower() for d in domains)

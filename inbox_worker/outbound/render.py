@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from decimal import Decimal
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from inbox_worker.config import Settings
 from inbox_worker.domain.addresses import is_safe_address
 from inbox_worker.domain.decision import Decision
+from inbox_worker.domain.money import kroner
 from inbox_worker.domain.outgoing import OutgoingMail
 from inbox_worker.domain.ticket_tag import TICKET_TAG, ticket_subject
 from inbox_worker.domain.types import ParsedMail
@@ -47,14 +47,6 @@ def day_text(day: date, language: str = "da") -> str:
     return f"{day.day} {month} {day.year}" if language == "en" else f"{day.day}. {month} {day.year}"
 
 
-def money_text(amount: Decimal, language: str = "da") -> str:
-    """'1.462,50 kr.' (Danish) or 'DKK 1,462.50' (English)."""
-    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
-    if language == "en":
-        return f"DKK {text}"
-    return text.replace(",", "#").replace(".", ",").replace("#", ".") + " kr."
-
-
 def hours_text(minutes: int, language: str = "da") -> str:
     """'2 t 15 min' / '2 h 15 min'."""
     hours, rest = divmod(max(minutes, 0), 60)
@@ -74,7 +66,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.domain = settings.smtp.from_address.rpartition("@")[2]
-        self.env.filters.update(dkk=money_text, hours=hours_text, local=self._local_text, day=day_text)
+        self.env.filters.update(dkk=kroner, hours=hours_text, local=self._local_text, day=day_text)
 
     def _local_text(self, moment: datetime, language: str) -> str:
         return local_time_text(moment, language, self.settings.company.timezone)

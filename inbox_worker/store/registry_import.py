@@ -7,7 +7,6 @@ the file, the table, the row's index and its key.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from inbox_worker.domain.agreement_exceptions import exception_error
 from inbox_worker.domain.vocabulary import AGREEMENTS, DEVICE_KINDS, PACKAGES
 from inbox_worker.errors import UserError
 from inbox_worker.store.models import Contact, Customer, Device
+from inbox_worker.tomlfile import read_toml
 
 LANGUAGES = ("da", "en")
 WEEKLY_SUMMARY = ("activity", "always", "never")  # a week with tickets or time / every week / none
@@ -92,13 +92,7 @@ class _Checker:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise UserError(f"{path}: registry file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    return read_toml(path, "registry file")
 
 
 def _customers(data: dict[str, Any], filename: str) -> list[dict[str, Any]]:

@@ -14,12 +14,13 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import HTTPException
 
 from inbox_worker.config import Settings
+from inbox_worker.domain.money import kroner
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.db import make_engine
 from inbox_worker.store.files import AttachmentStore
 from inbox_worker.web import auth, security
 from inbox_worker.web.context import WebContext, close_db
-from inbox_worker.web.labels import duration, kroner, label
+from inbox_worker.web.labels import duration, label
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 STATUS = {"open": "Åben", "waiting": "Afventer kunde", "closed": "Lukket"}
 PRIORITY = {"emergency": "Akut", "high": "Høj", "normal": "Normal", "low": "Lav"}
 COVERAGE = {"covered": "Dækket", "billable": "Faktureres", "undetermined": "Uafklaret"}
@@ -47,7 +45,4 @@ def duration(minutes: int) -> str:
     return f"{sign}{hours} t" + (f" {rest} min" if rest else "")
 
 
-def kroner(amount: Decimal | int) -> str:
-    """DKK the Danish way: 1.234,50 kr."""
-    text = f"{Decimal(amount):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{text} kr."
+

@@ -8,9 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from inbox_worker.domain.vocabulary import CATEGORIES
 from inbox_worker.errors import UserError
 from inbox_worker.features.customers.view import customer_view
-from inbox_worker.features.tickets.edit import CATEGORIES, ActionError
+from inbox_worker.features.tickets.edit import ActionError
 from inbox_worker.features.tickets.ops import log_time
 from inbox_worker.features.tickets.phone import PhoneCall, open_phone_ticket
 from inbox_worker.store import audit

@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from inbox_worker.domain.money import kroner
 from inbox_worker.features.billing.lines import Invoice
-
-
-def kroner(amount: Decimal) -> str:
-    """1462.5 -> '1.462,50 kr.'"""
-    whole, _, ore = f"{amount:.2f}".partition(".")
-    return f"{int(whole):,}".replace(",", ".") + f",{ore} kr."
 
 
 def hours(minutes: int) -> str:

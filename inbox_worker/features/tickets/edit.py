@@ -12,12 +12,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.types import TicketStatus
+from inbox_worker.domain.vocabulary import CATEGORIES, PRIORITIES
 from inbox_worker.store import audit
 from inbox_worker.store.models import Contact, Customer, Device, Staff, Ticket, TicketDevice, TicketEntry
-from inbox_worker.store.triage import PRIORITIES, sort_columns
+from inbox_worker.store.triage import sort_columns
 
-CATEGORIES = ("network", "printer", "computer", "mobile", "server", "backup", "account", "security", "software",
-              "replacement", "advice", "visit", "admin", "other")
 STATUSES = tuple(status.value for status in TicketStatus)
 _LINK_FLAGS = ("unknown-sender", "unknown-contact", "spoof-suspected")
 

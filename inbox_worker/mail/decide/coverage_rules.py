@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import string
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from inbox_worker.domain.rules_engine import Rule, build_rules, load_table
 from inbox_worker.domain.vocabulary import COVERAGE_STATUSES, PACKAGES
 from inbox_worker.errors import UserError
 from inbox_worker.mail.decide.facts import PREDICATES, condition_argument
+from inbox_worker.tomlfile import read_toml
 
 RATE_KEYS = tuple(f.name for f in dataclasses.fields(RateSettings))
 RESERVED_IDS = ("staff-override", "no-rule-matched")  # decided in code, never by a rule of the file
@@ -76,8 +76,7 @@ class CoverageRules:
 
 
 def _visits_per_year(path: Path) -> int:
-    with path.open("rb") as handle:
-        data: Mapping[str, Any] = tomllib.load(handle)
+    data: Mapping[str, Any] = read_toml(path, "rules file")
     unknown = set(data) - {"rule", "visits_per_year"}
     if unknown:
         raise UserError(f"{path}: unknown top-level key '{sorted(unknown)[0]}' (known: visits_per_year, rule)")

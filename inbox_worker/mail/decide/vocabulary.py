@@ -7,7 +7,6 @@ start-up with one line naming the file and the entry.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from inbox_worker.domain.vocabulary import CATEGORIES, DEVICE_KINDS
 from inbox_worker.errors import UserError
 from inbox_worker.mail.decide.terms import Entry, Lexicon, TermError
+from inbox_worker.tomlfile import read_toml
 
 _SETTINGS = {"subject_weight": 2.0, "min_score": 2.0, "min_confidence": 0.4, "device_weight": 2.0,
              "emergency_weight": 12.0, "intent_factor": 1.5, "reply_subject_weight": 0.5}
@@ -64,13 +64,7 @@ class DeviceKindRules:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise UserError(f"{path}: rules file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    return read_toml(path, "rules file")
 
 
 def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
