@@ -1,0 +1,1 @@
+"""The invoice basis: rounding of billable time, package lines, the quarterly export."""

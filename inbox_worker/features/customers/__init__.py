@@ -1,0 +1,1 @@
+"""One customer as staff see it: agreement, packages, contacts, devices, open tickets."""

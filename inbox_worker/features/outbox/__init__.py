@@ -1,0 +1,1 @@
+"""Delivering the outbox by SMTP, at most once per row."""

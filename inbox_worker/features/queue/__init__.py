@@ -1,0 +1,1 @@
+"""The ticket queue: the web UI's triage page and `tickets list`."""

@@ -1,0 +1,1 @@
+"""Staff actions on tickets: edit, merge, reply, time and coverage, phone tickets, the ticket page's view."""
