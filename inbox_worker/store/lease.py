@@ -15,7 +15,7 @@ from inbox_worker.store.models import MailboxState
 
 def _ensure_row(session: Session, mailbox: str, now: datetime) -> None:
     if session.get(MailboxState, mailbox) is None:
-        session.add(MailboxState(mailbox=mailbox, last_uid=0, updated_at=now))
+        session.add(MailboxState(mailbox=mailbox, updated_at=now))
         try:
             session.commit()
         except IntegrityError:  # another worker created it first
@@ -66,11 +66,9 @@ def check_uidvalidity(engine: Engine, mailbox: str, uidvalidity: int, now: datet
     with Session(engine) as session, session.begin():
         state = session.scalar(select(MailboxState).where(MailboxState.mailbox == mailbox).with_for_update())
         if state is None:
-            session.add(MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=0, updated_at=now))
+            session.add(MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, updated_at=now))
             return False
         changed = state.uidvalidity is not None and state.uidvalidity != uidvalidity
         if changed or state.uidvalidity is None:
             state.uidvalidity, state.updated_at = uidvalidity, now
-            if changed:
-                state.last_uid = 0
         return changed

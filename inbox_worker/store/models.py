@@ -235,12 +235,15 @@ class OutboxMessage(Base):
 
 
 class MailboxState(Base):
-    """Per mailbox and folder: the UIDVALIDITY and last UID seen, and the lease of the worker polling it."""
+    """Per mailbox and folder: the UIDVALIDITY seen, and the lease of the worker polling it.
+
+    Which mails are done is not a UID here: a mail is moved or flagged on the server only after its
+    batch committed, and a rescan finds the rest (the raw store's dedupe makes that safe).
+    """
 
     __tablename__ = "mailbox_state"
     mailbox: Mapped[str] = mapped_column(String(500), primary_key=True)  # user@host/folder
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
-    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
