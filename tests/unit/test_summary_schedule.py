@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import create_engine
 
 from inbox_worker.config import settings_from_dict
-from inbox_worker.features.summary.build import IsoWeek, summary_due
+from inbox_worker.features.summary.build import IsoWeek, summary_due, why_not_sent
 from inbox_worker.schedule import add_summary_jobs, summary_trigger
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -61,3 +61,16 @@ def test_an_iso_week_spans_monday_to_monday_local_time_across_dst() -> None:
     assert (start.isoformat(), end.isoformat()) == ("2026-03-23T00:00:00+01:00", "2026-03-30T00:00:00+02:00")
     assert str(IsoWeek.parse("2026-W05")) == "2026-W05"
     assert IsoWeek(2026, 40).quarter.number == 4  # 28 Sep - 4 Oct: "the quarter so far" ends with the week
+
+
+@pytest.mark.parametrize(("setting", "contact", "sent", "activity", "why"), [
+    ("activity", "lone@b.dk", False, True, None),
+    ("activity", "lone@b.dk", False, False, "ingen aktivitet i ugen"),
+    ("always", "lone@b.dk", False, False, None),  # a quiet week is sent too
+    ("never", "lone@b.dk", False, True, "ingen ugeoversigt"),
+    ("always", None, False, True, "ingen kontaktperson"),
+    ("always", "lone@b.dk", True, True, "allerede sendt"),  # once per customer and week
+])
+def test_who_gets_the_weekly_summary(setting: str, contact: str | None, sent: bool, activity: bool,
+                                     why: str | None) -> None:
+    assert why_not_sent(setting, contact, sent, activity) == why

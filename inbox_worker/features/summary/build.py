@@ -188,3 +188,16 @@ def build_summary(facts: SummaryFacts) -> Summary:
                 missing[device.tag] = (device.tag, device.name, package)
     return Summary(facts, opened, updated, closed, still_open, len(open_now), waiting, tuple(without_user_package),
                    tuple(missing[tag] for tag in sorted(missing)))
+
+
+def why_not_sent(setting: str, contact_person: str | None, sent_before: bool, has_activity: bool) -> str | None:
+    """Why this customer gets no summary for the week (registry `weekly_summary`), or None: send it."""
+    if not contact_person:
+        return "ingen kontaktperson"
+    if setting == "never":
+        return "ingen ugeoversigt"
+    if sent_before:
+        return "allerede sendt"
+    if setting != "always" and not has_activity:
+        return "ingen aktivitet i ugen"
+    return None

@@ -9,9 +9,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.vocabulary import PACKAGES
+from inbox_worker.errors import UserError
 from inbox_worker.features.billing.lines import CustomerFacts, TimeRow, package_lines, time_lines
 from inbox_worker.features.summary.build import DeviceLine, IsoWeek, SummaryFacts, TicketLine, TimeTotals
-from inbox_worker.store.models import Contact, Customer, Device, Ticket, TicketDevice, TimeEntry
+from inbox_worker.store.models import Contact, Customer, Device, SummarySent, Ticket, TicketDevice, TimeEntry
 
 
 def _tickets(session: Session, customer: Customer, start: datetime, end: datetime,
@@ -70,3 +71,19 @@ def summary_facts(session: Session, customer: Customer, week: IsoWeek, zone: str
         names.get(customer.contact_person or "", ""), week, start, end,
         _tickets(session, customer, start, end, names), {c.email: tuple(c.packages) for c in contacts},
         packages, time_week, time_quarter)
+
+
+def summary_customers(session: Session, only: str | None = None) -> list[Customer]:
+    """Every customer by key, or the one named (a one-line error when there is none)."""
+    query = select(Customer).order_by(Customer.key)
+    if only:
+        query = query.where(Customer.key == only)
+    customers = list(session.scalars(query))
+    if only and not customers:
+        raise UserError(f"no customer with key {only!r}")
+    return customers
+
+
+def already_sent(session: Session, customer: Customer, week: IsoWeek) -> bool:
+    return session.scalar(select(SummarySent.id).where(SummarySent.customer_id == customer.id,
+                                                       SummarySent.week == str(week))) is not None

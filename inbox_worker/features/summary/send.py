@@ -10,19 +10,18 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
-from inbox_worker.errors import UserError
 from inbox_worker.features.billing.queries import billing_customers
-from inbox_worker.features.summary.build import IsoWeek, build_summary
+from inbox_worker.features.summary.build import IsoWeek, build_summary, why_not_sent
 from inbox_worker.features.summary.mail import compose_summary, summary_text
-from inbox_worker.features.summary.queries import summary_facts
+from inbox_worker.features.summary.queries import already_sent, summary_customers, summary_facts
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.apply import queue_mail
-from inbox_worker.store.models import Customer, SummarySent
+from inbox_worker.store.models import SummarySent
 
 log = logging.getLogger("inbox_worker.features.summary.build")
 
@@ -35,37 +34,17 @@ class SummaryRun:
     previews: list[tuple[str, str, str]] = field(default_factory=list)  # dry run: (customer, subject, text)
 
 
-def _customers(session: Session, only: str | None) -> list[Customer]:
-    query = select(Customer).order_by(Customer.key)
-    if only:
-        query = query.where(Customer.key == only)
-    customers = list(session.scalars(query))
-    if only and not customers:
-        raise UserError(f"no customer with key {only!r}")
-    return customers
-
-
-def _already_sent(session: Session, customer: Customer, week: IsoWeek) -> bool:
-    return session.scalar(select(SummarySent.id).where(SummarySent.customer_id == customer.id,
-                                                       SummarySent.week == str(week))) is not None
-
-
 def _send_one(engine: Engine, renderer: Renderer, settings: Settings, customer_key: str, week: IsoWeek,
               now: datetime, run: SummaryRun, dry_run: bool) -> None:
     with Session(engine) as session, session.begin():
-        customer = _customers(session, customer_key)[0]
-        if customer.weekly_summary == "never" or not customer.contact_person:
-            why = "ingen ugeoversigt" if customer.contact_person else "ingen kontaktperson"
-            run.skipped.append((customer.key, why))
-            return
-        if _already_sent(session, customer, week):
-            run.skipped.append((customer.key, "allerede sendt"))
-            return
+        customer = summary_customers(session, customer_key)[0]
         facts_of = {c.key: c for c in billing_customers(session)}
         summary = build_summary(summary_facts(session, customer, week, settings.company.timezone,
                                               settings.billing.round_up_minutes, facts_of[customer.key]))
-        if customer.weekly_summary != "always" and not summary.has_activity:
-            run.skipped.append((customer.key, "ingen aktivitet i ugen"))
+        why = why_not_sent(customer.weekly_summary, customer.contact_person, already_sent(session, customer, week),
+                           summary.has_activity)
+        if why is not None:
+            run.skipped.append((customer.key, why))
             return
         if dry_run:
             subject, text = summary_text(renderer, summary, now)
@@ -86,7 +65,7 @@ def send_summaries(settings: Settings, engine: Engine, week: IsoWeek, *, custome
     renderer = Renderer(settings)
     run = SummaryRun(week)
     with Session(engine) as session:
-        keys = [c.key for c in _customers(session, customer)]
+        keys = [c.key for c in summary_customers(session, customer)]
     for key in keys:
         try:
             _send_one(engine, renderer, settings, key, week, now, run, dry_run)
