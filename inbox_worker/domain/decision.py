@@ -43,10 +43,6 @@ class Decision:
     assignee: str | None = None  # a new ticket goes to the customer's personal contact at MICO (initials)
     trace: tuple[TraceEntry, ...] = ()
 
-    @property
-    def opens_ticket(self) -> bool:
-        return self.outcome == Outcome.NEW_TICKET
-
     def as_json(self) -> dict[str, Any]:
         """The decision object of interface.md."""
         result: dict[str, Any] = {

@@ -8,10 +8,12 @@ from datetime import date, datetime
 from typing import Any
 
 from inbox_worker.domain.enums import (
+    Category,
     CoverageStatus,
     GuardAction,
     OutboxStatus,
     Outcome,
+    Priority,
     RawState,
     ThreadAction,
     TicketStatus,
@@ -149,7 +151,7 @@ class TicketState:
     customer: str | None
     closed_at: datetime | None
     coverage_override: Coverage | None = None  # set by staff (tickets set-coverage): wins over the rules
-    priority: str = "normal"
+    priority: Priority = Priority.NORMAL
     review: tuple[str, ...] = ()
     oncall_notified: bool = False  # the ticket has had its one on-call notice
 
@@ -200,7 +202,7 @@ class LinkDecision:
 
 @dataclass(frozen=True)
 class Classification:
-    category: str
+    category: Category
     language: str
     review: tuple[str, ...] = ()
     confidence: float = 1.0

@@ -147,7 +147,7 @@ def _classify(item: WorkItem, registry: RegistrySnapshot, rules: Rulebook, param
     item.link = settle_devices(item.link, item.classification.category, registry, rules.link,
                                rules.classify.device_evidence, item.trace)
     if phone is not None and phone.category:  # recorded even when the rules agree: staff chose it
-        item.classification = dataclasses.replace(item.classification, category=phone.category)
+        item.classification = dataclasses.replace(item.classification, category=Category(phone.category))
         item.trace.add("classify", "staff-category", phone.category, "Medarbejderen valgte kategorien i telefonen")
     if phone is not None and phone.device:
         item.link = dataclasses.replace(item.link, devices=(phone.device,))
@@ -187,7 +187,7 @@ def _decision(item: WorkItem, account_manager: str | None = None) -> Decision:
         outcome=item.outcome, message_id=mail.message_id, sender=mail.from_address, subject=mail.subject,
         ticket=ticket, customer=customer, contact=link.contact if link else None,
         devices=link.devices if link else (),
-        category=Category(classification.category) if classification else None,
+        category=classification.category if classification else None,
         priority=Priority(item.priority) if item.priority else None,
         language=Language(classification.language) if classification else None,
         coverage=item.coverage, outside_hours=classification.outside_hours if classification else None,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.domain.enums import Priority
 from inbox_worker.domain.ticket_tag import ticket_tag
 from inbox_worker.domain.types import (
     ContactInfo,
@@ -85,7 +86,8 @@ def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str])
     if row is None:
         return None
     return TicketState(row.id, TicketStatus(row.status), keys.get(row.customer_id or 0), row.closed_at,
-                       override_of(row.coverage), row.priority, tuple(row.review or ()), row.notified is not None)
+                       override_of(row.coverage), Priority(row.priority), tuple(row.review or ()),
+                       row.notified is not None)
 
 
 def next_ticket_number(session: Session) -> int:
