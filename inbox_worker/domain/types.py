@@ -162,9 +162,10 @@ class MailContext:
     tagged_ticket: TicketState | None  # the ticket named by [MICO #N] in the subject, if it exists
     referenced_ticket: TicketState | None  # the ticket of a stored message named in In-Reply-To/References
     acks_to_sender_last_hour: int
-    # Visit tickets (category `visit`) per customer key in the mail's calendar year, not counting the
-    # ticket this mail threads onto: the service visits already used.
-    visits_this_year: Mapping[str, int] = field(default_factory=dict)
+    # The visit tickets (category `visit`) per customer key opened in `visit_year`, the calendar year
+    # (Copenhagen) of now: the service visits used, counting the ticket this mail continues, if it is one.
+    visit_tickets: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    visit_year: int | None = None
     # The number the next new ticket gets (ticket numbers are handed out in order, without gaps).
     next_ticket_number: int | None = None
 
@@ -176,6 +177,11 @@ class MailContext:
             if state is not None and state.number == thread.ticket:
                 return state
         return None
+
+    def visits_used(self, customer: str | None, thread: ThreadDecision) -> int:
+        """The customer's service visits this year, besides the ticket this mail continues."""
+        tickets = self.visit_tickets.get(customer or "", ())
+        return sum(1 for number in tickets if thread.action == ThreadAction.NEW or number != thread.ticket)
 
 
 # --- decisions ------------------------------------------------------------------------------------

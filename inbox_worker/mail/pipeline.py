@@ -18,7 +18,7 @@ from inbox_worker.config import RateSettings, Settings
 from inbox_worker.domain.decision import Decision, quarantined
 from inbox_worker.domain.enums import AckStatus, Category, GuardAction, Language, Outcome, Priority, ThreadAction
 from inbox_worker.domain.hours import OfficeHours
-from inbox_worker.domain.types import MailContext, ParsedMail, RegistrySnapshot, ThreadDecision, WorkItem
+from inbox_worker.domain.types import GuardDecision, MailContext, ParsedMail, RegistrySnapshot, ThreadDecision, WorkItem
 from inbox_worker.mail.decide.acknowledge import decide_ack
 from inbox_worker.mail.decide.classify import decide_classification, request_text
 from inbox_worker.mail.decide.coverage import decide_coverage, ticket_override
@@ -95,7 +95,7 @@ class PhoneChoices:
 def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, rules: Rulebook,
                  params: PipelineParams, phone: PhoneChoices | None = None) -> Decision:
     item = WorkItem(parsed=mail, context=context)
-    item.guard = decide_guard(mail, params.own_addresses, rules.guard, item.trace)
+    item.guard = _guard(item, rules, params, phone)
     if item.guard.action == GuardAction.QUARANTINE:
         return quarantined(item.guard.reason, item.guard.rule, mail, trace=tuple(item.trace.entries))
     item.link = decide_sender(mail, registry, rules.link, params.link, item.trace)
@@ -104,15 +104,23 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
         item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
         if item.thread.action == ThreadAction.REOPEN:
             item.thread = ThreadDecision(ThreadAction.UPDATE, item.thread.ticket)
+            item.trace.add("thread", "automatic-mail-attached", "update",
+                           f"Automatisk mail genåbner ikke sag #{item.thread.ticket}; den knyttes blot til sagen")
         item.outcome = Outcome.IGNORED
         return _decision(item)
     _add_review(item, item.link.review)
     _classify(item, registry, rules, params, phone)
     assert item.link is not None and item.classification is not None
-    item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
+    if phone is not None:  # whatever staff typed as the subject, a call is a ticket of its own
+        item.thread = ThreadDecision(ThreadAction.NEW, None)
+        item.trace.add("thread", "phone-new-ticket", "new", "Et opkald bliver en ny sag")
+    else:
+        item.thread = decide_thread(item.link.customer, context, params.reopen_window_days, item.trace)
     item.outcome = _OUTCOME_OF_ACTION[item.thread.action]
+    customer = item.link.customer
     facts = mail_facts(item.link, item.classification, registry, _local_day(mail.date or context.now, params),
-                       context.visits_this_year, rules.coverage.visits_per_year)
+                       {customer: context.visits_used(customer, item.thread)} if customer else {},
+                       rules.coverage.visits_per_year, context.visit_year)
     item.priority = decide_priority(facts, rules.priority, item.trace)
     if item.priority == Priority.EMERGENCY:
         _add_review(item, ["emergency"])
@@ -131,8 +139,16 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
     item.oncall = decide_oncall(item.outcome, item.priority, item.classification.outside_hours,
                                 ticket.oncall_notified if ticket else False, params.oncall, registry, item.trace)
     if item.outcome == Outcome.NEW_TICKET and item.classification.category == Category.VISIT:
-        item.visit_year = facts.year  # later mails count this service visit as used
+        item.visit_year = facts.year  # the year whose visits it uses: later mails count it
     return _decision(item, facts.customer.account_manager if facts.customer else None)
+
+
+def _guard(item: WorkItem, rules: Rulebook, params: PipelineParams, phone: PhoneChoices | None) -> GuardDecision:
+    """Automatic, broken or an ordinary request; a call staff took is always an ordinary request."""
+    if phone is None:
+        return decide_guard(item.parsed, params.own_addresses, rules.guard, item.trace)
+    item.trace.add("guard", "phone-call", "accept", "Et opkald, som en medarbejder har taget")
+    return GuardDecision(GuardAction.ACCEPT, "phone-call", "")
 
 
 def _classify(item: WorkItem, registry: RegistrySnapshot, rules: Rulebook, params: PipelineParams,
@@ -157,8 +173,8 @@ def _classify(item: WorkItem, registry: RegistrySnapshot, rules: Rulebook, param
 
 
 def _local_day(moment: datetime, params: PipelineParams) -> date:
-    """The day in MICO's time zone: the agreement and the visits of a mail are those of this day."""
-    return (moment.astimezone(ZoneInfo(params.timezone)) if moment.tzinfo else moment).date()
+    """The day in MICO's time zone: the agreement of a mail is the one in force on this day."""
+    return moment.astimezone(ZoneInfo(params.timezone)).date()
 
 
 def _add_review(item: WorkItem, flags: tuple[str, ...] | list[str]) -> None:

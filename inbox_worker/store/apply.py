@@ -22,6 +22,7 @@ from inbox_worker.domain.enums import AckStatus, Outcome, RawState, ThreadAction
 from inbox_worker.domain.outgoing import MailOut, OutgoingMail, StoredAttachment
 from inbox_worker.domain.types import ParsedMail
 from inbox_worker.store.models import Base, Customer, Device
+from inbox_worker.store.repository import RecentAcks
 from inbox_worker.store.triage import look_rank, priority_rank
 
 # Statements built once, on the tables, with bound parameters: per mail only the values change, so
@@ -73,7 +74,7 @@ class PendingRows:
     refs: list[dict[str, Any]] = field(default_factory=list)  # inserted unless known (a mail's own Message-ID)
     out_refs: list[dict[str, Any]] = field(default_factory=list)  # our own, new Message-IDs
     ref_tickets: dict[str, int] = field(default_factory=dict)
-    acks: dict[str, list[datetime]] = field(default_factory=dict)
+    acks: RecentAcks | None = None
     visits: dict[int, list[tuple[int, int | None]]] = field(default_factory=dict)  # year -> (ticket, customer)
     already_processed: set[int] = field(default_factory=set)
     opened_tickets: bool = False
@@ -84,7 +85,7 @@ class PendingRows:
         for rows in (self.entries, self.decisions, self.finished, self.attachments, self.refs, self.out_refs):
             rows.clear()
         self.ref_tickets.clear()
-        self.acks.clear()
+        self.acks = None
         self.visits.clear()
         self.already_processed.clear()
         self.opened_tickets = False
@@ -235,8 +236,9 @@ def queue_mail(connection: Connection, outgoing: OutgoingMail, ticket: int | Non
         "status": "queued", "attempts": 0, "next_attempt_at": now, "claimed_at": None, "last_error": None,
         "created_at": now, "sent_at": None, "trigger_date": trigger,
     }).scalar_one()
-    if rows is not None and outgoing.kind == "ack" and trigger is not None and outgoing.recipient in rows.acks:
-        rows.acks[outgoing.recipient].append(trigger)
+    if rows is not None and rows.acks is not None and outgoing.kind == "ack" and trigger is not None \
+            and outgoing.recipient in rows.acks.by_sender:
+        rows.acks.by_sender[outgoing.recipient].append(trigger)
     if ticket is not None:
         entry = _entry(ticket_id=ticket, kind="outbound", outbox_id=outbox_id, author="system",
                        subject=outgoing.subject, created_at=now)

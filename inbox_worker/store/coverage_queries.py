@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.enums import CoverageStatus
@@ -15,16 +15,6 @@ from inbox_worker.domain.types import Coverage
 from inbox_worker.store.models import Ticket
 
 OVERRIDE_RULE = "staff-override"  # the rule id of a coverage staff set with `tickets set-coverage`
-
-_VISITS = (
-    select(Ticket.customer_id, func.count(Ticket.id))
-    .where(Ticket.category == "visit", Ticket.customer_id.is_not(None),
-           Ticket.created_at >= bindparam("start"), Ticket.created_at < bindparam("end"),
-           # at most two tickets (the tagged and the referenced one): plain parameters, no IN-list expansion
-           Ticket.id != bindparam("not_a"), Ticket.id != bindparam("not_b"))
-    .group_by(Ticket.customer_id)
-)
-
 
 def override_of(coverage: Mapping[str, Any] | None) -> Coverage | None:
     """The ticket's coverage as a Coverage when staff set it, else None (the rules decide)."""
@@ -50,25 +40,12 @@ def visit_tickets(session: Session, year: int, timezone: str) -> list[tuple[int,
     return [(int(ticket), customer_id) for ticket, customer_id in rows]
 
 
-def count_visits(tickets: Iterable[tuple[int, int | None]], customer_keys: Mapping[int, str],
-                 exclude: Iterable[int] = ()) -> dict[str, int]:
-    """visits_this_year from a list of visit tickets (read once per batch), not counting `exclude`."""
-    skip = set(exclude)
-    counts: dict[str, int] = {}
+def visits_by_customer(tickets: Iterable[tuple[int, int | None]],
+                       customer_keys: Mapping[int, str]) -> dict[str, tuple[int, ...]]:
+    """The year's visit tickets grouped by customer key (the pipeline leaves out the ticket a mail continues)."""
+    found: dict[str, list[int]] = {}
     for ticket, customer_id in tickets:
         key = customer_keys.get(customer_id or 0)
-        if key is not None and ticket not in skip:
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
-def visits_this_year(session: Session, year: int, timezone: str, customer_keys: Mapping[int, str],
-                     exclude: Iterable[int] = ()) -> dict[str, int]:
-    """Visit tickets per customer key opened in the calendar year (local time), not counting `exclude` (<= 2)."""
-    zone = ZoneInfo(timezone)
-    not_a, not_b = [*exclude, -1, -1][:2]
-    rows = session.connection().execute(_VISITS, {
-        "start": datetime(year, 1, 1, tzinfo=zone), "end": datetime(year + 1, 1, 1, tzinfo=zone),
-        "not_a": not_a, "not_b": not_b})
-    counts = {customer_keys.get(customer_id or 0): int(count) for customer_id, count in rows}
-    return {key: count for key, count in counts.items() if key is not None}
+        if key is not None:
+            found.setdefault(key, []).append(ticket)
+    return {key: tuple(numbers) for key, numbers in found.items()}

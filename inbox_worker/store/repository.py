@@ -6,6 +6,7 @@ The writes of a decision live in store/apply.py; the raw store in store/raw.py.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from inbox_worker.domain.types import (
     TicketState,
     TicketStatus,
 )
-from inbox_worker.store.coverage_queries import count_visits, override_of, visit_tickets, visits_this_year
+from inbox_worker.store.coverage_queries import override_of, visit_tickets, visits_by_customer
 from inbox_worker.store.models import (
     Contact,
     Customer,
@@ -95,26 +96,46 @@ def next_ticket_number(session: Session) -> int:
     return int(session.connection().execute(_NEXT_TICKET).scalar_one())
 
 
-def recent_acks(session: Session, mails: Iterable[ParsedMail], now: datetime) -> dict[str, list[datetime]]:
-    """For each sender of `mails`: the trigger dates of the acks queued to them in the last hour, as far as
-    mail_context counts them (triggered within an hour of one of the mails' dates). One query per batch.
+@dataclass
+class RecentAcks:
+    """Acks queued in the last hour to a batch's senders, by trigger date, read once for the whole batch.
+
+    It answers for a mail only when its sender is here and its own hour lies inside the window read;
+    any other mail is counted by a query of its own. Acks queued by the batch itself are added as it goes.
     """
-    senders = {mail.from_address: mail.date or now for mail in mails if mail.from_address}
-    found: dict[str, list[datetime]] = {sender: [] for sender in senders}
-    if found:
+
+    written_after: datetime
+    written_before: datetime
+    by_sender: dict[str, list[datetime]]
+
+    def count(self, sender: str, written: datetime) -> int | None:
         hour = timedelta(hours=1)
-        rows = session.connection().execute(_ACKS_SINCE, {
-            "to": list(found), "since": now - hour, "written_after": min(senders.values()) - hour,
-            "written_before": max(senders.values()) + hour})
-        for recipient, trigger in rows:
-            if trigger is not None:
-                found[recipient].append(trigger)
-    return found
+        if sender not in self.by_sender or not self.written_after <= written - hour <= written + hour \
+                <= self.written_before:
+            return None
+        return sum(1 for t in self.by_sender[sender] if written - hour < t < written + hour)
+
+
+def recent_acks(session: Session, mails: Iterable[ParsedMail], now: datetime) -> RecentAcks | None:
+    """The acks of the last hour to every sender of `mails`, triggered within an hour of any of their dates."""
+    dated = [(mail.from_address, mail.date or now) for mail in mails if mail.from_address]
+    if not dated:
+        return None
+    hour = timedelta(hours=1)
+    acks = RecentAcks(min(d for _, d in dated) - hour, max(d for _, d in dated) + hour,
+                      {sender: [] for sender, _ in dated})
+    rows = session.connection().execute(_ACKS_SINCE, {
+        "to": list(acks.by_sender), "since": now - hour, "written_after": acks.written_after,
+        "written_before": acks.written_before})
+    for recipient, trigger in rows:
+        if trigger is not None:
+            acks.by_sender[recipient].append(trigger)
+    return acks
 
 
 def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_keys: dict[int, str],
                  pending_refs: Mapping[str, int] | None = None,
-                 acks: Mapping[str, list[datetime]] | None = None,
+                 acks: RecentAcks | None = None,
                  timezone: str = "Europe/Copenhagen",
                  visits_by_year: dict[int, list[tuple[int, int | None]]] | None = None,
                  next_ticket: int | None = None) -> MailContext:
@@ -136,22 +157,20 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_key
     count = 0
     if mail.from_address:
         written, hour = mail.date or now, timedelta(hours=1)
-        if acks is not None and mail.from_address in acks:
-            count = sum(1 for t in acks[mail.from_address] if written - hour < t < written + hour)
-        else:
-            count = session.connection().execute(_RECENT_ACKS, {
-                "to": mail.from_address, "since": now - hour, "written_after": written - hour,
-                "written_before": written + hour}).scalar() or 0
-    threaded = [state.number for state in (tagged, referenced) if state is not None]
-    year = (mail.date or now).astimezone(ZoneInfo(timezone)).year
+        cached = acks.count(mail.from_address, written) if acks is not None else None
+        count = cached if cached is not None else session.connection().execute(_RECENT_ACKS, {
+            "to": mail.from_address, "since": now - hour, "written_after": written - hour,
+            "written_before": written + hour}).scalar() or 0
+    # Service visits count in the calendar year the ticket is opened (Copenhagen): its created_at.
+    year = now.astimezone(ZoneInfo(timezone)).year
     if visits_by_year is None:
-        visits = visits_this_year(session, year, timezone, customer_keys, threaded)
+        tickets = visit_tickets(session, year, timezone)
     else:  # a batch: the year's visit tickets are read once and kept up to date by the caller
         if year not in visits_by_year:
             visits_by_year[year] = visit_tickets(session, year, timezone)
-        visits = count_visits(visits_by_year[year], customer_keys, threaded)
+        tickets = visits_by_year[year]
     return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=count,
-                       visits_this_year=visits,
+                       visit_tickets=visits_by_customer(tickets, customer_keys), visit_year=year,
                        next_ticket_number=next_ticket if next_ticket is not None else next_ticket_number(session))
 
 

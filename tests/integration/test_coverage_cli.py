@@ -11,6 +11,8 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
+from inbox_worker.domain.enums import ThreadAction
+from inbox_worker.domain.types import ThreadDecision
 from inbox_worker.features.tickets.ops import time_entries
 from inbox_worker.mail.parse.parser import parse_mail
 from inbox_worker.mail.runner import Runner
@@ -125,13 +127,16 @@ def test_visits_are_counted_per_customer_and_calendar_year(settings: Settings, e
 
     with Session(engine) as session:
         keys = repository.customer_keys(session)
-        counted = repository.mail_context(session, mail, NOW, keys).visits_this_year
-        on_the_visit_ticket = repository.mail_context(session, tagged, NOW, keys).visits_this_year
+        context = repository.mail_context(session, mail, NOW, keys)
+        tagged_context = repository.mail_context(session, tagged, NOW, keys)
 
     # 23:30 UTC on New Year's Eve is already 2026 in Copenhagen, 22:30 UTC is not: three visits in 2026,
     # two besides the one of the ticket a mail threads onto.
-    assert counted == {"bageriet": 3}
-    assert on_the_visit_ticket == {"bageriet": 2}
+    new = ThreadDecision(ThreadAction.NEW, None)
+    assert context.visit_year == 2026 and context.visits_used("bageriet", new) == 3
+    assert tagged_context.visits_used("bageriet", ThreadDecision(ThreadAction.UPDATE, tickets[3])) == 2
+    # A reply to a visit ticket that opens a new ticket (reopened too late) uses a visit of its own.
+    assert tagged_context.visits_used("bageriet", new) == 3
 
 
 def test_explain_shows_the_deciding_coverage_rule_and_those_tried(cli: Any, tmp_path: Path) -> None:

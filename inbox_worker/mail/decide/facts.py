@@ -39,16 +39,16 @@ class MailFacts:
     device_owner: ContactInfo | None
     category: str
     priority: str  # "" until the priority table has decided it (the coverage table may test it)
-    visits_used: int  # the customer's visit tickets earlier in the same calendar year
+    visits_used: int  # the customer's other visit tickets opened in the same calendar year
     visits_allowed: int
     exceptions: CustomerExceptions
-    year: int
+    year: int  # the calendar year the visits are counted in
     emergency: bool = False
     servers: tuple[DeviceInfo, ...] = ()  # the servers and NAS the matter concerns: the linked ones, else all
 
 
 def mail_facts(link: LinkDecision, classification: Classification, registry: RegistrySnapshot, on: date,
-               visits_this_year: Mapping[str, int], visits_per_year: int) -> MailFacts:
+               visits_this_year: Mapping[str, int], visits_per_year: int, visit_year: int | None = None) -> MailFacts:
     """The facts of one mail: only devices and contacts of the linked customer count, whatever the link found."""
     customer = registry.customers.get(link.customer) if link.customer else None
     contact = registry.contacts_by_address.get(link.contact or "")
@@ -70,7 +70,7 @@ def mail_facts(link: LinkDecision, classification: Classification, registry: Reg
         customer=customer, agreement=agreement, agreement_ended=ended, contact=contact, device=device,
         device_owner=owner, category=classification.category, priority="",
         visits_used=visits_this_year.get(customer.key, 0) if customer else 0, visits_allowed=allowed,
-        exceptions=exceptions, year=on.year, emergency=classification.emergency, servers=servers)
+        exceptions=exceptions, year=visit_year or on.year, emergency=classification.emergency, servers=servers)
 
 
 def _packages(info: ContactInfo | CustomerInfo | DeviceInfo | None) -> frozenset[str]:
