@@ -21,5 +21,11 @@ DEVICE_KINDS = (
     "firewall", "switch", "access-point", "network", "other",
 )
 COVERAGE_STATUSES = tuple(str(status) for status in CoverageStatus)
+# Header values longer than these are no address (RFC 5321: 64 + 1 + 255), no Message-ID and no subject
+# (RFC 5322: a line is at most 998 characters): the parser drops or cuts them, so every later step and
+# every database sees the same mail.
+MAX_ADDRESS = 320
+MAX_MESSAGE_ID = 998
+MAX_SUBJECT = 1000
 # What the agreement calls a server (the server package covers them): physical and virtual servers, and NAS.
 SERVER_KINDS = ("server", "nas")

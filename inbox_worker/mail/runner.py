@@ -138,7 +138,12 @@ class Runner:
             else:
                 decisions.append(self._apply_one(session, rows, mail, record.id, result, now, strict))
             self.last_timings.append((time.perf_counter() - started) * 1000)
-        rows.flush(session.connection())
+        try:
+            rows.flush(session.connection())
+        except Exception as exc:  # a row the database refuses: find the mail, one transaction each
+            if strict:
+                raise _MailFailed from exc
+            raise
         return decisions[start:]
 
     @staticmethod
@@ -153,7 +158,10 @@ class Runner:
         try:
             if mail.quarantine_reason:
                 return self._quarantine(rows, mail.raw, raw_id, now, mail.quarantine_reason, "too-large")
-            return self._decide_and_write(session, rows, mail.raw, raw_id, parsed or parse_safely(mail.raw), now)
+            decision = self._decide_and_write(session, rows, mail.raw, raw_id, parsed or parse_safely(mail.raw), now)
+            if not strict:  # alone in its transaction: what the database refuses is this mail's fault
+                rows.flush(session.connection())
+            return decision
         except Exception as exc:  # the worker must go on: keep the mail, with the reason, for staff
             if strict:
                 raise _MailFailed from exc
@@ -162,7 +170,7 @@ class Runner:
             self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None), None)], now)
             log.exception("processing failed; quarantining raw message %s", raw_id)
             reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
-            trace = (TraceEntry("processor", "unexpected-error", "quarantine", reason,
+            trace = (TraceEntry("runner", "unexpected-error", "quarantine", reason,
                                 {"traceback": traceback.format_exc(limit=6)}),)
             decision = quarantined(reason, "unexpected-error", message_id=raw_store.header_message_id(mail.raw),
                                    trace=trace)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.enums import RawState
+from inbox_worker.domain.vocabulary import MAX_MESSAGE_ID  # as the parser: a longer one is none
 from inbox_worker.store.models import DecisionLog, RawBlob, RawMessage
 
 
@@ -56,7 +57,7 @@ def header_message_id(raw: bytes) -> str | None:
     if match.group(1).isascii():
         value = match.group(1).decode("ascii")
         start, end = value.find("<"), value.find(">")
-        return value[start : end + 1] if 0 <= start < end else None
+        return value[start : end + 1] if 0 <= start < end and end - start < MAX_MESSAGE_ID else None
     try:
         value = BytesHeaderParser(policy=compat32).parsebytes(head).get("message-id")
     except Exception:
@@ -65,7 +66,7 @@ def header_message_id(raw: bytes) -> str | None:
         return None
     value = str(value).strip()
     start, end = value.find("<"), value.find(">")
-    return value[start : end + 1] if 0 <= start < end else None
+    return value[start : end + 1] if 0 <= start < end and end - start < MAX_MESSAGE_ID else None
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,68 @@ def test_explain_equals_ingest_when_a_follow_up_raises_a_ticket_and_calls_on_cal
         ticket = session.get(Ticket, opened["ticket"])
         assert ticket is not None and ticket.priority == "emergency" and "emergency" in ticket.review
     engine.dispose()
+
+
+def _hostile_and_busy(tmp_path: Path) -> list[Path]:
+    """Mails whose decision depends on the ones before them in the same batch, and mails a database may refuse."""
+    raws = [build_mail(subject=f"Fejl {i}", body=f"Hej\n\nSkærm nummer {i} er sort.\n\nMvh Lone",
+                       message_id=f"<storm{i}@bageriet-soerensen.dk>", date=f"Fri, 27 Nov 2026 10:0{i}:00 +0100")
+            for i in range(4)]  # a storm: the fourth ack is suppressed
+    raws.append(build_mail(subject="Fejl sent", body="Hej\n\nMusen virker ikke.\n\nMvh Lone",
+                           message_id="<storm-late@bageriet-soerensen.dk>", date="Fri, 27 Nov 2026 20:00:00 +0100"))
+    raws += [build_mail(subject=f"Servicebesøg {i}", body="Hej, vi vil gerne booke et servicebesøg.\n\nMvh Lone",
+                        message_id=f"<visit{i}@bageriet-soerensen.dk>", date="Wed, 31 Dec 2025 15:00:00 +0100")
+             for i in range(3)]  # dated last year, opened this year: they count in this year
+    raws.append(build_mail(subject="Printeren " + "x" * 1100, message_id="<long-subject@bageriet-soerensen.dk>"))
+    raws.append(build_mail(sender="a" * 330 + "@bageriet-soerensen.dk", subject="Lang afsender"))
+    raws.append(build_mail(subject="Lang Message-ID", message_id="<" + "m" * 1200 + "@bageriet-soerensen.dk>"))
+    raws.append(build_mail(subject="Sv: Fejl 0", in_reply_to="<storm0@bageriet-soerensen.dk>",
+                           message_id="<storm-reply@bageriet-soerensen.dk>", body="Nu er serveren helt nede og "
+                           "ingen kan arbejde.\n\nMvh Lone", date="Fri, 27 Nov 2026 10:30:00 +0100"))
+    return [_write(tmp_path, f"busy-{i:02d}.eml", raw) for i, raw in enumerate(raws)]
+
+
+def _second_database(tmp_path: Path, db_url: str) -> str:
+    """Another empty database for the same test: a second SQLite file, or the PostgreSQL schema anew."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'second.db'}"
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return db_url
+
+
+def test_batches_read_ahead_by_the_parse_pool_store_what_one_mail_at_a_time_stores(tmp_path: Path,
+                                                                                   db_url: str) -> None:
+    """The production path (batches, parsed ahead in a worker process) against explain-then-ingest, mail by mail."""
+    from inbox_worker.mail.batching import ParsePool, chunks
+    from inbox_worker.mail.incoming import IncomingMail
+
+    demo = sorted((DEMO / "inbox").glob("*.eml"))
+    files = demo[:12] + _hostile_and_busy(tmp_path) + demo[12:]
+    settings, engine = _prepared(tmp_path / "one", db_url, DEMO / "registry.toml")
+    expected = [_explain_then_ingest(settings, engine, Runner(settings, engine), path, NOW) for path in files]
+    traces = [_stored(engine, str(path))[1] for path in files]
+    engine.dispose()
+
+    settings, engine = _prepared(tmp_path / "batched", _second_database(tmp_path, db_url), DEMO / "registry.toml")
+    runner, pool = Runner(settings, engine), ParsePool()
+    try:
+        mails = (IncomingMail(path.read_bytes(), str(path)) for path in files)
+        found = [d for _, decisions in runner.run(chunks(mails, 10), pool, now=NOW) for d in decisions]
+    finally:
+        pool.close()
+
+    assert [_as_stored(d.as_json()) for d in found] == expected
+    assert [_stored(engine, str(path))[1] for path in files] == traces
+    storm = [d for d in expected if (d["subject"] or "").startswith("Fejl")]
+    assert [d["ack"] for d in storm] == ["queued"] * 3 + ["suppressed", "queued"]
+    visits = [d["coverage"]["rule"] for d in expected if (d["subject"] or "").startswith("Servicebesøg")]
+    assert visits[-1] == "service-visit-extra"  # three new visits in one year: the third is beyond the two
+    long_subject = next(d for d in expected if (d["subject"] or "").startswith("Printeren xxx"))
+    assert long_subject["outcome"] == "new_ticket" and len(long_subject["subject"]) == 1000
+    engine.dispose()

@@ -19,6 +19,7 @@ import mailparser
 from mailparser_reply import EmailReplyParser
 
 from inbox_worker.domain.types import Attachment, ParsedMail
+from inbox_worker.domain.vocabulary import MAX_ADDRESS, MAX_MESSAGE_ID, MAX_SUBJECT
 from inbox_worker.mail.parse.forwarded import find_forwarded
 from inbox_worker.mail.parse.htmltext import html_to_text
 from inbox_worker.mail.parse.largemail import LARGE_MAIL_BYTES, restore_attachment, split_large_parts
@@ -74,13 +75,13 @@ def _addresses(values: list[Any]) -> tuple[str, ...]:
     found = []
     for _name, address in values:
         address = _CONTROL.sub("", address or "").strip().lower()
-        if "@" in address:
+        if "@" in address and len(address) <= MAX_ADDRESS:
             found.append(address)
     return tuple(found)
 
 
 def _message_ids(value: Any) -> tuple[str, ...]:
-    return tuple(_MSGID.findall(_text(value) or ""))
+    return tuple(found for found in _MSGID.findall(_text(value) or "") if len(found) <= MAX_MESSAGE_ID)
 
 
 def _date(value: Any) -> datetime | None:
@@ -221,7 +222,7 @@ def _parse(raw: bytes) -> ParsedMail:
     body = _body_text(parser)
     defects = _structural_defects(body_start, parser)
     defects += sorted(parser.defects_categories - set(defects)) if parser.has_defects else []
-    subject = _clean_header_text(parser.subject)
+    subject = (_clean_header_text(parser.subject) or "")[:MAX_SUBJECT] or None
     return ParsedMail(
         message_id=(_message_ids(message.get("message-id") if message is not None else None) or (None,))[0],
         subject=subject,
