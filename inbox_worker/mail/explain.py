@@ -18,7 +18,9 @@ from inbox_worker.domain.types import MailContext, RegistrySnapshot
 from inbox_worker.errors import UserError
 from inbox_worker.mail.incoming import parse_safely, unreadable
 from inbox_worker.mail.parse.parser import ParseError
-from inbox_worker.mail.pipeline import PipelineParams, Rulebook, run_pipeline
+from inbox_worker.mail.pipeline import PipelineParams, Rulebook
+from inbox_worker.mail.runner import decide, failed
+from inbox_worker.outbound.render import Renderer
 from inbox_worker.store import raw as raw_store
 from inbox_worker.store import repository
 from inbox_worker.store.db import make_readonly_engine, schema_ready
@@ -50,5 +52,8 @@ def explain(settings: Settings, path: str, now: datetime | None = None) -> dict[
     elif isinstance(parsed, ParseError):
         decision = unreadable(raw, str(parsed), "unparseable")
     else:
-        decision = run_pipeline(parsed, context, registry, rules, params)
+        try:  # rendered too, as ingest does: a mail that cannot be answered is quarantined there
+            decision, _ = decide(parsed, context, registry, rules, params, Renderer(settings), now)
+        except Exception as exc:
+            decision = failed(raw, exc)
     return {**decision.as_json(), "trace": decision.trace_json()}

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from inbox_worker.config import Settings
 from inbox_worker.domain.decision import Decision, quarantined
 from inbox_worker.domain.enums import Outcome
-from inbox_worker.domain.outgoing import StoredAttachment
-from inbox_worker.domain.types import ParsedMail, RegistrySnapshot, TraceEntry
+from inbox_worker.domain.outgoing import MailOut, StoredAttachment
+from inbox_worker.domain.types import MailContext, ParsedMail, RegistrySnapshot, TraceEntry
 from inbox_worker.mail.batching import ParsePool, process_batches
 from inbox_worker.mail.incoming import IncomingMail, ParseResult, SavedAttachment, parse_safely, unreadable
 from inbox_worker.mail.parse.parser import ParseError
@@ -169,11 +169,7 @@ class Runner:
             rows.reset()
             self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None), None)], now)
             log.exception("processing failed; quarantining raw message %s", raw_id)
-            reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
-            trace = (TraceEntry("runner", "unexpected-error", "quarantine", reason,
-                                {"traceback": traceback.format_exc(limit=6)}),)
-            decision = quarantined(reason, "unexpected-error", message_id=raw_store.header_message_id(mail.raw),
-                                   trace=trace)
+            decision = failed(mail.raw, exc)
             try:
                 writes.record_quarantine(rows, raw_id, decision, now)
             except writes.AlreadyProcessed:
@@ -192,11 +188,10 @@ class Runner:
             return self._quarantine(rows, raw, raw_id, now, str(parsed), "unparseable")
         context = repository.mail_context(session, parsed, now, self.customer_keys, rows.ref_tickets, rows.acks,
                                           self.settings.company.timezone, rows.visits, rows.next_ticket)
-        decision = run_pipeline(parsed, context, self.registry, self.rules, self.params)
+        decision, out = decide(parsed, context, self.registry, self.rules, self.params, self.renderer, now)
         if decision.outcome == Outcome.QUARANTINED:
             writes.record_quarantine(rows, raw_id, decision, now)
             return decision
-        out = mail_out(self.renderer, decision, parsed, now, self.registry)  # rendered before anything is written
         writes.apply(session.connection(), rows, decision, parsed, raw_id, out, self._save_attachments(parsed),
                      self.ids, now)
         return decision
@@ -210,6 +205,23 @@ class Runner:
             files.append(StoredAttachment(attachment.filename, attachment.content_type, attachment.size,
                                           attachment.sha256, path, skipped))
         return files
+
+
+def decide(mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, rules: Rulebook,
+           params: PipelineParams, renderer: Renderer, now: datetime) -> tuple[Decision, MailOut]:
+    """The decision and the mail it sends, rendered before anything is written: what ingest writes, explain prints."""
+    decision = run_pipeline(mail, context, registry, rules, params)
+    if decision.outcome == Outcome.QUARANTINED:
+        return decision, MailOut()
+    return decision, mail_out(renderer, decision, mail, now, registry)
+
+
+def failed(raw: bytes, exc: Exception) -> Decision:
+    """An unexpected error: the mail is quarantined with the error and where it happened, for staff."""
+    reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
+    where = "".join(traceback.format_exception(exc, limit=-4))  # the innermost frames: where it failed
+    trace = (TraceEntry("runner", "unexpected-error", "quarantine", reason, {"traceback": where}),)
+    return quarantined(reason, "unexpected-error", message_id=raw_store.header_message_id(raw), trace=trace)
 
 
 def _previous(stored: dict[str, Any] | None) -> Decision:

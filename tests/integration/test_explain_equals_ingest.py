@@ -207,3 +207,27 @@ def test_batches_read_ahead_by_the_parse_pool_store_what_one_mail_at_a_time_stor
     long_subject = next(d for d in expected if (d["subject"] or "").startswith("Printeren xxx"))
     assert long_subject["outcome"] == "new_ticket" and len(long_subject["subject"]) == 1000
     engine.dispose()
+
+
+def test_a_mail_whose_answer_cannot_be_rendered_is_quarantined_by_explain_as_by_ingest(tmp_path: Path,
+                                                                                     db_url: str) -> None:
+    import shutil
+
+    from tests.conftest import ROOT
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    ack = templates / "ack" / "ack.da.txt.j2"
+    ack.write_text(ack.read_text(encoding="utf-8") + "{{ no_such_value }}\n", encoding="utf-8")  # a staff typo
+    settings = make_settings(tmp_path, db_url, paths={"templates": str(templates)})
+    engine = make_engine(settings.database.url)
+    migrate(engine)
+    with Session(engine) as session, session.begin():
+        import_registry(session, DEMO / "registry.toml")
+    path = _write(tmp_path, "m.eml", build_mail())
+
+    decision = _explain_then_ingest(settings, engine, Runner(settings, engine), path, NOW)
+
+    assert decision["outcome"] == "quarantined" and decision["rule"] == "unexpected-error"
+    assert "no_such_value" in decision["reason"]
+    engine.dispose()
