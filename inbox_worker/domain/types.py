@@ -250,10 +250,11 @@ class AckDecision:
 
 @dataclass(frozen=True)
 class TicketChange:
-    """A follow-up more urgent than the ticket it lands on raises the ticket."""
+    """What a mail does to the existing ticket it continues (written by the store as it stands here)."""
 
-    priority: str
-    review: tuple[str, ...]  # the ticket's review flags afterwards
+    status: TicketStatus  # after the mail: open for a reopen or a customer's answer, else as it was
+    priority: Priority | None = None  # raised to this by a more urgent follow-up (never lowered)
+    review: tuple[str, ...] | None = None  # the ticket's review flags after a raise
 
 
 @dataclass(frozen=True)

@@ -121,14 +121,15 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
     facts = mail_facts(item.link, item.classification, registry, _local_day(mail.date or context.now, params),
                        {customer: context.visits_used(customer, item.thread)} if customer else {},
                        rules.coverage.visits_per_year, context.visit_year)
-    item.priority = decide_priority(facts, rules.priority, item.trace)
-    if item.priority == Priority.EMERGENCY:
-        _add_review(item, ["emergency"])
+    priority = decide_priority(facts, rules.priority, item.trace)
+    item.priority = priority.priority
+    _add_review(item, priority.review)
     item.coverage = decide_coverage(dataclasses.replace(facts, priority=item.priority), rules.coverage,
                                     params.rates, item.trace, ticket_override(item.thread, context))
     _add_review(item, item.coverage.review)
     ticket = context.ticket_state(item.thread)
-    item.ticket_change = decide_ticket_change(item.outcome, item.priority, item.review, ticket, item.trace)
+    item.ticket_change = decide_ticket_change(item.outcome, item.priority, item.review, ticket,
+                                              rules.priority.raises_ticket, item.trace)
     if phone is not None:
         item.trace.add("acknowledge", "ack-phone", "none", "Opkald: kunden er i telefonen, ingen kvittering")
     else:

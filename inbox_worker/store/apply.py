@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,12 +42,12 @@ _INSERT_TICKET_DEVICE = insert(_TABLES["ticket_devices"])
 _FINISH_RAW = update(_RAW).where(_RAW.c.id == bindparam("raw_id")).values(
     state=bindparam("state"), outcome=bindparam("outcome"), processed_at=bindparam("processed_at"),
     ticket_id=bindparam("ticket"))
-# One statement per ticket update: touched and reopened, or touched and (if waiting for the customer) open.
+# One statement per ticket update (touched, with the status the decision gives it, or reopened), and one
+# more when the mail raises it.
 _REOPEN_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
     updated_at=bindparam("now"), status=TicketStatus.OPEN.value, closed_at=None)
-_UNWAIT_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
-    updated_at=bindparam("now"),
-    status=case((_TICKET.c.status == TicketStatus.WAITING.value, TicketStatus.OPEN.value), else_=_TICKET.c.status))
+_TOUCH_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
+    updated_at=bindparam("now"), status=bindparam("status"))
 _RAISE_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
     priority=bindparam("priority"), review=bindparam("review"), look_rank=bindparam("look_rank"),
     priority_rank=bindparam("priority_rank"))
@@ -211,11 +211,13 @@ def _ticket_for(connection: Connection, rows: PendingRows, decision: Decision, m
         return None if decision.outcome == Outcome.IGNORED else _new_ticket(connection, rows, decision, mail, ids, now)
     if decision.outcome == Outcome.IGNORED:  # automatic mail is attached, but is no customer activity
         return thread.ticket
-    # A customer's answer ends "waiting for the customer"; a reopen opens a closed ticket.
-    statement = _REOPEN_TICKET if thread.action == ThreadAction.REOPEN else _UNWAIT_TICKET
-    connection.execute(statement, {"ticket": thread.ticket, "now": now})
     change = decision.ticket_change
-    if change is not None:
+    assert change is not None, "a mail that continues a ticket says what becomes of it"
+    if thread.action == ThreadAction.REOPEN:
+        connection.execute(_REOPEN_TICKET, {"ticket": thread.ticket, "now": now})
+    else:
+        connection.execute(_TOUCH_TICKET, {"ticket": thread.ticket, "now": now, "status": change.status})
+    if change.priority is not None and change.review is not None:
         connection.execute(_RAISE_TICKET, {
             "ticket": thread.ticket, "priority": change.priority, "review": list(change.review),
             "look_rank": look_rank(change.review, change.priority), "priority_rank": priority_rank(change.priority)})

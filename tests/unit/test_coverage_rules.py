@@ -161,7 +161,7 @@ def decide_with_priority(case: Case, rules: CoverageRules,
     link = LinkDecision(key, address, case.devices, ())
     facts = mail_facts(link, Classification(case.category, "da"), registry_ or registry(), MAIL_DAY,
                        {key: case.visits_used} if key else {}, rules.visits_per_year)
-    priority = decide_priority(facts, PRIORITY_RULES, Trace())
+    priority = decide_priority(facts, PRIORITY_RULES, Trace()).priority
     trace = Trace()
     return decide_coverage(replace(facts, priority=priority), rules, RATES, trace), trace, priority
 

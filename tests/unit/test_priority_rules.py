@@ -28,7 +28,7 @@ def priority_of(sender: str, devices: tuple[str, ...], category: str, rules: Pri
     link = LinkDecision(key, f"{sender}.dk", devices, ())
     facts = mail_facts(link, Classification(category, "da", emergency=emergency), reg or registry(), DAY, {}, 2)
     trace = Trace()
-    priority = decide_priority(facts, rules, trace)
+    priority = decide_priority(facts, rules, trace).priority
     return priority, trace.entries[-1].rule
 
 
@@ -124,10 +124,14 @@ def test_the_whole_pipeline_takes_its_priority_from_the_file(tmp_path: Path) -> 
     ('id = "a"\nwhen = { servers_have = "MCOSAXXX" }\nthen = { priority = "high", reason = "x" }', "unknown value 'MCOSAXXX'"),
     ('id = "a"\nwhen = { emergency = "yes" }\nthen = { priority = "high", reason = "x" }', "takes true or false"),
     ('id = "a"\nthen = { priority = "high", reason = "{nope}" }', "unknown placeholder '{nope}'"),
-    ('id = "priority-default"\nthen = { priority = "high", reason = "x" }', "reserved"),
+    ('id = "a"\nthen = { priority = "high", review = "emergency", reason = "x" }', "'review' has the wrong type"),
+    ('id = "a"\nwhen = { emergency = true }\nthen = { priority = "high", reason = "x" }', "the last rule must have no conditions"),
 ])
 def test_a_mistake_in_priority_toml_is_one_clear_line(tmp_path: Path, rule: str, message: str) -> None:
-    (tmp_path / "priority.toml").write_text(f"[[rule]]\n{rule}\n", encoding="utf-8")
+    (tmp_path / "priority.toml").write_text(f"raises_ticket = []\n[[rule]]\n{rule}\n", encoding="utf-8")
+    if "the last rule" not in message:  # each case is one mistake: end with the catch-all the file needs
+        with (tmp_path / "priority.toml").open("a", encoding="utf-8") as handle:
+            handle.write('[[rule]]\nid = "z"\nthen = { priority = "normal", reason = "x" }\n')
     with pytest.raises(UserError, match=re.escape(message)) as error:
         PriorityRules.load(tmp_path)
     assert "\n" not in str(error.value) and "priority.toml" in str(error.value)
@@ -150,3 +154,20 @@ def test_no_priority_is_decided_in_python() -> None:
         text = path.read_text(encoding="utf-8")
         assert "MCOSACSRV" not in text, path.name
         assert not re.search(r"""["'](high|low)["']""", text), path.name
+
+
+def test_raises_ticket_and_the_review_flags_of_a_priority_are_data(tmp_path: Path, shipped: PriorityRules) -> None:
+    assert shipped.raises_ticket == {"emergency", "high"}
+    trace = Trace()
+    key = "ingen"
+    facts = mail_facts(LinkDecision(key, "ida@ingen.dk", (), ()), Classification("network", "da", emergency=True),
+                       registry(), DAY, {}, 2)
+    assert decide_priority(facts, shipped, trace).review == ("emergency",)
+    (tmp_path / "priority.toml").write_text('raises_ticket = ["emergency"]\n[[rule]]\nid = "all"\n'
+                                            'then = { priority = "normal", reason = "x" }\n', encoding="utf-8")
+    assert PriorityRules.load(tmp_path).raises_ticket == {"emergency"}
+    for wrong in ('raises_ticket = ["urgent"]\n', ""):
+        (tmp_path / "priority.toml").write_text(wrong + '[[rule]]\nid = "all"\n'
+                                                'then = { priority = "normal", reason = "x" }\n', encoding="utf-8")
+        with pytest.raises(UserError, match="raises_ticket"):
+            PriorityRules.load(tmp_path)

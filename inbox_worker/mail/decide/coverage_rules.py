@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,11 @@ from inbox_worker.config import RateSettings
 from inbox_worker.domain.rules_engine import Rule, build_rules, load_table
 from inbox_worker.domain.vocabulary import COVERAGE_STATUSES, PACKAGES
 from inbox_worker.errors import UserError
-from inbox_worker.mail.decide.facts import PREDICATES, condition_argument
+from inbox_worker.mail.decide.facts import PREDICATES, check_placeholders, condition_argument
 from inbox_worker.tomlfile import read_toml
 
 RATE_KEYS = tuple(f.name for f in dataclasses.fields(RateSettings))
 RESERVED_IDS = ("staff-override", "no-rule-matched")  # decided in code, never by a rule of the file
-PLACEHOLDERS = ("customer", "contact", "device", "device_name", "device_kind", "category", "package", "rate",
-                "agreement", "agreement_end", "visits_used", "visits_allowed", "visit_number", "year", "note")
 
 
 THEN_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -40,9 +37,7 @@ def _check_then(label: str, rule: Rule) -> None:
         raise UserError(f"{label}: unknown package '{then['package']}' (known: {', '.join(PACKAGES)})")
     if not all(isinstance(flag, str) and flag for flag in then.get("review", [])):
         raise UserError(f"{label}: then.review must be a list of words")
-    for _, name, _, _ in string.Formatter().parse(str(then["reason"])):
-        if name is not None and name not in PLACEHOLDERS:
-            raise UserError(f"{label}: unknown placeholder '{{{name}}}' in reason (known: {', '.join(PLACEHOLDERS)})")
+    check_placeholders(label, str(then["reason"]))
     agreements = rule.when.get("agreement")
     if status == "covered" and (agreements is None or agreements & {"none", "unknown"}):
         raise UserError(f"{label}: a covered rule must name its agreements (agreement = [...]), never none or unknown")

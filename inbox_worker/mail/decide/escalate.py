@@ -1,25 +1,33 @@
-"""What a follow-up does to the ticket it lands on: a more urgent mail raises the ticket. Pure.
+"""What a mail does to the ticket it continues: its status after the mail, and a raise when it is more urgent. Pure.
 
-"Now the server is down" on a normal ticket makes the ticket an emergency (with the new mail's
-review flags added), so the queue shows it first and the on-call person is called. Only emergency
-and high can raise a ticket; a follow-up never lowers one.
+A customer's answer ends "waiting for the customer"; a reopen opens a closed ticket. "Now the server
+is down" on a normal ticket makes the ticket an emergency (with the new mail's review flags added),
+so the queue shows it first and the on-call person is called. Which priorities raise a ticket is
+`raises_ticket` in rules/priority.toml; a follow-up never lowers one.
 """
 
 from __future__ import annotations
 
-from inbox_worker.domain.enums import Outcome, Priority
-from inbox_worker.domain.types import TicketChange, TicketState, Trace
+from collections.abc import Collection
 
-URGENT = (Priority.EMERGENCY, Priority.HIGH)
+from inbox_worker.domain.enums import Outcome, Priority, TicketStatus
+from inbox_worker.domain.types import TicketChange, TicketState, Trace
 
 
 def decide_ticket_change(outcome: Outcome, priority: Priority, review: list[str], ticket: TicketState | None,
-                         trace: Trace) -> TicketChange | None:
+                         raises_ticket: Collection[Priority], trace: Trace) -> TicketChange | None:
     if outcome not in (Outcome.UPDATED_TICKET, Outcome.REOPENED_TICKET) or ticket is None:
         return None
-    if priority not in URGENT or not priority.more_urgent_than(ticket.priority):
-        return None
+    status = ticket.status
+    if outcome == Outcome.REOPENED_TICKET:
+        status = TicketStatus.OPEN  # the thread stage traced why
+    elif ticket.status == TicketStatus.WAITING:
+        status = TicketStatus.OPEN
+        trace.add("escalate", "customer-answered", "open",
+                  f"Kunden har svaret: sag #{ticket.number} afventer ikke længere kunden")
+    if priority not in raises_ticket or not priority.more_urgent_than(ticket.priority):
+        return TicketChange(status)
     merged = (*ticket.review, *(flag for flag in review if flag not in ticket.review))
     trace.add("escalate", "ticket-raised", priority,
               f"Sagen er løftet fra {ticket.priority} til {priority} af den nye mail")
-    return TicketChange(priority, merged)
+    return TicketChange(status, priority, merged)

@@ -7,6 +7,7 @@ the visits used. Both tables read the same facts, so they can never disagree abo
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -143,6 +144,18 @@ def _note(facts: MailFacts) -> str:
     if facts.category in found.covered_categories:
         return found.note(f"category:{facts.category}")
     return found.note("visits") if facts.category == "visit" else ""
+
+
+# The {placeholders} a rule's reason may use: exactly the values fill_reason fills in.
+PLACEHOLDERS = ("customer", "contact", "device", "device_name", "device_kind", "category", "package", "rate",
+                "agreement", "agreement_end", "visits_used", "visits_allowed", "visit_number", "year", "note")
+
+
+def check_placeholders(label: str, template: str) -> None:
+    """A rule's reason may use only the placeholders fill_reason knows: one clear line otherwise."""
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name is not None and name not in PLACEHOLDERS:
+            raise UserError(f"{label}: unknown placeholder '{{{name}}}' in reason (known: {', '.join(PLACEHOLDERS)})")
 
 
 def fill_reason(template: str, facts: MailFacts, package: str | None = None, rate: int = 0) -> str:

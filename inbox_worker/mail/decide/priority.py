@@ -1,59 +1,79 @@
 """How urgent a mail is: the first matching rule of rules/priority.toml decides. Pure.
 
-The only place a priority is decided: an emergency signal, the agreement, server-package work
-are facts (facts.py) that the table tests; what they mean for the priority is data.
+The only place a priority is decided: an emergency signal, the agreement, server-package work are
+facts (facts.py) that the table tests; what they mean for the priority, the review flags a priority
+brings and which priorities raise an existing ticket are data.
 """
 
 from __future__ import annotations
 
-import string
+from dataclasses import dataclass
 from pathlib import Path
 
 from inbox_worker.domain.enums import Priority
-from inbox_worker.domain.rules_engine import Rule, build_rules, evaluate, load_table
+from inbox_worker.domain.rules_engine import Rule, build_rules, evaluate
 from inbox_worker.domain.types import Trace
 from inbox_worker.domain.vocabulary import PRIORITIES
 from inbox_worker.errors import UserError
-from inbox_worker.mail.decide.coverage_rules import PLACEHOLDERS
-from inbox_worker.mail.decide.facts import PREDICATES, MailFacts, condition_argument, fill_reason
+from inbox_worker.mail.decide.facts import PREDICATES, MailFacts, check_placeholders, condition_argument, fill_reason
+from inbox_worker.tomlfile import read_toml
 
-THEN_FIELDS: dict[str, type | tuple[type, ...]] = {"priority": str, "reason": str}
-DEFAULT_RULE = "priority-default"  # no rule matched: normal (decided here, never by a rule of the file)
+THEN_FIELDS: dict[str, type | tuple[type, ...]] = {"priority": str, "reason": str, "review": list}
+
+
+@dataclass(frozen=True)
+class PriorityDecision:
+    priority: Priority
+    review: tuple[str, ...]  # flags the priority brings (e.g. "emergency": staff look first)
 
 
 class PriorityRules:
-    """The validated rule table of rules/priority.toml."""
+    """The validated rule table of rules/priority.toml: rules, the last one without conditions."""
 
-    def __init__(self, rules: list[Rule]) -> None:
+    def __init__(self, rules: list[Rule], raises_ticket: frozenset[Priority]) -> None:
         self.rules = rules
+        self.raises_ticket = raises_ticket  # a follow-up of one of these raises a less urgent ticket
 
     @classmethod
     def load(cls, rules_dir: Path) -> PriorityRules:
         path = rules_dir / "priority.toml"
-        checked = []
-        for index, rule in enumerate(build_rules(load_table(path, "rule"), PREDICATES, THEN_FIELDS, str(path)), 1):
-            label = f"{path}: rule {index} ({rule.id})"
-            if rule.id == DEFAULT_RULE:
-                raise UserError(f"{label}: the id '{rule.id}' is reserved")
-            if rule.then.get("priority") not in PRIORITIES or not rule.then.get("reason"):
-                raise UserError(f"{label}: needs then.priority ({', '.join(PRIORITIES)}) and a then.reason")
-            if "priority" in rule.when:
-                raise UserError(f"{label}: a priority rule cannot test the priority it decides")
-            for _, name, _, _ in string.Formatter().parse(str(rule.then["reason"])):
-                if name is not None and name not in PLACEHOLDERS:
-                    raise UserError(f"{label}: unknown placeholder '{{{name}}}' in reason "
-                                    f"(known: {', '.join(PLACEHOLDERS)})")
-            checked.append(Rule(rule.id, {k: condition_argument(label, k, v) for k, v in rule.when.items()},
-                                rule.then))
-        return cls(checked)
+        data = read_toml(path, "rules file")
+        unknown = set(data) - {"rule", "raises_ticket"}
+        if unknown:
+            raise UserError(f"{path}: unknown top-level key '{sorted(unknown)[0]}' (known: raises_ticket, rule)")
+        rows = data.get("rule", [])
+        if not isinstance(rows, list):
+            raise UserError(f"{path}: 'rule' must be an array of tables ([[rule]])")
+        rules = [_checked(f"{path}: rule {index} ({rule.id})", rule)
+                 for index, rule in enumerate(build_rules(rows, PREDICATES, THEN_FIELDS, str(path)), 1)]
+        if not rules or rules[-1].when:
+            raise UserError(f"{path}: the last rule must have no conditions, so that every mail gets a priority")
+        if "raises_ticket" not in data:
+            raise UserError(f"{path}: 'raises_ticket' is missing: which priorities raise a less urgent ticket")
+        return cls(rules, _raises(path, data["raises_ticket"]))
 
 
-def decide_priority(facts: MailFacts, rules: PriorityRules, trace: Trace) -> Priority:
+def _checked(label: str, rule: Rule) -> Rule:
+    if rule.then.get("priority") not in PRIORITIES or not rule.then.get("reason"):
+        raise UserError(f"{label}: needs then.priority ({', '.join(PRIORITIES)}) and a then.reason")
+    if "priority" in rule.when:
+        raise UserError(f"{label}: a priority rule cannot test the priority it decides")
+    if not all(isinstance(flag, str) and flag for flag in rule.then.get("review", [])):
+        raise UserError(f"{label}: then.review must be a list of words")
+    check_placeholders(label, str(rule.then["reason"]))
+    return Rule(rule.id, {k: condition_argument(label, k, v) for k, v in rule.when.items()}, rule.then)
+
+
+def _raises(path: Path, value: object) -> frozenset[Priority]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in PRIORITIES for v in value):
+        raise UserError(f"{path}: 'raises_ticket' must be a list of priorities ({', '.join(PRIORITIES)})")
+    return frozenset(Priority(v) for v in value)
+
+
+def decide_priority(facts: MailFacts, rules: PriorityRules, trace: Trace) -> PriorityDecision:
     found = evaluate(rules.rules, facts, PREDICATES)
-    if found.rule is None:
-        priority, rule, reason = Priority.NORMAL, DEFAULT_RULE, "Ingen prioritetsregel passede: almindelig prioritet"
-    else:
-        priority, rule = Priority(str(found.rule.then["priority"])), found.rule.id
-        reason = fill_reason(str(found.rule.then["reason"]), facts)
-    trace.add("priority", rule, priority, reason, tried=list(found.tried))
-    return priority
+    assert found.rule is not None, "the last rule has no conditions (checked at load)"
+    priority = Priority(str(found.rule.then["priority"]))
+    trace.add("priority", found.rule.id, priority, fill_reason(str(found.rule.then["reason"]), facts),
+              tried=list(found.tried))
+    return PriorityDecision(priority, tuple(found.rule.then.get("review", ())))
