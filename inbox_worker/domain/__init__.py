@@ -1,1 +1,1 @@
-"""The product's own vocabulary: typed values, enums, the decision, rules loading; imports nothing above it."""
+"""The product's own vocabulary: typed values, enums, the decision, the rule-table engine; imports nothing above it."""

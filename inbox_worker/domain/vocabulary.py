@@ -21,6 +21,13 @@ DEVICE_KINDS = (
     "firewall", "switch", "access-point", "network", "other",
 )
 COVERAGE_STATUSES = tuple(str(status) for status in CoverageStatus)
+# Coverage rule ids decided in code, never by a rule of coverage.toml: a staff override, and no rule matching.
+OVERRIDE_RULE = "staff-override"
+NO_RULE_MATCHED = "no-rule-matched"
+# The rate key of [rates] for billable work under each agreement (as of the day of the work).
+RATE_OF_AGREEMENT = {"active": "agreement", "terminated": "agreement", "trial": "trial", "none": "none",
+                     "unknown": "none"}
+
 # Header values longer than these are no address (RFC 5321: 64 + 1 + 255), no Message-ID and no subject
 # (RFC 5322: a line is at most 998 characters): the parser drops or cuts them, so every later step and
 # every database sees the same mail.

@@ -1,8 +1,9 @@
 """The ordered pure stages: guard -> link -> classify -> thread -> priority -> coverage -> ticket -> ack -> on-call.
 
 `run_pipeline` takes a parsed mail and the context read from the database beforehand, and returns
-the complete Decision: everything the store will write and every rule that fired, in its trace. It
-performs no I/O and reads no clock, which is what makes `explain` equal to what ingest does.
+the complete Decision: everything the store will write and every rule that fired, in its trace.
+`run_pipeline` performs no I/O and reads no clock, which is what makes `explain` equal to what
+ingest does; the rule tables it uses are read and validated once, at start-up (`Rulebook.load`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from inbox_worker.domain.hours import OfficeHours
 from inbox_worker.domain.types import GuardDecision, MailContext, ParsedMail, RegistrySnapshot, ThreadDecision, WorkItem
 from inbox_worker.mail.decide.acknowledge import decide_ack
 from inbox_worker.mail.decide.classify import decide_classification, request_text
+from inbox_worker.mail.decide.classify_rules import ClassifyRules, load_classify_rules
 from inbox_worker.mail.decide.coverage import decide_coverage, ticket_override
 from inbox_worker.mail.decide.coverage_rules import CoverageRules
 from inbox_worker.mail.decide.escalate import decide_ticket_change
@@ -30,7 +32,6 @@ from inbox_worker.mail.decide.link import LinkParams, LinkRules, decide_devices,
 from inbox_worker.mail.decide.oncall import OncallAddresses, decide_oncall
 from inbox_worker.mail.decide.priority import PriorityRules, decide_priority
 from inbox_worker.mail.decide.thread import decide_thread
-from inbox_worker.mail.decide.vocabulary import ClassifyRules, load_classify_rules
 
 _OUTCOME_OF_ACTION = {
     ThreadAction.NEW: Outcome.NEW_TICKET,

@@ -1,1 +1,1 @@
-"""Outgoing mail: rendering from templates/, and delivery of the outbox by SMTP."""
+"""Outgoing mail: rendering from templates/ (Jinja2), MIME assembly, and handing a message to SMTP."""

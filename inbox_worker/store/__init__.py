@@ -1,1 +1,4 @@
-"""Persistence: models, migrations, and the repository that is the only user of a database session."""
+"""The database adapter (SQLAlchemy): models, migrations, the raw store, the reads and the one write.
+
+Also the outbox states and the mailbox lease; nothing here decides anything about a mail.
+"""

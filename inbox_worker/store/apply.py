@@ -22,8 +22,8 @@ from inbox_worker.domain.enums import AckStatus, Outcome, RawState, ThreadAction
 from inbox_worker.domain.outgoing import MailOut, OutgoingMail, StoredAttachment
 from inbox_worker.domain.types import ParsedMail
 from inbox_worker.store.models import Base, Customer, Device
+from inbox_worker.store.queue_columns import look_rank, priority_rank
 from inbox_worker.store.repository import RecentAcks
-from inbox_worker.store.triage import look_rank, priority_rank
 
 # Statements built once, on the tables, with bound parameters: per mail only the values change, so
 # SQLAlchemy neither rebuilds nor re-hashes them (that was most of the per-mail cost).

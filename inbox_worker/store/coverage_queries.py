@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.domain.enums import CoverageStatus
 from inbox_worker.domain.types import Coverage
+from inbox_worker.domain.vocabulary import OVERRIDE_RULE
 from inbox_worker.store.models import Ticket
 
-OVERRIDE_RULE = "staff-override"  # the rule id of a coverage staff set with `tickets set-coverage`
 
 def override_of(coverage: Mapping[str, Any] | None) -> Coverage | None:
     """The ticket's coverage as a Coverage when staff set it, else None (the rules decide)."""

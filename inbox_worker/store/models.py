@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from inbox_worker.store import triage
+from inbox_worker.store import queue_columns
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -136,7 +136,7 @@ class Ticket(Base):
         # Service visits are counted per customer and calendar year: tickets of category "visit".
         Index("ix_tickets_category_created", "category", "created_at"),
         # The triage queue (web UI): needing a look first, then priority, then age; and, covering every
-        # filter column, one index-only scan for all the filter counts (store/triage_queue.py).
+        # filter column, one index-only scan for all the filter counts (features/queue/triage.py).
         Index("ix_tickets_queue", "status", "look_rank", "priority_rank", "created_at"),
         Index("ix_tickets_facets", "status", "customer_id", "category", "coverage_status", "priority_rank"),
     )
@@ -156,10 +156,11 @@ class Ticket(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     # Added for the web UI (migration 0003). The three sort columns are derived from review, priority and
-    # coverage (store/triage.py) by column defaults on insert and by store/ticket_edit.refresh_sort on change.
-    look_rank: Mapped[int] = mapped_column(Integer, default=triage.default_look_rank, server_default="9")
-    priority_rank: Mapped[int] = mapped_column(Integer, default=triage.default_priority_rank, server_default="2")
-    coverage_status: Mapped[str] = mapped_column(String(16), default=triage.default_coverage_status,
+    # coverage (store/queue_columns.py): by column defaults on insert, by features/tickets/edit.refresh_sort
+    # on a staff change and by store/apply.py when a follow-up raises the ticket.
+    look_rank: Mapped[int] = mapped_column(Integer, default=queue_columns.default_look_rank, server_default="9")
+    priority_rank: Mapped[int] = mapped_column(Integer, default=queue_columns.default_priority_rank, server_default="2")
+    coverage_status: Mapped[str] = mapped_column(String(16), default=queue_columns.default_coverage_status,
                                                  server_default="undetermined")
     assignee: Mapped[str | None] = mapped_column(String(16), index=True)  # staff initials
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))

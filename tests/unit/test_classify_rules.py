@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from inbox_worker.errors import UserError
+from inbox_worker.mail.decide.classify_rules import load_classify_rules, load_device_kinds
 from inbox_worker.mail.decide.terms import Entry, Lexicon
-from inbox_worker.mail.decide.vocabulary import load_classify_rules, load_device_kinds
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from inbox_worker.mail.decide.classify_rules import load_classify_rules
 from inbox_worker.mail.decide.emergency import find_emergency
-from inbox_worker.mail.decide.vocabulary import load_classify_rules
 
 RULES = load_classify_rules(Path(__file__).resolve().parents[2] / "rules" / "classify.toml")
 

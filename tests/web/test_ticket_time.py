@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.features.tickets.time_view import quarter_of
 from inbox_worker.store.models import AuditEntry, Ticket, TimeEntry
-from inbox_worker.store.triage import sort_columns
+from inbox_worker.store.queue_columns import sort_columns
 from tests.mailbuilder import build_mail
 from tests.web.conftest import audit_actions, text_of, ticket_row
 

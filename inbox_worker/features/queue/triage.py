@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.store.models import Customer, Ticket
-from inbox_worker.store.triage import PRIORITIES
+from inbox_worker.store.queue_columns import PRIORITIES
 
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 FACETS = ("status", "customer", "category", "coverage", "priority")

@@ -1,6 +1,6 @@
 """A customer's weekly summary: the week's tickets, time and the agreement's fit to reality. Pure.
 
-The store gathers the facts (store/summary_queries.py); this module turns them into what the
+The facts are read by features/summary/queries.py; this module turns them into what the
 summary says, including the overview MICO uses to keep the agreement in line with reality: people
 who wrote in without a user package, and devices without a package that needed billable work.
 """

@@ -15,7 +15,7 @@ from inbox_worker.domain.types import TicketStatus
 from inbox_worker.domain.vocabulary import CATEGORIES, PRIORITIES
 from inbox_worker.store import audit
 from inbox_worker.store.models import Contact, Customer, Device, Staff, Ticket, TicketDevice, TicketEntry
-from inbox_worker.store.triage import sort_columns
+from inbox_worker.store.queue_columns import sort_columns
 
 STATUSES = tuple(status.value for status in TicketStatus)
 _LINK_FLAGS = ("unknown-sender", "unknown-contact", "spoof-suspected")

@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.domain.agreement import effective_agreement
 from inbox_worker.domain.enums import CoverageStatus
 from inbox_worker.domain.types import Coverage
+from inbox_worker.domain.vocabulary import OVERRIDE_RULE, RATE_OF_AGREEMENT
 from inbox_worker.errors import UserError
 from inbox_worker.features.tickets.edit import refresh_sort
-from inbox_worker.store.coverage_queries import OVERRIDE_RULE
 from inbox_worker.store.models import CoverageOverride, Customer, Ticket, TicketEntry, TimeEntry
 
 _INITIALS = re.compile(r"^[^\s]{1,16}$")
-_RATE_OF_AGREEMENT = {"active": "agreement", "terminated": "agreement", "trial": "trial", "none": "none"}
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,8 @@ def _ticket(session: Session, number: int) -> Ticket:
 def _agreement_rate(session: Session, ticket: Ticket, rates: Mapping[str, int], on: date) -> int:
     """The hourly rate the customer's agreement gives on a day (an unknown customer pays the `none` rate)."""
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
-    agreement = customer.agreement if customer else "none"
-    if customer is not None and customer.agreement_end is not None and on > customer.agreement_end:
-        agreement = "none"
-    return rates[_RATE_OF_AGREEMENT.get(agreement, "none")]
+    agreement = effective_agreement(customer.agreement, customer.agreement_end, on) if customer else "unknown"
+    return rates[RATE_OF_AGREEMENT[agreement]]
 
 
 def _rate(value: str | int | None, rates: Mapping[str, int]) -> int | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inbox_worker.domain.types import DeviceInfo, Trace
+from inbox_worker.mail.decide.classify_rules import ClassifyRules
 from inbox_worker.mail.decide.emergency import EmergencySignal
 from inbox_worker.mail.decide.terms import words_of
-from inbox_worker.mail.decide.vocabulary import ClassifyRules
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from inbox_worker.domain.types import (
     Trace,
 )
 from inbox_worker.mail.decide.category import decide_category
+from inbox_worker.mail.decide.classify_rules import ClassifyRules
 from inbox_worker.mail.decide.emergency import EmergencySignal, find_emergency
-from inbox_worker.mail.decide.vocabulary import ClassifyRules
 
 _WORD = re.compile(r"[a-zæøå]+")
 _DANISH = frozenset(

@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from inbox_worker.domain.enums import CoverageStatus
 from inbox_worker.domain.rules_engine import evaluate
 from inbox_worker.domain.types import Coverage, MailContext, ThreadDecision, Trace
+from inbox_worker.domain.vocabulary import NO_RULE_MATCHED, RATE_OF_AGREEMENT
 from inbox_worker.mail.decide.coverage_rules import CoverageRules
 from inbox_worker.mail.decide.facts import PREDICATES, MailFacts, facts_summary, fill_reason
-
-FALLBACK_RATE = {"trial": "trial", "none": "none", "unknown": "none"}  # else: the agreement rate
 
 
 def decide_coverage(facts: MailFacts, rules: CoverageRules, rates: Mapping[str, int], trace: Trace,
@@ -20,8 +19,8 @@ def decide_coverage(facts: MailFacts, rules: CoverageRules, rates: Mapping[str, 
         return override
     found = evaluate(rules.rules, facts, PREDICATES)
     if found.rule is None:
-        rate = rates[FALLBACK_RATE.get(facts.agreement, "agreement")]
-        coverage = Coverage(CoverageStatus.UNDETERMINED, rate, None, "no-rule-matched",
+        rate = rates[RATE_OF_AGREEMENT[facts.agreement]]
+        coverage = Coverage(CoverageStatus.UNDETERMINED, rate, None, NO_RULE_MATCHED,
                             "Ingen dækningsregel passede; en medarbejder afgør dækningen",
                             review=("coverage-undetermined",))
     else:

@@ -9,13 +9,13 @@ from typing import Any
 
 from inbox_worker.config import RateSettings
 from inbox_worker.domain.rules_engine import Rule, build_rules, load_table
-from inbox_worker.domain.vocabulary import COVERAGE_STATUSES, PACKAGES
+from inbox_worker.domain.vocabulary import COVERAGE_STATUSES, NO_RULE_MATCHED, OVERRIDE_RULE, PACKAGES
 from inbox_worker.errors import UserError
 from inbox_worker.mail.decide.facts import PREDICATES, check_placeholders, condition_argument
 from inbox_worker.tomlfile import read_toml
 
 RATE_KEYS = tuple(f.name for f in dataclasses.fields(RateSettings))
-RESERVED_IDS = ("staff-override", "no-rule-matched")  # decided in code, never by a rule of the file
+RESERVED_IDS = (OVERRIDE_RULE, NO_RULE_MATCHED)  # decided in code, never by a rule of the file
 
 
 THEN_FIELDS: dict[str, type | tuple[type, ...]] = {

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from inbox_worker.domain.types import DeviceInfo, RegistrySnapshot, Trace
+from inbox_worker.mail.decide.classify_rules import DeviceKindRules, KindVocabulary
 from inbox_worker.mail.decide.terms import words_of
-from inbox_worker.mail.decide.vocabulary import DeviceKindRules, KindVocabulary
 
 # Endings that make a device word plural (printere, computerne, telefoner, phones): "the computers"
 # names no single device. Exact terms (`=bærbare`) are taken as written.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from inbox_worker.mail.decide.vocabulary import ClassifyRules
+from inbox_worker.mail.decide.classify_rules import ClassifyRules
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*[-*•])")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from inbox_worker.domain.rules_engine import load_free_mail_domains
 from inbox_worker.domain.types import DeviceInfo, LinkDecision, ParsedMail, RegistrySnapshot, Trace
 from inbox_worker.mail.decide import devices as device_link
+from inbox_worker.mail.decide.classify_rules import DeviceKindRules, load_device_kinds
 from inbox_worker.mail.decide.spoof import auth_verdict
-from inbox_worker.mail.decide.vocabulary import DeviceKindRules, load_device_kinds
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from inbox_worker.store.triage import sort_columns
+from inbox_worker.store.queue_columns import sort_columns
 
 revision: str = '0003'
 down_revision: str | None = "0002"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from inbox_worker.domain.enums import Priority
 from inbox_worker.domain.vocabulary import PRIORITIES
 
 # The order in which tickets need a look (issue 6): emergencies, then unknown senders, suspected
@@ -27,7 +28,7 @@ def look_rank(review: Iterable[str] | None, priority: str | None) -> int:
 
 
 def priority_rank(priority: str | None) -> int:
-    return PRIORITIES.index(priority) if priority in PRIORITIES else PRIORITIES.index("normal")
+    return Priority(priority).rank if priority in PRIORITIES else Priority.NORMAL.rank
 
 
 def coverage_status(coverage: dict[str, Any] | None) -> str:
