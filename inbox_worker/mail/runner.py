@@ -24,6 +24,7 @@ from inbox_worker.domain.decision import Decision, quarantined
 from inbox_worker.domain.enums import Outcome
 from inbox_worker.domain.outgoing import MailOut, StoredAttachment
 from inbox_worker.domain.types import MailContext, ParsedMail, RegistrySnapshot, TraceEntry
+from inbox_worker.errors import UserError
 from inbox_worker.mail.batching import ParsePool, process_batches
 from inbox_worker.mail.incoming import IncomingMail, ParseResult, SavedAttachment, parse_safely, unreadable
 from inbox_worker.mail.parse.parser import ParseError
@@ -60,6 +61,17 @@ class Runner:
         self.last_timings: list[float] = []
         # Attachments the parse worker already wrote to disk (by sha256), for the batch being applied.
         self.saved: Mapping[str, SavedAttachment] = {}
+
+    def refresh(self) -> None:
+        """Once per poll cycle: the registry as imported now, and the rules as edited now (as explain sees them).
+
+        A rules file with a mistake is not taken: the worker goes on with the rules it has, and says why.
+        """
+        self.refresh_registry()
+        try:
+            self.rules = Rulebook.load(self.settings.paths.rules)
+        except UserError as exc:
+            log.error("rules not reloaded, the previous ones stay in force: %s", exc)
 
     def refresh_registry(self) -> RegistrySnapshot:
         """Reload customers, contacts and devices (after a registry import, or once per poll cycle)."""

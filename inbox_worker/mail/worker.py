@@ -97,7 +97,7 @@ class MailboxWorker:
             if lease.check_uidvalidity(self.engine, self.key, mailbox.uidvalidity, datetime.now(UTC)):
                 log.warning("UIDVALIDITY of %s changed to %s: rescanning; Message-ID dedupe prevents doubles",
                             self.key, mailbox.uidvalidity)
-            self.runner.refresh_registry()
+            self.runner.refresh()  # registry imports and rules edits take effect from this cycle
             uids = mailbox.pending_uids()
             batches = self._batches(uids, stats)
             for batch, decisions in self.runner.run(batches, self.pool):

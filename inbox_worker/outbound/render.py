@@ -71,22 +71,20 @@ class Renderer:
     def _local_text(self, moment: datetime, language: str) -> str:
         return local_time_text(moment, language, self.settings.company.timezone)
 
-    def render_text(self, template: str, language: str, context: dict[str, Any]) -> str:
+    def _values(self, context: dict[str, Any]) -> dict[str, Any]:
+        """What every template may use besides its own context: the company and its opening hours."""
         company = self.settings.company
         start, end = company.opening_hours()
-        values = {"company": company, "hours_from": f"{start:%H:%M}", "hours_to": f"{end:%H:%M}", **context}
-        return self.env.get_template(f"{template}.{language}.txt.j2").render(values)
+        return {"company": company, "hours_from": f"{start:%H:%M}", "hours_to": f"{end:%H:%M}", **context}
+
+    def render_text(self, template: str, language: str, context: dict[str, Any]) -> str:
+        return self.env.get_template(f"{template}.{language}.txt.j2").render(self._values(context))
 
     def compose(self, kind: str, recipient: str, subject: str, template: str, language: str,
                 context: dict[str, Any], headers: dict[str, str]) -> OutgoingMail:
         """Any outgoing mail from `template`.{language}.{txt,html}.j2 (context must hold `now`)."""
-        return self._message(kind, recipient, subject, template, language, context, headers)
-
-    def _message(self, kind: str, recipient: str, subject: str, template: str, language: str,
-                 context: dict[str, Any], headers: dict[str, str]) -> OutgoingMail:
         company = self.settings.company
-        start, end = company.opening_hours()
-        values = {"company": company, "hours_from": f"{start:%H:%M}", "hours_to": f"{end:%H:%M}", **context}
+        values = self._values(context)
         text = self.env.get_template(f"{template}.{language}.txt.j2").render(values)
         html = self.env.get_template(f"{template}.{language}.html.j2").render(values)
         if not is_safe_address(recipient):
@@ -120,4 +118,4 @@ class Renderer:
             "name": (mail.from_name or "").split(" ")[0] if mail.from_name and "@" not in mail.from_name else "",
             "received": local_time_text(received, language, self.settings.company.timezone),
         }
-        return self._message("ack", mail.from_address, subject, "ack/ack", language, context, headers)
+        return self.compose("ack", mail.from_address, subject, "ack/ack", language, context, headers)

@@ -8,6 +8,7 @@ import smtplib
 from inbox_worker.config import SmtpSettings
 
 TRANSIENT_ERRORS = (TimeoutError, smtplib.SMTPException, OSError)
+Client = smtplib.SMTP  # an open connection (this module is the only one that knows smtplib)
 
 
 class PermanentRefusal(Exception):

@@ -48,13 +48,9 @@ def record_sent(row: OutboxMessage, now: datetime) -> None:
     row.status, row.sent_at = OutboxStatus.SENT, now
 
 
-def record_failure(row: OutboxMessage, error: str, permanent: bool, policy: OutboxSettings,
-                   now: datetime) -> OutboxStatus:
-    """Failed for good (permanent, or out of attempts), else queued again after an exponential backoff."""
+def record_failure(row: OutboxMessage, error: str, status: OutboxStatus, next_attempt_at: datetime | None) -> None:
+    """A send that failed: failed for good, or queued again for `next_attempt_at`."""
     row.last_error = error[:2000]
-    if permanent or row.attempts >= policy.max_attempts:
-        row.status = OutboxStatus.FAILED
-        return OutboxStatus.FAILED
-    delay = min(policy.backoff_seconds * 2 ** (row.attempts - 1), policy.backoff_max_seconds)
-    row.status, row.next_attempt_at = OutboxStatus.QUEUED, now + timedelta(seconds=delay)
-    return OutboxStatus.QUEUED
+    row.status = status
+    if next_attempt_at is not None:
+        row.next_attempt_at = next_attempt_at

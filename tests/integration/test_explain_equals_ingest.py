@@ -231,3 +231,34 @@ def test_a_mail_whose_answer_cannot_be_rendered_is_quarantined_by_explain_as_by_
     assert decision["outcome"] == "quarantined" and decision["rule"] == "unexpected-error"
     assert "no_such_value" in decision["reason"]
     engine.dispose()
+
+
+def test_a_rules_edit_takes_effect_in_the_next_cycle_as_in_explain(tmp_path: Path, db_url: str,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    import re
+    import shutil
+
+    from tests.conftest import ROOT
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    settings = make_settings(tmp_path, db_url, paths={"rules": str(rules)})
+    engine = make_engine(settings.database.url)
+    migrate(engine)
+    with Session(engine) as session, session.begin():
+        import_registry(session, DEMO / "registry.toml")
+    runner = Runner(settings, engine)  # as the worker: rules loaded at start
+    server = DEMO / "inbox" / "07-backup-fejlet-server-langsom.eml"
+    text = (rules / "priority.toml").read_text(encoding="utf-8")
+    (rules / "priority.toml").write_text(re.sub(r'priority = "high"', 'priority = "normal"', text), encoding="utf-8")
+    (rules / "coverage.toml").write_text("not toml [", encoding="utf-8")  # and a broken edit elsewhere
+
+    runner.refresh()  # the next poll cycle: rules with a mistake are refused whole; the ones in force stay
+
+    assert "rules not reloaded" in caplog.text
+    (rules / "coverage.toml").write_text((ROOT / "rules" / "coverage.toml").read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+    runner.refresh()
+    decision = _explain_then_ingest(settings, engine, runner, server, NOW)
+    assert decision["priority"] == "normal"
+    engine.dispose()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from inbox_worker.config import Settings
+from inbox_worker.config import OutboxSettings, Settings
 from inbox_worker.domain.enums import OutboxStatus
 from inbox_worker.outbound import smtp
 from inbox_worker.store import outbox
@@ -34,7 +33,7 @@ def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None
         summary.interrupted = outbox.mark_interrupted(session, settings.outbox, now)
     with Session(engine) as session:
         due = outbox.due(session, now, limit)
-    client: smtplib.SMTP | None = None
+    client: smtp.Client | None = None
     try:
         for row_id in due:
             with Session(engine) as session, session.begin():
@@ -49,18 +48,28 @@ def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None
     return summary
 
 
-def _deliver(settings: Settings, client: smtplib.SMTP | None, row: OutboxMessage, summary: FlushSummary,
-             now: datetime) -> smtplib.SMTP | None:
+def after_failure(attempts: int, permanent: bool, policy: OutboxSettings,
+                  now: datetime) -> tuple[OutboxStatus, datetime | None]:
+    """Failed for good (permanent, or out of attempts), else queued again after an exponential backoff."""
+    if permanent or attempts >= policy.max_attempts:
+        return OutboxStatus.FAILED, None
+    delay = min(policy.backoff_seconds * 2 ** (attempts - 1), policy.backoff_max_seconds)
+    return OutboxStatus.QUEUED, now + timedelta(seconds=delay)
+
+
+def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage, summary: FlushSummary,
+             now: datetime) -> smtp.Client | None:
     """Send one claimed row and record how it went; the connection to use for the next row."""
     try:
         client = client or smtp.connect(settings.smtp)
         smtp.send(client, settings.smtp.from_address, row.recipient, row.body)
     except smtp.PermanentRefusal as exc:
-        outbox.record_failure(row, str(exc), True, settings.outbox, now)
+        outbox.record_failure(row, str(exc), *after_failure(row.attempts, True, settings.outbox, now))
         summary.failed += 1
     except smtp.TRANSIENT_ERRORS as exc:
-        if outbox.record_failure(row, f"{type(exc).__name__}: {exc}", False, settings.outbox, now) \
-                == OutboxStatus.FAILED:
+        status, retry_at = after_failure(row.attempts, False, settings.outbox, now)
+        outbox.record_failure(row, f"{type(exc).__name__}: {exc}", status, retry_at)
+        if status == OutboxStatus.FAILED:
             summary.failed += 1
         else:
             summary.retrying += 1

@@ -44,7 +44,7 @@ def queue_reply(session: Session, renderer: Renderer, ticket: Ticket, body: str,
         headers["References"] = " ".join(references)
     language = ticket.language if ticket.language in ("da", "en") else "da"
     context = {"now": now, "ticket": ticket.id, "body": body, "staff_name": staff_name or staff_initials}
-    outgoing = renderer._message("reply", recipient, ticket_subject(ticket.id, ticket.subject, language),
+    outgoing = renderer.compose("reply", recipient, ticket_subject(ticket.id, ticket.subject, language),
                                  "reply/reply", language, context, headers)
     rows = PendingRows()
     outbox_id = queue_mail(session.connection(), outgoing, ticket.id, None, now, rows)
