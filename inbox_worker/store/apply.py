@@ -127,10 +127,11 @@ class RegistryIds:
 
 
 def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows) -> None:
-    """Lock the batch's raw rows for this transaction and note those another worker finished meanwhile.
+    """Take the write turn for this transaction, then note the batch's mails another worker finished before it.
 
-    Inside the transaction nobody else can finish them any more (PostgreSQL: FOR UPDATE; SQLite:
-    BEGIN IMMEDIATE holds the write lock), so one look per batch is enough.
+    Transactions that write mail take turns (SQLite: BEGIN IMMEDIATE holds the write lock; PostgreSQL:
+    the advisory lock of lock_ticket_numbers), so once it is ours nobody else can finish these mails
+    any more, and one look per batch is enough.
     """
     lock_ticket_numbers(connection)
     if raw_ids:

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.enums import Priority
-from inbox_worker.domain.ticket_tag import ticket_tag
+from inbox_worker.domain.ticket_tag import reference_candidates, ticket_tag
 from inbox_worker.domain.types import (
     ContactInfo,
     CustomerInfo,
@@ -146,8 +146,7 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_key
     which spares a query per mail.
     """
     tagged = _ticket_state(session, ticket_tag(mail.subject), customer_keys)
-    # In-Reply-To first, then References from newest to oldest: the closest ancestor we know decides.
-    candidates = [*mail.in_reply_to, *reversed(mail.references)][:50]
+    candidates = reference_candidates(mail.in_reply_to, mail.references)  # the nearest one we know decides
     referenced = None
     if candidates:
         refs = {c: pending_refs[c] for c in candidates if c in pending_refs} if pending_refs else {}
