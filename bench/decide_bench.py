@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     from inbox_worker.config import Settings
     from inbox_worker.domain.types import MailContext
     from inbox_worker.mail.parse.parser import parse_mail
-    from inbox_worker.mail.pipeline import PipelineParams, Rulebook, run_pipeline
+    from inbox_worker.mail.pipeline import PipelineParams, run_pipeline
+    from inbox_worker.mail.rulebook import load_rulebook
     from inbox_worker.store import repository
     from inbox_worker.store.db import make_engine, migrate
     from inbox_worker.store.registry_import import import_registry
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             registry = repository.load_snapshot(session)
         engine.dispose()
     settings = Settings()
-    rules = Rulebook.load(settings.paths.rules)
+    rules = load_rulebook(settings.paths.rules)
     params = PipelineParams.from_settings(settings)
     context = MailContext(now=datetime(2026, 11, 25, tzinfo=UTC), tagged_ticket=None, referenced_ticket=None,
                           acks_to_sender_last_hour=0)

@@ -1,4 +1,4 @@
-"""Load ordered rule tables from rules/*.toml and evaluate them first-match, recording every rule tried.
+"""Ordered rule tables (from rules/*.toml, read by mail/rulebook.py): validation and first-match evaluation.
 
 A rule is `{id, when = {predicate = argument, ...}, then = {...}}`: all predicates in `when` must
 hold. The predicates are named functions supplied by the stage that owns the table, so a rules
@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from inbox_worker.errors import UserError
-from inbox_worker.tomlfile import read_toml
 
 Predicate = Callable[[Any, Any], bool]
 
@@ -31,11 +29,11 @@ class Evaluation:
     tried: tuple[str, ...] = field(default_factory=tuple)
 
 
-def load_table(path: Path, table: str) -> list[dict[str, Any]]:
-    """The raw rows of `[[table]]` in a rules file, or a one-line UserError."""
-    rows = read_toml(path, "rules file").get(table, [])
+def table_rows(data: Mapping[str, Any], table: str, where: str) -> list[dict[str, Any]]:
+    """The raw rows of `[[table]]` in a rules file's data, or a one-line UserError naming the file."""
+    rows = data.get(table, [])
     if not isinstance(rows, list):
-        raise UserError(f"{path}: '{table}' must be an array of tables ([[{table}]])")
+        raise UserError(f"{where}: '{table}' must be an array of tables ([[{table}]])")
     return rows
 
 
@@ -85,8 +83,8 @@ def evaluate(rules: list[Rule], facts: Any, predicates: Mapping[str, Predicate])
     return Evaluation(None, tuple(tried))
 
 
-def load_free_mail_domains(path: Path) -> frozenset[str]:
-    domains = read_toml(path, "free-mail domains file").get("domains")
+def free_mail_domains(data: Mapping[str, Any], where: str) -> frozenset[str]:
+    domains = data.get("domains")
     if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
-        raise UserError(f"{path}: 'domains' must be a list of domain names")
+        raise UserError(f"{where}: 'domains' must be a list of domain names")
     return frozenset(d.strip().lower() for d in domains)

@@ -18,7 +18,8 @@ from inbox_worker.domain.types import MailContext, RegistrySnapshot
 from inbox_worker.errors import UserError
 from inbox_worker.mail.incoming import parse_safely, unreadable
 from inbox_worker.mail.parse.parser import ParseError
-from inbox_worker.mail.pipeline import PipelineParams, Rulebook
+from inbox_worker.mail.pipeline import PipelineParams
+from inbox_worker.mail.rulebook import load_rulebook
 from inbox_worker.mail.runner import decide, failed
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store import raw as raw_store
@@ -32,7 +33,7 @@ def explain(settings: Settings, path: str, now: datetime | None = None) -> dict[
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror}") from None
-    rules, params = Rulebook.load(settings.paths.rules), PipelineParams.from_settings(settings)
+    rules, params = load_rulebook(settings.paths.rules), PipelineParams.from_settings(settings)
     parsed = parse_safely(raw)
     registry = RegistrySnapshot({}, {}, {}, {})
     context = MailContext(now=now, tagged_ticket=None, referenced_ticket=None, acks_to_sender_last_hour=0,

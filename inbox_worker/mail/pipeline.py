@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from inbox_worker.config import RateSettings, Settings
@@ -22,7 +21,7 @@ from inbox_worker.domain.hours import OfficeHours
 from inbox_worker.domain.types import GuardDecision, MailContext, ParsedMail, RegistrySnapshot, ThreadDecision, WorkItem
 from inbox_worker.mail.decide.acknowledge import decide_ack
 from inbox_worker.mail.decide.classify import decide_classification, request_text
-from inbox_worker.mail.decide.classify_rules import ClassifyRules, load_classify_rules
+from inbox_worker.mail.decide.classify_rules import ClassifyRules
 from inbox_worker.mail.decide.coverage import decide_coverage, ticket_override
 from inbox_worker.mail.decide.coverage_rules import CoverageRules
 from inbox_worker.mail.decide.escalate import decide_ticket_change
@@ -42,20 +41,13 @@ _OUTCOME_OF_ACTION = {
 
 @dataclass(frozen=True)
 class Rulebook:
-    """Every rule table, loaded and validated once at start-up."""
+    """Every rule table, validated; read from rules/ once at start-up by mail/rulebook.py."""
 
     guard: GuardRules
     link: LinkRules
     classify: ClassifyRules
     priority: PriorityRules
     coverage: CoverageRules
-
-    @classmethod
-    def load(cls, rules_dir: str | Path) -> Rulebook:
-        path = Path(rules_dir)
-        return cls(guard=GuardRules.load(path), link=LinkRules.load(path),
-                   classify=load_classify_rules(path / "classify.toml"), priority=PriorityRules.load(path),
-                   coverage=CoverageRules.load(path))
 
 
 @dataclass(frozen=True)

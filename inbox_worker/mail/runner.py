@@ -29,6 +29,7 @@ from inbox_worker.mail.batching import ParsePool, process_batches
 from inbox_worker.mail.incoming import IncomingMail, ParseResult, SavedAttachment, parse_safely, unreadable
 from inbox_worker.mail.parse.parser import ParseError
 from inbox_worker.mail.pipeline import PipelineParams, Rulebook, run_pipeline
+from inbox_worker.mail.rulebook import load_rulebook
 from inbox_worker.outbound.mail_out import mail_out
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store import apply as writes
@@ -51,7 +52,7 @@ class Runner:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings = settings
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self.rules = Rulebook.load(settings.paths.rules)
+        self.rules = load_rulebook(settings.paths.rules)
         self.params = PipelineParams.from_settings(settings)
         self.renderer = Renderer(settings)
         self.attachments = AttachmentStore(settings.storage.attachments_dir,
@@ -69,7 +70,7 @@ class Runner:
         """
         self.refresh_registry()
         try:
-            self.rules = Rulebook.load(self.settings.paths.rules)
+            self.rules = load_rulebook(self.settings.paths.rules)
         except UserError as exc:
             log.error("rules not reloaded, the previous ones stay in force: %s", exc)
 

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from inbox_worker.errors import UserError
-from inbox_worker.mail.decide.classify_rules import load_classify_rules, load_device_kinds
+from inbox_worker.mail import rulebook
 from inbox_worker.mail.decide.terms import Entry, Lexicon
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 def test_the_shipped_rules_load() -> None:
-    rules = load_classify_rules(RULES / "classify.toml")
+    rules = rulebook.classify(RULES / "classify.toml")
     assert "printer" in rules.categories and "advice" in rules.intents
-    assert {kind for kind in load_device_kinds(RULES / "devices.toml").kinds} >= {"computer", "printer", "server"}
+    assert {kind for kind in rulebook.device_kinds(RULES / "devices.toml").kinds} >= {"computer", "printer", "server"}
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -33,7 +33,7 @@ def test_a_mistake_in_classify_toml_is_one_clear_line(tmp_path: Path, text: str,
     path = tmp_path / "classify.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(UserError) as raised:
-        load_classify_rules(path)
+        rulebook.classify(path)
     assert problem in str(raised.value) and "\n" not in str(raised.value)
 
 
@@ -41,7 +41,7 @@ def test_a_device_word_must_name_a_registry_kind(tmp_path: Path) -> None:
     path = tmp_path / "devices.toml"
     path.write_text('[[kind]]\nid = "toaster"\nkinds = ["toaster"]\nterms = ["toaster"]\n', encoding="utf-8")
     with pytest.raises(UserError, match="must name device kinds"):
-        load_device_kinds(path)
+        rulebook.device_kinds(path)
 
 
 LEXICON = Lexicon([Entry("printer", "printer", 3), Entry("computer", "=pc", 2), Entry("network", "net", 1),

@@ -21,11 +21,11 @@ from inbox_worker.domain.types import (
     Trace,
 )
 from inbox_worker.domain.vocabulary import AGREEMENTS, CATEGORIES, COVERAGE_STATUSES, DEVICE_KINDS, PACKAGES, PRIORITIES
+from inbox_worker.mail import rulebook
 from inbox_worker.mail.decide.coverage import decide_coverage
-from inbox_worker.mail.decide.coverage_rules import CoverageRules
 from inbox_worker.mail.decide.facts import mail_facts
 
-RULES = CoverageRules.load(Path(__file__).resolve().parents[2] / "rules")
+RULES = rulebook.coverage(Path(__file__).resolve().parents[2] / "rules")
 RATES = {"agreement": 650, "trial": 600, "none": 850}
 MAIL_DAY = date(2026, 5, 4)
 

@@ -20,10 +20,11 @@ from inbox_worker.domain.types import (
     Trace,
 )
 from inbox_worker.errors import UserError
+from inbox_worker.mail import rulebook
 from inbox_worker.mail.decide.coverage import decide_coverage
 from inbox_worker.mail.decide.coverage_rules import CoverageRules
 from inbox_worker.mail.decide.facts import mail_facts
-from inbox_worker.mail.decide.priority import PriorityRules, decide_priority
+from inbox_worker.mail.decide.priority import decide_priority
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 RATES = {"agreement": 650, "trial": 600, "none": 850}  # a distinct trial rate shows which key was used
@@ -145,7 +146,7 @@ CASES = [
 ]
 
 
-PRIORITY_RULES = PriorityRules.load(RULES_DIR)
+PRIORITY_RULES = rulebook.priority(RULES_DIR)
 
 
 def decide(case: Case, rules: CoverageRules, registry_: RegistrySnapshot | None = None) -> tuple[Coverage, Trace]:
@@ -168,7 +169,7 @@ def decide_with_priority(case: Case, rules: CoverageRules,
 
 @pytest.fixture(scope="module")
 def rules() -> CoverageRules:
-    return CoverageRules.load(RULES_DIR)
+    return rulebook.coverage(RULES_DIR)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.rule}-{c.sender}-{'+'.join(c.devices)}" for c in CASES])
@@ -224,7 +225,7 @@ def test_a_rule_added_to_rules_makes_nas_work_covered_without_code(tmp_path: Pat
     first_rule = text.index("[[rule]]")
     (tmp_path / "coverage.toml").write_text(text[:first_rule] + extra + text[first_rule:], encoding="utf-8")
 
-    coverage, trace = decide(Case("", "anna@tv", ("TV-NAS-01",), "server", "", 0, None), CoverageRules.load(tmp_path))
+    coverage, trace = decide(Case("", "anna@tv", ("TV-NAS-01",), "server", "", 0, None), rulebook.coverage(tmp_path))
 
     assert (coverage.status, coverage.rule, coverage.reason) == ("covered", "tv-nas-covered", "Særaftale: TV-NAS-01 er dækket")
     assert trace.entries[-1].details["tried"][-1] == "tv-nas-covered"
@@ -260,7 +261,7 @@ BAD_RULES = [
 def test_a_mistake_in_coverage_toml_is_one_clear_line(tmp_path: Path, rule: str, message: str) -> None:
     (tmp_path / "coverage.toml").write_text(f"[[rule]]\n{rule}\n", encoding="utf-8")
     with pytest.raises(UserError) as error:
-        CoverageRules.load(tmp_path)
+        rulebook.coverage(tmp_path)
     assert message in str(error.value) and "\n" not in str(error.value)
     assert "coverage.toml: rule 1 (" in str(error.value)
 
@@ -269,7 +270,7 @@ def test_duplicate_ids_and_unknown_top_level_keys_are_refused(tmp_path: Path) ->
     rule = '[[rule]]\nid = "a"\nwhen = { agreement = "active" }\nthen = { status = "covered", reason = "x" }\n'
     (tmp_path / "coverage.toml").write_text(rule + rule, encoding="utf-8")
     with pytest.raises(UserError, match="duplicate rule id 'a'"):
-        CoverageRules.load(tmp_path)
+        rulebook.coverage(tmp_path)
     (tmp_path / "coverage.toml").write_text("visit_per_year = 3\n" + rule, encoding="utf-8")
     with pytest.raises(UserError, match="unknown top-level key 'visit_per_year'"):
-        CoverageRules.load(tmp_path)
+        rulebook.coverage(tmp_path)

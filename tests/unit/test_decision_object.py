@@ -15,7 +15,8 @@ from inbox_worker.domain.decision import Decision, quarantined
 from inbox_worker.domain.enums import AckStatus, Category, CoverageStatus, Language, Outcome, Priority
 from inbox_worker.domain.types import Coverage, MailContext, RegistrySnapshot
 from inbox_worker.mail.parse.parser import parse_mail
-from inbox_worker.mail.pipeline import PipelineParams, Rulebook, run_pipeline
+from inbox_worker.mail.pipeline import PipelineParams, run_pipeline
+from inbox_worker.mail.rulebook import load_rulebook
 from tests.conftest import DEMO, MAIL, ROOT, make_settings
 
 INTERFACE = ROOT.parent / "shared" / "docs" / "interface.md"
@@ -82,7 +83,7 @@ def test_the_schema_here_is_the_one_in_interface_md() -> None:
 
 def _decisions(tmp_path: Path) -> list[Decision]:
     settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'none.db'}")
-    rules, params = Rulebook.load(settings.paths.rules), PipelineParams.from_settings(settings)
+    rules, params = load_rulebook(settings.paths.rules), PipelineParams.from_settings(settings)
     context = MailContext(datetime(2026, 11, 27, tzinfo=UTC), None, None, 0, next_ticket_number=7)
     empty = RegistrySnapshot({}, {}, {}, {})
     mails = sorted((DEMO / "inbox").glob("*.eml")) + sorted(MAIL.glob("*.eml"))

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from inbox_worker.mail.decide.classify_rules import load_classify_rules
+from inbox_worker.mail import rulebook
 from inbox_worker.mail.decide.emergency import find_emergency
 
-RULES = load_classify_rules(Path(__file__).resolve().parents[2] / "rules" / "classify.toml")
+RULES = rulebook.classify(Path(__file__).resolve().parents[2] / "rules" / "classify.toml")
 
 
 @pytest.mark.parametrize("text, rule", [

@@ -9,12 +9,13 @@ import pytest
 from inbox_worker.config import PROJECT_ROOT
 from inbox_worker.domain.types import Trace
 from inbox_worker.errors import UserError
-from inbox_worker.mail.decide.guard import GuardRules, decide_guard
+from inbox_worker.mail import rulebook
+from inbox_worker.mail.decide.guard import decide_guard
 from inbox_worker.mail.parse.parser import parse_mail
 from tests.conftest import mail_bytes
 from tests.mailbuilder import build_mail
 
-RULES = GuardRules.load(PROJECT_ROOT / "rules")
+RULES = rulebook.guard(PROJECT_ROOT / "rules")
 OWN = frozenset({"support@mico.dk"})
 
 
@@ -73,4 +74,4 @@ def write_rules(tmp_path: Path, text: str) -> Path:
 ])
 def test_a_broken_rules_file_is_refused_with_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(UserError, match=expected.replace("(", r"\(").replace(".", r"\.")):
-        GuardRules.load(write_rules(tmp_path, text))
+        rulebook.guard(write_rules(tmp_path, text))

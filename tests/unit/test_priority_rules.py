@@ -12,10 +12,12 @@ import pytest
 
 from inbox_worker.domain.types import Classification, LinkDecision, RegistrySnapshot, Trace
 from inbox_worker.errors import UserError
+from inbox_worker.mail import rulebook
 from inbox_worker.mail.decide.facts import mail_facts
 from inbox_worker.mail.decide.priority import PriorityRules, decide_priority
 from inbox_worker.mail.parse.parser import parse_mail
-from inbox_worker.mail.pipeline import Rulebook, run_pipeline
+from inbox_worker.mail.pipeline import run_pipeline
+from inbox_worker.mail.rulebook import load_rulebook
 from tests.unit.test_coverage_rules import CASES, registry
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
@@ -34,7 +36,7 @@ def priority_of(sender: str, devices: tuple[str, ...], category: str, rules: Pri
 
 @pytest.fixture(scope="module")
 def shipped() -> PriorityRules:
-    return PriorityRules.load(RULES_DIR)
+    return rulebook.priority(RULES_DIR)
 
 
 @pytest.mark.parametrize(("sender", "devices", "category", "emergency", "expected"), [
@@ -78,13 +80,13 @@ SERVER_RULES = "priority-server-package(?:-work)?"  # both lines that make serve
 
 def test_removing_the_server_package_lines_from_the_rules_changes_the_decided_priority(
         shipped: PriorityRules, tmp_path: Path) -> None:
-    edited = PriorityRules.load(_without_line(tmp_path, SERVER_RULES))
+    edited = rulebook.priority(_without_line(tmp_path, SERVER_RULES))
     assert priority_of("anna@tv", ("TV-SRV-02",), "server", shipped)[0] == "high"
     assert priority_of("anna@tv", ("TV-SRV-02",), "server", edited) == ("normal", "priority-normal")
 
 
 def test_removing_the_no_agreement_line_makes_customers_without_one_normal(tmp_path: Path) -> None:
-    edited = PriorityRules.load(_without_line(tmp_path, "priority-no-agreement"))
+    edited = rulebook.priority(_without_line(tmp_path, "priority-no-agreement"))
     assert priority_of("ida@ingen", (), "printer", edited) == ("normal", "priority-normal")
 
 
@@ -110,9 +112,9 @@ def test_the_whole_pipeline_takes_its_priority_from_the_file(tmp_path: Path) -> 
     mail = parse_mail((DEMO / "inbox" / "07-backup-fejlet-server-langsom.eml").read_bytes())
     context = MailContext(datetime(2026, 11, 27, tzinfo=UTC), None, None, 0, next_ticket_number=1)
     params = PipelineParams.from_settings(settings)
-    before = run_pipeline(mail, context, snapshot, Rulebook.load(RULES_DIR), params)
+    before = run_pipeline(mail, context, snapshot, load_rulebook(RULES_DIR), params)
     edited = _without_line(tmp_path, SERVER_RULES)
-    after = run_pipeline(mail, context, snapshot, Rulebook.load(edited), params)
+    after = run_pipeline(mail, context, snapshot, load_rulebook(edited), params)
     assert (before.priority, after.priority) == ("high", "normal")
     assert [e.rule for e in after.trace if e.stage == "priority"] == ["priority-normal"]
 
@@ -133,18 +135,17 @@ def test_a_mistake_in_priority_toml_is_one_clear_line(tmp_path: Path, rule: str,
         with (tmp_path / "priority.toml").open("a", encoding="utf-8") as handle:
             handle.write('[[rule]]\nid = "z"\nthen = { priority = "normal", reason = "x" }\n')
     with pytest.raises(UserError, match=re.escape(message)) as error:
-        PriorityRules.load(tmp_path)
+        rulebook.priority(tmp_path)
     assert "\n" not in str(error.value) and "priority.toml" in str(error.value)
 
 
 def test_a_priority_left_in_coverage_toml_points_to_priority_toml(tmp_path: Path) -> None:
-    from inbox_worker.mail.decide.coverage_rules import CoverageRules
 
     (tmp_path / "coverage.toml").write_text(
         '[[rule]]\nid = "a"\nwhen = { agreement = "none" }\n'
         'then = { status = "billable", rate = "none", priority = "low", reason = "x" }\n', encoding="utf-8")
     with pytest.raises(UserError, match=r"priorities are decided in priority\.toml"):
-        CoverageRules.load(tmp_path)
+        rulebook.coverage(tmp_path)
 
 
 def test_no_priority_is_decided_in_python() -> None:
@@ -165,9 +166,9 @@ def test_raises_ticket_and_the_review_flags_of_a_priority_are_data(tmp_path: Pat
     assert decide_priority(facts, shipped, trace).review == ("emergency",)
     (tmp_path / "priority.toml").write_text('raises_ticket = ["emergency"]\n[[rule]]\nid = "all"\n'
                                             'then = { priority = "normal", reason = "x" }\n', encoding="utf-8")
-    assert PriorityRules.load(tmp_path).raises_ticket == {"emergency"}
+    assert rulebook.priority(tmp_path).raises_ticket == {"emergency"}
     for wrong in ('raises_ticket = ["urgent"]\n', ""):
         (tmp_path / "priority.toml").write_text(wrong + '[[rule]]\nid = "all"\n'
                                                 'then = { priority = "normal", reason = "x" }\n', encoding="utf-8")
         with pytest.raises(UserError, match="raises_ticket"):
-            PriorityRules.load(tmp_path)
+            rulebook.priority(tmp_path)

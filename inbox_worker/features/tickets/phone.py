@@ -21,7 +21,8 @@ from inbox_worker.config import Settings
 from inbox_worker.domain.types import ParsedMail
 from inbox_worker.domain.vocabulary import CATEGORIES
 from inbox_worker.features.tickets.edit import ActionError
-from inbox_worker.mail.pipeline import PhoneChoices, PipelineParams, Rulebook, run_pipeline
+from inbox_worker.mail.pipeline import PhoneChoices, PipelineParams, run_pipeline
+from inbox_worker.mail.rulebook import load_rulebook
 from inbox_worker.outbound.mail_out import mail_out
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store import apply as writes
@@ -72,7 +73,7 @@ def open_phone_ticket(session: Session, call: PhoneCall, settings: Settings, act
     registry = repository.load_snapshot(session)
     context = repository.mail_context(session, mail, now, repository.customer_keys(session),
                                       timezone=settings.company.timezone)
-    decision = run_pipeline(mail, context, registry, Rulebook.load(settings.paths.rules),
+    decision = run_pipeline(mail, context, registry, load_rulebook(settings.paths.rules),
                             PipelineParams.from_settings(settings), PhoneChoices(call.category, call.device))
     if decision.ticket is None or decision.coverage is None or decision.priority is None:
         raise ActionError("Opkaldet kunne ikke behandles af reglerne")

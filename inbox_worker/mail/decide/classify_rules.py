@@ -1,4 +1,4 @@
-"""Load and validate rules/classify.toml and rules/devices.toml into compiled vocabularies.
+"""Validate rules/classify.toml and rules/devices.toml into compiled vocabularies (read by mail/rulebook.py).
 
 Any mistake (unknown key, unknown category or device kind, duplicate id, broken pattern) stops
 start-up with one line naming the file and the entry.
@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from inbox_worker.domain.vocabulary import CATEGORIES, DEVICE_KINDS
 from inbox_worker.errors import UserError
 from inbox_worker.mail.decide.terms import Entry, Lexicon, TermError
-from inbox_worker.tomlfile import read_toml
 
 _SETTINGS = {"subject_weight": 2.0, "min_score": 2.0, "min_confidence": 0.4, "device_weight": 2.0,
              "emergency_weight": 12.0, "intent_factor": 1.5, "reply_subject_weight": 0.5}
@@ -61,10 +59,6 @@ class DeviceKindRules:
     kinds: dict[str, KindVocabulary]
     lexicon: Lexicon  # every kind's words, labelled with the kind's id
     general_categories: frozenset[str] = frozenset()  # mails about kinds in general: no link by kind
-
-
-def _read(path: Path) -> dict[str, Any]:
-    return read_toml(path, "rules file")
 
 
 def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
@@ -139,9 +133,8 @@ def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tupl
     return tuple(rules), cancel, _lexicon(triggers, where)
 
 
-def load_classify_rules(path: Path) -> ClassifyRules:
-    data = _read(path)
-    where = str(path)
+def classify_rules_from(data: dict[str, Any], where: str) -> ClassifyRules:
+    """The vocabularies of rules/classify.toml, validated and compiled (read by mail/rulebook.py)."""
     _only(data, {"settings", "device_evidence", "category", "emergency", "fault", "resolved"}, where)
     settings = dict(_SETTINGS)
     for key, value in data.get("settings", {}).items():
@@ -168,9 +161,8 @@ def load_classify_rules(path: Path) -> ClassifyRules:
                          settings["intent_factor"], settings["reply_subject_weight"], resolved, cancel_mail)
 
 
-def load_device_kinds(path: Path) -> DeviceKindRules:
-    data = _read(path)
-    where = str(path)
+def device_kinds_from(data: dict[str, Any], where: str) -> DeviceKindRules:
+    """The device-kind words of rules/devices.toml, validated and compiled (read by mail/rulebook.py)."""
     _only(data, {"kind", "settings"}, where)
     settings = data.get("settings", {})
     _only(settings, {"general_categories"}, f"{where} [settings]")

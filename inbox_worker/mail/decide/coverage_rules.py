@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from inbox_worker.config import RateSettings
-from inbox_worker.domain.rules_engine import Rule, build_rules, load_table
+from inbox_worker.domain.rules_engine import Rule, build_rules, table_rows
 from inbox_worker.domain.vocabulary import COVERAGE_STATUSES, NO_RULE_MATCHED, OVERRIDE_RULE, PACKAGES
 from inbox_worker.errors import UserError
 from inbox_worker.mail.decide.facts import PREDICATES, check_placeholders, condition_argument
-from inbox_worker.tomlfile import read_toml
 
 RATE_KEYS = tuple(f.name for f in dataclasses.fields(RateSettings))
 RESERVED_IDS = (OVERRIDE_RULE, NO_RULE_MATCHED)  # decided in code, never by a rule of the file
@@ -51,14 +49,14 @@ class CoverageRules:
         self.visits_per_year = visits_per_year
 
     @classmethod
-    def load(cls, rules_dir: Path) -> CoverageRules:
-        path = rules_dir / "coverage.toml"
-        rows = load_table(path, "rule")
+    def from_data(cls, data: Mapping[str, Any], path: str) -> CoverageRules:
+        """The table of rules/coverage.toml, validated (read by mail/rulebook.py)."""
+        rows = table_rows(data, "rule", path)
         for index, row in enumerate(rows, start=1):
             if isinstance(row.get("then"), dict) and "priority" in row["then"]:
                 raise UserError(f"{path}: rule {index} ({row.get('id')}): then.priority is not a coverage outcome: "
                                 "priorities are decided in priority.toml")
-        rules = build_rules(rows, PREDICATES, THEN_FIELDS, str(path))
+        rules = build_rules(rows, PREDICATES, THEN_FIELDS, path)
         checked = []
         for index, rule in enumerate(rules, start=1):
             label = f"{path}: rule {index} ({rule.id})"
@@ -67,11 +65,10 @@ class CoverageRules:
             rule = Rule(rule.id, {k: condition_argument(label, k, v) for k, v in rule.when.items()}, rule.then)
             _check_then(label, rule)
             checked.append(rule)
-        return cls(checked, _visits_per_year(path))
+        return cls(checked, _visits_per_year(data, path))
 
 
-def _visits_per_year(path: Path) -> int:
-    data: Mapping[str, Any] = read_toml(path, "rules file")
+def _visits_per_year(data: Mapping[str, Any], path: str) -> int:
     unknown = set(data) - {"rule", "visits_per_year"}
     if unknown:
         raise UserError(f"{path}: unknown top-level key '{sorted(unknown)[0]}' (known: visits_per_year, rule)")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from inbox_worker.domain.enums import GuardAction
-from inbox_worker.domain.rules_engine import Predicate, Rule, build_rules, evaluate, load_table
+from inbox_worker.domain.rules_engine import Predicate, Rule, build_rules, evaluate, table_rows
 from inbox_worker.domain.types import GuardDecision, ParsedMail, Trace
 from inbox_worker.errors import UserError
 
@@ -67,9 +67,9 @@ class GuardRules:
         self.rules = rules
 
     @classmethod
-    def load(cls, rules_dir: Path) -> GuardRules:
-        path = rules_dir / "guard.toml"
-        rules = build_rules(load_table(path, "rule"), PREDICATES, THEN_FIELDS, str(path))
+    def from_data(cls, data: Mapping[str, Any], path: str) -> GuardRules:
+        """The table of rules/guard.toml, validated (read by mail/rulebook.py)."""
+        rules = build_rules(table_rows(data, "rule", path), PREDICATES, THEN_FIELDS, path)
         for rule in rules:
             if rule.then.get("action") not in ACTIONS or not rule.then.get("reason"):
                 raise UserError(f"{path}: rule {rule.id}: needs then.action ignore|quarantine and a then.reason")

@@ -7,23 +7,17 @@ server did not flag it as forged. A colleague's forward is linked by the origina
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from inbox_worker.domain.rules_engine import load_free_mail_domains
 from inbox_worker.domain.types import DeviceInfo, LinkDecision, ParsedMail, RegistrySnapshot, Trace
 from inbox_worker.mail.decide import devices as device_link
-from inbox_worker.mail.decide.classify_rules import DeviceKindRules, load_device_kinds
+from inbox_worker.mail.decide.classify_rules import DeviceKindRules
 from inbox_worker.mail.decide.spoof import auth_verdict
 
 
 @dataclass(frozen=True)
 class LinkRules:
-    free_mail_domains: frozenset[str]
-    device_kinds: DeviceKindRules
-
-    @classmethod
-    def load(cls, rules_dir: Path) -> LinkRules:
-        return cls(load_free_mail_domains(rules_dir / "freemail.toml"), load_device_kinds(rules_dir / "devices.toml"))
+    free_mail_domains: frozenset[str]  # rules/freemail.toml
+    device_kinds: DeviceKindRules  # rules/devices.toml
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ brings and which priorities raise an existing ticket are data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 from inbox_worker.domain.enums import Priority
 from inbox_worker.domain.rules_engine import Rule, build_rules, evaluate
@@ -16,7 +17,6 @@ from inbox_worker.domain.types import Trace
 from inbox_worker.domain.vocabulary import PRIORITIES
 from inbox_worker.errors import UserError
 from inbox_worker.mail.decide.facts import PREDICATES, MailFacts, check_placeholders, condition_argument, fill_reason
-from inbox_worker.tomlfile import read_toml
 
 THEN_FIELDS: dict[str, type | tuple[type, ...]] = {"priority": str, "reason": str, "review": list}
 
@@ -35,9 +35,8 @@ class PriorityRules:
         self.raises_ticket = raises_ticket  # a follow-up of one of these raises a less urgent ticket
 
     @classmethod
-    def load(cls, rules_dir: Path) -> PriorityRules:
-        path = rules_dir / "priority.toml"
-        data = read_toml(path, "rules file")
+    def from_data(cls, data: Mapping[str, Any], path: str) -> PriorityRules:
+        """The table of rules/priority.toml, validated (read by mail/rulebook.py)."""
         unknown = set(data) - {"rule", "raises_ticket"}
         if unknown:
             raise UserError(f"{path}: unknown top-level key '{sorted(unknown)[0]}' (known: raises_ticket, rule)")
@@ -45,7 +44,7 @@ class PriorityRules:
         if not isinstance(rows, list):
             raise UserError(f"{path}: 'rule' must be an array of tables ([[rule]])")
         rules = [_checked(f"{path}: rule {index} ({rule.id})", rule)
-                 for index, rule in enumerate(build_rules(rows, PREDICATES, THEN_FIELDS, str(path)), 1)]
+                 for index, rule in enumerate(build_rules(rows, PREDICATES, THEN_FIELDS, path), 1)]
         if not rules or rules[-1].when:
             raise UserError(f"{path}: the last rule must have no conditions, so that every mail gets a priority")
         if "raises_ticket" not in data:
@@ -64,7 +63,7 @@ def _checked(label: str, rule: Rule) -> Rule:
     return Rule(rule.id, {k: condition_argument(label, k, v) for k, v in rule.when.items()}, rule.then)
 
 
-def _raises(path: Path, value: object) -> frozenset[Priority]:
+def _raises(path: str, value: object) -> frozenset[Priority]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v in PRIORITIES for v in value):
         raise UserError(f"{path}: 'raises_ticket' must be a list of priorities ({', '.join(PRIORITIES)})")
     return frozenset(Priority(v) for v in value)
