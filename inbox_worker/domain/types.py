@@ -11,6 +11,7 @@ from inbox_worker.domain.enums import (
     Category,
     CoverageStatus,
     GuardAction,
+    Language,
     OutboxStatus,
     Outcome,
     Priority,
@@ -71,7 +72,7 @@ class ParsedMail:
         return values[0] if values else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class TraceEntry:
     stage: str
     rule: str
@@ -209,9 +210,8 @@ class LinkDecision:
 @dataclass(frozen=True)
 class Classification:
     category: Category
-    language: str
+    language: Language
     review: tuple[str, ...] = ()
-    confidence: float = 1.0
     outside_hours: bool = False  # arrived outside MICO's opening hours (Europe/Copenhagen clock)
     emergency: bool = False  # the sender's new words report an acute, fatal failure (the priority rules read it)
 
@@ -280,7 +280,7 @@ class WorkItem:
     ack: AckDecision | None = None
     outcome: Outcome | None = None
     review: list[str] = field(default_factory=list)
-    priority: str | None = None
+    priority: Priority | None = None
     ticket_change: TicketChange | None = None
     oncall: OncallNotice | None = None
     visit_year: int | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inbox_worker.domain.enums import Agreement, Category, CoverageStatus, Priority
+from inbox_worker.domain.enums import Agreement, Category, CoverageStatus, Language, Priority
 
 # Item numbers as they appear on the quarterly invoice, with their Danish names.
 PACKAGES = {
@@ -21,6 +21,7 @@ DEVICE_KINDS = (
     "firewall", "switch", "access-point", "network", "other",
 )
 COVERAGE_STATUSES = tuple(str(status) for status in CoverageStatus)
+LANGUAGES = tuple(str(language) for language in Language)
 # Coverage rule ids decided in code, never by a rule of coverage.toml: a staff override, and no rule matching.
 OVERRIDE_RULE = "staff-override"
 NO_RULE_MATCHED = "no-rule-matched"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from inbox_worker.config import RateSettings, Settings
+from inbox_worker.config import Settings
 from inbox_worker.domain.decision import Decision, quarantined
-from inbox_worker.domain.enums import AckStatus, Category, GuardAction, Language, Outcome, Priority, ThreadAction
+from inbox_worker.domain.enums import AckStatus, Category, GuardAction, Outcome, ThreadAction
 from inbox_worker.domain.hours import OfficeHours
 from inbox_worker.domain.types import GuardDecision, MailContext, ParsedMail, RegistrySnapshot, ThreadDecision, WorkItem
 from inbox_worker.mail.decide.acknowledge import decide_ack
@@ -59,9 +59,9 @@ class PipelineParams:
     max_acks_per_hour: int
     link: LinkParams
     hours: OfficeHours
-    rates: Mapping[str, int] = field(default_factory=lambda: dataclasses.asdict(RateSettings()))
-    timezone: str = "Europe/Copenhagen"
-    oncall: OncallAddresses = field(default_factory=lambda: OncallAddresses("", ""))
+    rates: Mapping[str, int]
+    timezone: str
+    oncall: OncallAddresses
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineParams:
@@ -198,8 +198,8 @@ def _decision(item: WorkItem, account_manager: str | None = None) -> Decision:
         ticket=ticket, customer=customer, contact=link.contact if link else None,
         devices=link.devices if link else (),
         category=classification.category if classification else None,
-        priority=Priority(item.priority) if item.priority else None,
-        language=Language(classification.language) if classification else None,
+        priority=item.priority,
+        language=classification.language if classification else None,
         coverage=item.coverage, outside_hours=classification.outside_hours if classification else None,
         ack=ack, ack_reason=item.ack.reason if item.ack else None, review=tuple(item.review),
         reason=item.guard.reason if guarded else None, rule=item.guard.rule if guarded else None,

@@ -62,9 +62,10 @@ class AlreadyProcessed(Exception):
 class PendingRows:
     """Rows written together at the end of a transaction (executemany), and what later mails of it read.
 
-    Message-ID references are read by later mails of the same transaction (threading): `ref_tickets`
-    answers for those not written yet. `acks` holds, per sender of the batch, the trigger dates of the
-    acks sent to them in the last hour (read once per batch, then kept up to date here).
+    What a later mail of the same transaction needs before these rows are written is kept here and
+    read into its context: `ref_tickets` (Message-IDs of this transaction, for threading), `acks`
+    (the senders' acks of the last hour, read once), `visits` (the year's visit tickets, read once)
+    and `next_ticket` (the number the next new ticket gets). Tickets themselves are written at once.
     """
 
     entries: list[dict[str, Any]] = field(default_factory=list)
@@ -180,14 +181,14 @@ def insert_refs_if_new(connection: Connection, rows: list[dict[str, Any]]) -> No
 
 
 def _new_ticket(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail, ids: RegistryIds,
-                now: datetime, from_address: str | None = "") -> int:
+                now: datetime, from_address: str | None) -> int:
     """Insert the ticket the decision opens, under the number the decision gave it (every ticket starts here)."""
     assert decision.ticket is not None and decision.coverage is not None and decision.thread is not None
     customer = ids.customers.get(decision.customer) if decision.customer else None
     connection.execute(_INSERT_TICKET, {
         "id": decision.ticket, "subject": (mail.subject or "(intet emne)")[:1000], "status": TicketStatus.OPEN.value,
         "customer_id": customer, "contact_email": decision.contact,
-        "from_address": mail.from_address if from_address == "" else from_address,
+        "from_address": from_address,
         "category": decision.category, "priority": decision.priority, "language": decision.language,
         "coverage": decision.coverage.as_dict(), "review": list(decision.review),
         "previous_ticket_id": decision.thread.previous_ticket, "created_at": now, "updated_at": now,
@@ -208,8 +209,10 @@ def _ticket_for(connection: Connection, rows: PendingRows, decision: Decision, m
     thread = decision.thread
     if thread is None or decision.outcome in (Outcome.QUARANTINED, Outcome.DUPLICATE):
         return None
+    if thread.action == ThreadAction.NEW and decision.outcome == Outcome.IGNORED:
+        return None  # automatic mail never opens a ticket
     if thread.action == ThreadAction.NEW:
-        return None if decision.outcome == Outcome.IGNORED else _new_ticket(connection, rows, decision, mail, ids, now)
+        return _new_ticket(connection, rows, decision, mail, ids, now, mail.from_address)
     if decision.outcome == Outcome.IGNORED:  # automatic mail is attached, but is no customer activity
         return thread.ticket
     change = decision.ticket_change

@@ -17,12 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.agreement_exceptions import exception_error
-from inbox_worker.domain.vocabulary import AGREEMENTS, DEVICE_KINDS, PACKAGES
+from inbox_worker.domain.vocabulary import AGREEMENTS, DEVICE_KINDS, LANGUAGES, PACKAGES
 from inbox_worker.errors import UserError
 from inbox_worker.store.models import Contact, Customer, Device
 from inbox_worker.tomlfile import read_toml
 
-LANGUAGES = ("da", "en")
 WEEKLY_SUMMARY = ("activity", "always", "never")  # a week with tickets or time / every week / none
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 

@@ -45,7 +45,3 @@ def staff_by_email(session: Session, email: str) -> Staff | None:
 
 def staff_by_id(session: Session, staff_id: int) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.id == staff_id, Staff.active.is_(True)))
-
-
-def active_staff(session: Session) -> list[Staff]:
-    return list(session.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.initials)))

@@ -50,7 +50,7 @@ def _as_mail(call: PhoneCall, contact: Contact, settings: Settings, now: datetim
         sha256=digest, size=len(body.encode("utf-8")))
 
 
-def _check(session: Session, call: PhoneCall) -> tuple[Customer, Contact, Device | None]:
+def _check(session: Session, call: PhoneCall) -> tuple[Customer, Contact]:
     customer = session.scalar(select(Customer).where(Customer.key == call.customer))
     contact = session.scalar(select(Contact).where(Contact.email == call.contact))
     if customer is None or contact is None or contact.customer_id != customer.id:
@@ -62,11 +62,11 @@ def _check(session: Session, call: PhoneCall) -> tuple[Customer, Contact, Device
         raise ActionError("Ukendt kategori")
     if not call.subject.strip() or not call.description.strip():
         raise ActionError("Skriv et emne og en beskrivelse af opkaldet")
-    return customer, contact, device
+    return customer, contact
 
 
 def open_phone_ticket(session: Session, call: PhoneCall, settings: Settings, actor: str, now: datetime) -> Ticket:
-    customer, contact, _ = _check(session, call)
+    customer, contact = _check(session, call)
     connection = session.connection()
     writes.lock_ticket_numbers(connection)
     mail = _as_mail(call, contact, settings, now)

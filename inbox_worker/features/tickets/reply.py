@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.domain.addresses import is_safe_address
 from inbox_worker.domain.ticket_tag import ticket_subject
+from inbox_worker.domain.vocabulary import LANGUAGES
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.apply import PendingRows, queue_mail
 from inbox_worker.store.models import MessageRef, RawMessage, Ticket, TicketEntry
@@ -42,7 +43,7 @@ def queue_reply(session: Session, renderer: Renderer, ticket: Ticket, body: str,
         headers["In-Reply-To"] = in_reply_to
     if references:
         headers["References"] = " ".join(references)
-    language = ticket.language if ticket.language in ("da", "en") else "da"
+    language = ticket.language if ticket.language in LANGUAGES else "da"
     context = {"now": now, "ticket": ticket.id, "body": body, "staff_name": staff_name or staff_initials}
     outgoing = renderer.compose("reply", recipient, ticket_subject(ticket.id, ticket.subject, language),
                                  "reply/reply", language, context, headers)

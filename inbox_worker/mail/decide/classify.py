@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from inbox_worker.domain.enums import Category
+from inbox_worker.domain.enums import Category, Language
 from inbox_worker.domain.hours import OfficeHours
 from inbox_worker.domain.types import (
     Classification,
@@ -116,6 +116,5 @@ def decide_classification(
               f"Modtaget {hours.local(arrived):%a %d.%m.%Y %H:%M} ({hours.timezone}): "
               + ("uden for åbningstid" if outside else "inden for åbningstid"))
     review: tuple[str, ...] = ("low-confidence",) if category.low_confidence else ()
-    return Classification(Category(category.category), _language(request, link, registry, trace), review,
-                          confidence=round(category.confidence, 2), outside_hours=outside,
-                          emergency=emergency is not None)
+    return Classification(Category(category.category), Language(_language(request, link, registry, trace)), review,
+                          outside_hours=outside, emergency=emergency is not None)
