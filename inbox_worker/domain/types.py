@@ -155,6 +155,7 @@ class TicketState:
     priority: Priority = Priority.NORMAL
     review: tuple[str, ...] = ()
     oncall_notified: bool = False  # the ticket has had its one on-call notice
+    merged_from: tuple[int, ...] = ()  # the mail named these tickets, which staff merged into this one
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
 
 _TICKET_STATE = (
     select(Ticket.id, Ticket.status, Ticket.customer_id, Ticket.closed_at, Ticket.coverage, Ticket.priority,
-           Ticket.review, OncallNotice.ticket_id.label("notified"))
+           Ticket.review, Ticket.merged_into_id, OncallNotice.ticket_id.label("notified"))
     .outerjoin(OncallNotice, OncallNotice.ticket_id == Ticket.id).where(Ticket.id == bindparam("ticket")))
 _NEXT_TICKET = select(func.coalesce(func.max(Ticket.id), 0) + 1)
 _REFS = select(MessageRef.message_id, MessageRef.ticket_id).where(
@@ -80,15 +80,23 @@ _ACKS_SINCE = select(OutboxMessage.recipient, OutboxMessage.trigger_date).where(
     OutboxMessage.trigger_date < bindparam("written_before"))
 
 
+MERGE_HOPS = 5  # a ticket merged into one that was merged again: followed this far
+
+
 def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str]) -> TicketState | None:
-    if ticket_id is None:
-        return None
-    row = session.connection().execute(_TICKET_STATE, {"ticket": ticket_id}).first()
-    if row is None:
-        return None
-    return TicketState(row.id, TicketStatus(row.status), keys.get(row.customer_id or 0), row.closed_at,
-                       override_of(row.coverage), Priority(row.priority), tuple(row.review or ()),
-                       row.notified is not None)
+    """The ticket's state; for a ticket staff merged into another, the state of the one it lives on in."""
+    merged_from: list[int] = []
+    while ticket_id is not None:
+        row = session.connection().execute(_TICKET_STATE, {"ticket": ticket_id}).first()
+        if row is None:
+            return None
+        if row.merged_into_id is None or len(merged_from) >= MERGE_HOPS:
+            return TicketState(row.id, TicketStatus(row.status), keys.get(row.customer_id or 0), row.closed_at,
+                               override_of(row.coverage), Priority(row.priority), tuple(row.review or ()),
+                               row.notified is not None, tuple(merged_from))
+        merged_from.append(row.id)
+        ticket_id = row.merged_into_id
+    return None
 
 
 def next_ticket_number(session: Session) -> int:

@@ -262,3 +262,21 @@ def test_a_rules_edit_takes_effect_in_the_next_cycle_as_in_explain(tmp_path: Pat
     decision = _explain_then_ingest(settings, engine, runner, server, NOW)
     assert decision["priority"] == "normal"
     engine.dispose()
+
+
+def test_a_reply_to_a_merged_ticket_goes_to_the_ticket_it_was_merged_into(tmp_path: Path, db_url: str) -> None:
+    settings, engine = _prepared(tmp_path, db_url, DEMO / "registry.toml")
+    runner = Runner(settings, engine)
+    first = runner.process(build_mail(subject="Printeren", message_id="<p1@bageriet-soerensen.dk>"), "1", now=NOW)
+    second = runner.process(build_mail(subject="Printeren igen", message_id="<p2@bageriet-soerensen.dk>"), "2",
+                            now=NOW)
+    with Session(engine) as session, session.begin():
+        session.execute(update(Ticket).where(Ticket.id == first["ticket"]).values(merged_into_id=second["ticket"]))
+    reply = _write(tmp_path, "r.eml", build_mail(subject=f"Sv: [MICO #{first['ticket']}] Printeren",
+                                                 message_id="<p3@bageriet-soerensen.dk>"))
+
+    decision = _explain_then_ingest(settings, engine, runner, reply, NOW)
+
+    assert (decision["outcome"], decision["ticket"]) == ("updated_ticket", second["ticket"])
+    assert "merged-ticket" in {entry["rule"] for entry in _stored(engine, str(reply))[1]}
+    engine.dispose()

@@ -8,6 +8,10 @@ from inbox_worker.domain.types import MailContext, ThreadAction, ThreadDecision,
 
 
 def _continue(ticket: TicketState, context: MailContext, window_days: int, how: str, trace: Trace) -> ThreadDecision:
+    if ticket.merged_from:
+        merged = ", ".join(f"#{number}" for number in ticket.merged_from)
+        trace.add("thread", "merged-ticket", str(ticket.number),
+                  f"Sag {merged} er lagt sammen med sag #{ticket.number}: mailen hører til #{ticket.number}")
     if ticket.status != TicketStatus.CLOSED:
         trace.add("thread", how, "update", f"Mailen hører til den åbne sag #{ticket.number}")
         return ThreadDecision(ThreadAction.UPDATE, ticket.number)
