@@ -61,7 +61,9 @@ class Renderer:
         self.settings = settings
         self.env = Environment(
             loader=FileSystemLoader(Path(settings.paths.templates)),
-            autoescape=select_autoescape(["html"]),
+            # Our HTML templates are named *.html.j2: matching only "html" left every mail we send
+            # unescaped (a subject of <script>…</script> went out as markup). Text templates stay as typed.
+            autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
             undefined=StrictUndefined,
             keep_trailing_newline=True,
         )
