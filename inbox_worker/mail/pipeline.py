@@ -15,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from inbox_worker.config import Settings
+from inbox_worker.domain.addresses import mailbox_of
 from inbox_worker.domain.decision import Decision, quarantined
 from inbox_worker.domain.enums import AckStatus, Category, GuardAction, Outcome, ThreadAction
 from inbox_worker.domain.hours import OfficeHours
@@ -66,7 +67,10 @@ class PipelineParams:
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineParams:
         company = settings.company
-        own = {company.support_address.lower(), settings.smtp.from_address.lower()}
+        # Our own mailboxes: mail from them is never answered (the on-call gateway answering a notice
+        # would loop). MICO's people (staff_domains) are not among them: their forwards are work.
+        own = {mailbox_of(address) for address in (company.support_address, settings.smtp.from_address,
+                                                   company.staff_address, company.oncall_address) if address}
         staff_domains = frozenset({company.support_domain, *(d.lower() for d in company.staff_domains)})
         opens, closes = company.opening_hours()
         return cls(frozenset(own), settings.tickets.reopen_window_days, settings.ack.max_per_sender_per_hour,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inbox_worker.domain.addresses import is_safe_address
+from inbox_worker.domain.addresses import is_own, is_safe_address
 from inbox_worker.domain.types import AckDecision, MailContext, Outcome, ParsedMail, Trace
 
 
@@ -14,7 +14,7 @@ def decide_ack(
         trace.add("acknowledge", "ack-only-new-tickets", "none", f"Udfaldet er {outcome}: ingen kvittering")
         return AckDecision(False, None)
     reason = None
-    if not is_safe_address(mail.from_address) or mail.from_address in own_addresses:
+    if not is_safe_address(mail.from_address) or is_own(mail.from_address, own_addresses):
         reason = "no-answerable-sender"
     elif "spoof-suspected" in review:
         reason = "spoof-suspected"

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from inbox_worker.domain.addresses import is_own
 from inbox_worker.domain.enums import GuardAction
 from inbox_worker.domain.rules_engine import Predicate, Rule, build_rules, evaluate, table_rows
 from inbox_worker.domain.types import GuardDecision, ParsedMail, Trace
@@ -20,6 +21,9 @@ ACTIONS = ("ignore", "quarantine")
 class GuardFacts:
     mail: ParsedMail
     own_addresses: frozenset[str]
+
+
+_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 
 
 @functools.lru_cache(maxsize=256)
@@ -41,7 +45,9 @@ PREDICATES: dict[str, Predicate] = {
     "header_matches": _header_matches,
     "defect_any": lambda facts, names: bool(set(names) & set(facts.mail.defects)),
     "missing": lambda facts, what: what == "from" and not facts.mail.from_address,
-    "from_is_own": lambda facts, flag: (facts.mail.from_address in facts.own_addresses) == bool(flag),
+    "from_is_own": lambda facts, flag: is_own(facts.mail.from_address, facts.own_addresses) == bool(flag),
+    "header_names_own": lambda facts, name: any(is_own(address, facts.own_addresses) for value in _values(facts, name)
+                                                for address in _ADDRESS.findall(value)),
     "from_matches": lambda facts, pattern: bool(_regex(str(pattern)).search(facts.mail.from_address or "")),
     "content_type": lambda facts, value: facts.mail.content_type == str(value).lower(),
     "subject_matches": lambda facts, pattern: bool(_regex(str(pattern)).search(facts.mail.subject or "")),
@@ -52,7 +58,7 @@ THEN_FIELDS: dict[str, type | tuple[type, ...]] = {"action": str, "reason": str}
 def _matched_value(rule: Rule, facts: GuardFacts) -> str:
     """The header value or address that made the rule fire, for the reason text."""
     when = rule.when
-    name = when.get("header") or (when.get("header_matches") or {}).get("name")
+    name = when.get("header") or when.get("header_names_own") or (when.get("header_matches") or {}).get("name")
     if name:
         return _values(facts, name)[0].strip()[:120]
     if "subject_matches" in when:
