@@ -92,7 +92,7 @@ class PhoneChoices:
 def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, rules: Rulebook,
                  params: PipelineParams, phone: PhoneChoices | None = None) -> Decision:
     item = WorkItem(parsed=mail, context=context)
-    item.guard = _guard(item, rules, params, phone)
+    item.guard = _guard(item, rules, params, phone, registry)
     if item.guard.action == GuardAction.QUARANTINE:
         return quarantined(item.guard.reason, item.guard.rule, mail, trace=tuple(item.trace.entries))
     item.link = decide_sender(mail, registry, rules.link, params.link, item.trace)
@@ -131,7 +131,7 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
         item.trace.add("acknowledge", "ack-phone", "none", "Opkald: kunden er i telefonen, ingen kvittering")
     else:
         item.ack = decide_ack(mail, item.outcome, item.review, context, params.max_acks_per_hour,
-                              params.own_addresses, item.trace)
+                              _own_mailboxes(params, registry), item.trace)
         if item.ack.reason == "rate-limit":
             _add_review(item, ["ack-rate-limit"])
     item.oncall = decide_oncall(item.outcome, item.priority, item.classification.outside_hours,
@@ -141,10 +141,19 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
     return _decision(item, facts.customer.account_manager if facts.customer else None)
 
 
-def _guard(item: WorkItem, rules: Rulebook, params: PipelineParams, phone: PhoneChoices | None) -> GuardDecision:
+def _own_mailboxes(params: PipelineParams, registry: RegistrySnapshot) -> frozenset[str]:
+    """Our own mailboxes, less any that is a customer's contact: a staff or on-call address configured as
+    a customer's by mistake must not make that customer's mail go unanswered (no notice goes there either)."""
+    if params.own_addresses.isdisjoint(registry.contacts_by_address):
+        return params.own_addresses
+    return frozenset(a for a in params.own_addresses if a not in registry.contacts_by_address)
+
+
+def _guard(item: WorkItem, rules: Rulebook, params: PipelineParams, phone: PhoneChoices | None,
+           registry: RegistrySnapshot) -> GuardDecision:
     """Automatic, broken or an ordinary request; a call staff took is always an ordinary request."""
     if phone is None:
-        return decide_guard(item.parsed, params.own_addresses, rules.guard, item.trace)
+        return decide_guard(item.parsed, _own_mailboxes(params, registry), rules.guard, item.trace)
     item.trace.add("guard", "phone-call", "accept", "Et opkald, som en medarbejder har taget")
     return GuardDecision(GuardAction.ACCEPT, "phone-call", "")
 
