@@ -30,6 +30,8 @@ class OutboxStatus(enum.StrEnum):
 class RawState(enum.StrEnum):
     RECEIVED = "received"  # bytes stored, not yet processed (a crash here means: process again)
     PROCESSED = "processed"
+    DUPLICATE = "duplicate"  # a copy of a mail handled before: its bytes kept, nothing else done
+    SUPERSEDED = "superseded"  # a quarantined copy that a later copy of the same mail replaced
 
 
 class GuardAction(enum.StrEnum):

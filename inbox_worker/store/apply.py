@@ -203,14 +203,23 @@ def _new_ticket(connection: Connection, rows: PendingRows, decision: Decision, m
     return decision.ticket
 
 
-def _ticket_for(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail,
-                ids: RegistryIds, now: datetime) -> int | None:
-    """The ticket this mail belongs to, opened, updated, reopened or raised as the decision says."""
+def ticket_of(decision: Decision) -> int | None:
+    """The ticket a mail's decision writes to: the one it opens or continues; none for automatic mail
+    that belongs to no ticket, a quarantined mail or a duplicate."""
     thread = decision.thread
     if thread is None or decision.outcome in (Outcome.QUARANTINED, Outcome.DUPLICATE):
         return None
-    if thread.action == ThreadAction.NEW and decision.outcome == Outcome.IGNORED:
-        return None  # automatic mail never opens a ticket
+    if thread.action == ThreadAction.NEW:
+        return None if decision.outcome == Outcome.IGNORED else decision.ticket  # automatic mail opens none
+    return thread.ticket
+
+
+def _ticket_for(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail,
+                ids: RegistryIds, now: datetime) -> int | None:
+    """The ticket this mail belongs to, opened, updated, reopened or raised as the decision says."""
+    thread, ticket = decision.thread, ticket_of(decision)
+    if thread is None or ticket is None:
+        return None
     if thread.action == ThreadAction.NEW:
         return _new_ticket(connection, rows, decision, mail, ids, now, mail.from_address)
     if decision.outcome == Outcome.IGNORED:  # automatic mail is attached, but is no customer activity
@@ -258,9 +267,38 @@ def queue_mail(connection: Connection, outgoing: OutgoingMail, ticket: int | Non
     return int(outbox_id)
 
 
+def expect(rows: PendingRows, decision: Decision, mail: ParsedMail, out: MailOut, ids: RegistryIds,
+           arrived: datetime) -> None:
+    """What `apply` would leave in `rows` for the later mails of a batch to read, without writing anything.
+
+    For deciding a batch before its write transaction (mail/runner.py): each later mail's context is
+    then what it will be in the transaction. Should this ever differ from `apply`, nothing goes wrong:
+    the transaction reads every context again and decides again whatever it finds changed.
+    """
+    ticket = ticket_of(decision)
+    if ticket is None:
+        return
+    if decision.thread is not None and decision.thread.action == ThreadAction.NEW:
+        rows.next_ticket = ticket + 1
+    if mail.message_id:
+        rows.add_ref(mail.message_id, ticket, "in")
+    if decision.oncall is not None and out.oncall is not None:
+        rows.add_ref(out.oncall.message_id, ticket, "out")
+    if decision.ack == AckStatus.QUEUED and out.ack is not None:
+        rows.add_ref(out.ack.message_id, ticket, "out")
+        if rows.acks is not None and out.ack.recipient in rows.acks.by_sender:
+            rows.acks.by_sender[out.ack.recipient].append(arrived)
+    if decision.visit_year is not None and decision.visit_year in rows.visits:
+        rows.visits[decision.visit_year].append((ticket, ids.customers.get(decision.customer or "")))
+
+
 def apply(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail, raw_id: int,
-          out: MailOut, attachments: Sequence[StoredAttachment], ids: RegistryIds, now: datetime) -> None:
-    """Write everything the decision of one processed mail says, with the mail rendered from it."""
+          out: MailOut, attachments: Sequence[StoredAttachment], ids: RegistryIds, now: datetime,
+          arrived: datetime | None = None) -> None:
+    """Write everything the decision of one processed mail says, with the mail rendered from it.
+
+    `arrived`: when the mail reached the mailbox; the ack limit counts acks by it (default: now).
+    """
     _check_unclaimed(rows, raw_id)
     ticket = _ticket_for(connection, rows, decision, mail, ids, now)
     if ticket is not None:
@@ -275,7 +313,7 @@ def apply(connection: Connection, rows: PendingRows, decision: Decision, mail: P
     if ticket is not None:
         _queue_oncall(connection, rows, decision, out, ticket, now)
     if ticket is not None and decision.ack == AckStatus.QUEUED and out.ack is not None:
-        queue_mail(connection, out.ack, ticket, mail.date or now, now, rows)
+        queue_mail(connection, out.ack, ticket, arrived or now, now, rows)
     if decision.visit_year is not None and decision.visit_year in rows.visits and ticket is not None:
         rows.visits[decision.visit_year].append((ticket, ids.customers.get(decision.customer or "")))
     finish(rows, raw_id, ticket, decision, now)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from inbox_worker.errors import UserError
 
@@ -34,6 +35,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_READ_ONLY_OPTION = "inbox_worker_read_only"
+# Session.connection(execution_options=READ_ONLY) as the first thing in a session: a transaction that only reads.
+READ_ONLY = {_READ_ONLY_OPTION: True}
+
+# What a database says when another transaction holds the lock longer than we wait (SQLite), or when
+# PostgreSQL gives up on a lock, a deadlock or a serialisation conflict: try again later, no fault of the data.
+_BUSY_SQLITE = ("database is locked", "database table is locked", "database is busy")
+_BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is the database being busy, not something wrong with the data."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | DBAPIError):
+            original = getattr(current, "orig", None)
+            text = str(original or current).lower()
+            if any(marker in text for marker in _BUSY_SQLITE) \
+                    or getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+                return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def make_engine(url: str) -> Engine:
     """A read-write engine; for SQLite the folder of the database file is created when missing."""
     try:
@@ -46,7 +73,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         # One writer at a time, decided at BEGIN: two workers can never both see a mail as unprocessed.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        # A transaction that only reads (READ_ONLY) begins deferred: in WAL mode it neither takes nor waits
+        # for the write lock, so deciding a large mail never holds up the web UI.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(
+            "BEGIN" if connection.get_execution_options().get(_READ_ONLY_OPTION) else "BEGIN IMMEDIATE"))
         return engine
     if parsed.get_backend_name() == "sqlite":
         return create_engine(url)

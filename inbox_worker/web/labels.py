@@ -15,6 +15,7 @@ REVIEW = {
     "emergency": "Akut", "unknown-sender": "Ukendt afsender", "spoof-suspected": "Mistanke om forfalskning",
     "low-confidence": "Usikker klassificering", "billable": "Faktureres", "unknown-contact": "Ukendt kontakt",
     "quarantined": "I karantæne", "ack-rate-limit": "Kvitteringsgrænse nået",
+    "message-id-reused": "Message-ID brugt før af en anden mail",
 }
 ENTRY = {"inbound": "Mail fra kunden", "outbound": "Mail til kunden", "note": "Internt notat",
          "event": "Hændelse", "phone": "Telefonopkald"}
