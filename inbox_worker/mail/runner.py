@@ -257,7 +257,8 @@ class Runner:
 
     def _begin(self, session: Session, rows: writes.PendingRows, items: list[Item], now: datetime) -> None:
         """Claim the raw rows, and read once what every mail of the batch needs (acks to its senders, ticket number)."""
-        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows)
+        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows,
+                          frozenset(r.id for _, r, _ in items if r.again))
         rows.acks = repository.recent_acks(session, self._senders(items, now), now)
         rows.next_ticket = repository.next_ticket_number(session)
 
@@ -277,7 +278,7 @@ class Runner:
                 raise _MailFailed from exc
             session.rollback()
             rows.reset()
-            self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None), None)], now)
+            self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None, again=record.again), None)], now)
             log.exception("processing failed; quarantining raw message %s", raw_id)
             decision = failed(mail.raw, exc)
             try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,9 @@ _RAW, _TICKET, _ENTRY = _TABLES["raw_messages"], _TABLES["tickets"], _TABLES["ti
 _OUTBOX, _REF, _ATTACHMENT = _TABLES["outbox"], _TABLES["message_refs"], _TABLES["attachments"]
 _CLAIM = select(_RAW.c.id).where(_RAW.c.id.in_(bindparam("ids", expanding=True)),
                                  _RAW.c.state == RawState.PROCESSED.value).with_for_update()
+# A quarantined mail taken back by staff is theirs to process only while it is still in quarantine.
+_CLAIM_AGAIN = select(_RAW.c.id).where(_RAW.c.id.in_(bindparam("ids", expanding=True)), or_(
+    _RAW.c.state != RawState.PROCESSED.value, _RAW.c.outcome != Outcome.QUARANTINED.value)).with_for_update()
 _INSERT_TICKET = insert(_TICKET)
 _INSERT_ENTRY = insert(_ENTRY)
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
@@ -127,16 +130,21 @@ class RegistryIds:
                    dict(session.execute(select(Device.tag, Device.id)).all()))
 
 
-def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows) -> None:
+def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows,
+               again: frozenset[int] = frozenset()) -> None:
     """Take the write turn for this transaction, then note the batch's mails another worker finished before it.
 
     Transactions that write mail take turns (SQLite: BEGIN IMMEDIATE holds the write lock; PostgreSQL:
     the advisory lock of lock_ticket_numbers), so once it is ours nobody else can finish these mails
-    any more, and one look per batch is enough.
+    any more, and one look per batch is enough. `again`: quarantined mails being processed again
+    (quarantine reprocess), done already unless they are still in quarantine.
     """
     lock_ticket_numbers(connection)
-    if raw_ids:
-        rows.already_processed.update(connection.execute(_CLAIM, {"ids": raw_ids}).scalars())
+    first, second = [i for i in raw_ids if i not in again], [i for i in raw_ids if i in again]
+    if first:
+        rows.already_processed.update(connection.execute(_CLAIM, {"ids": first}).scalars())
+    if second:
+        rows.already_processed.update(connection.execute(_CLAIM_AGAIN, {"ids": second}).scalars())
 
 
 # Ticket numbers are handed out in order without gaps (the next is read into the mail's context), so

@@ -40,6 +40,7 @@ class StoredRaw:
     previous_decision: dict[str, Any] | None
     duplicate_of: int | None = None  # index of the same mail earlier in the same batch
     copies: EarlierCopies = field(default_factory=EarlierCopies)
+    again: bool = False  # a quarantined mail processed again by staff (quarantine reprocess)
 
 
 def _header_end(raw: bytes) -> int:
@@ -333,3 +334,11 @@ def seen_before(session: Session, raw: bytes) -> tuple[dict[str, Any] | None, Ea
 def processed_decision(session: Session, raw: bytes) -> dict[str, Any] | None:
     """The logged decision of this very mail, when it was handled before (its copy is a duplicate)."""
     return seen_before(session, raw)[0]
+
+
+def earlier_copies(session: Session, raw_id: int, key: str, raw: bytes) -> EarlierCopies:
+    """For a stored mail processed again: the copies stored before it that it reuses the Message-ID of."""
+    lookup = _Lookup(session.connection(), [key])
+    lookup.by_key[key] = [k for k in lookup.by_key.get(key, []) if k.id is not None and k.id < raw_id]
+    verdict = lookup.verdict(key, raw, content_fingerprint(raw))
+    return EarlierCopies(tuple(k.id for k in verdict.reused_by if k.id is not None))
