@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings, load_settings
-from inbox_worker.errors import UserError
+from inbox_worker.errors import DatabaseBusy, UserError
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 log = logging.getLogger("inbox_worker")
@@ -24,7 +24,7 @@ log = logging.getLogger("inbox_worker")
 def _engine(settings: Settings, *, migrate_first: bool = False) -> Any:
     from inbox_worker.store.db import make_engine, migrate, require_schema
 
-    engine = make_engine(settings.database.url)
+    engine = make_engine(settings.database.url, settings.database.busy_timeout_seconds)
     if migrate_first:
         migrate(engine)
     else:
@@ -35,7 +35,7 @@ def _engine(settings: Settings, *, migrate_first: bool = False) -> Any:
 def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_worker.store.db import make_engine, migrate
 
-    revision = migrate(make_engine(settings.database.url))
+    revision = migrate(make_engine(settings.database.url, settings.database.busy_timeout_seconds))
     print(f"database ready at schema revision {revision}")
     return 0
 
@@ -465,3 +465,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        from inbox_worker.store.db import is_busy
+
+        if not is_busy(exc):
+            raise
+        print(f"inbox-worker: {DatabaseBusy(str(exc).splitlines()[0])}", file=sys.stderr)
+        return 2

@@ -25,6 +25,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite:///var/inbox.db"
+    # How long to wait for another process's lock before giving up with "database busy, try again".
+    busy_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,8 @@ def _validate(settings: Settings, filename: str) -> None:
             raise UserError(f"{filename}: key '{where}' is not an email address")
     if settings.mailbox.auth not in ("password", "xoauth2"):
         raise UserError(f"{filename}: key 'mailbox.auth' must be 'password' or 'xoauth2'")
+    if settings.database.busy_timeout_seconds < 0:
+        raise UserError(f"{filename}: key 'database.busy_timeout_seconds' must not be negative")
     if settings.mailbox.batch_size < 1:
         raise UserError(f"{filename}: key 'mailbox.batch_size' must be at least 1")
     if settings.billing.round_up_minutes < 1 or min(dataclasses.astuple(settings.rates)) < 1:

@@ -22,7 +22,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 30000) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE (below) instead of pysqlite's lazy BEGIN,
     # which runs reads outside any transaction and so cannot make check-then-write atomic.
     dbapi_connection.isolation_level = None
@@ -31,7 +31,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
@@ -61,8 +61,13 @@ def is_busy(exc: BaseException) -> bool:
     return False
 
 
-def make_engine(url: str) -> Engine:
-    """A read-write engine; for SQLite the folder of the database file is created when missing."""
+def make_engine(url: str, busy_timeout_seconds: float = 30.0) -> Engine:
+    """A read-write engine; for SQLite the folder of the database file is created when missing.
+
+    `busy_timeout_seconds`: how long a statement waits for another process's lock (SQLite busy_timeout,
+    PostgreSQL lock_timeout) before it fails, and is reported as the database being busy (is_busy).
+    """
+    timeout_ms = max(0, int(busy_timeout_seconds * 1000))
     try:
         parsed = make_url(url)
     except Exception:
@@ -71,7 +76,7 @@ def make_engine(url: str) -> Engine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, record, timeout_ms))
         # One writer at a time, decided at BEGIN: two workers can never both see a mail as unprocessed.
         # A transaction that only reads (READ_ONLY) begins deferred: in WAL mode it neither takes nor waits
         # for the write lock, so deciding a large mail never holds up the web UI.
@@ -80,7 +85,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "sqlite":
         return create_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={timeout_ms}"})
 
 
 def make_readonly_engine(url: str) -> Engine | None:
@@ -97,7 +102,8 @@ def make_readonly_engine(url: str) -> Engine | None:
 
 
 def schema_ready(engine: Engine) -> bool:
-    return inspect(engine).has_table("alembic_version")
+    with engine.connect().execution_options(**READ_ONLY) as connection:
+        return inspect(connection).has_table("alembic_version")
 
 
 def require_schema(engine: Engine) -> None:

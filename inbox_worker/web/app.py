@@ -67,7 +67,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     folder = Path(settings.paths.templates) / "web"
     app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"))
     _configure(app, settings)
-    engine = engine or make_engine(settings.database.url)
+    engine = engine or make_engine(settings.database.url, settings.database.busy_timeout_seconds)
     app.extensions["inbox_worker"] = WebContext(
         settings, engine, sessionmaker(engine, expire_on_commit=False), Renderer(settings),
         AttachmentStore(settings.storage.attachments_dir, int(settings.storage.max_attachment_mb * 1024 * 1024)),
