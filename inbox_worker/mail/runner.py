@@ -280,7 +280,7 @@ class Runner:
             rows.reset()
             self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None, again=record.again), None)], now)
             log.exception("processing failed; quarantining raw message %s", raw_id)
-            decision = failed(mail.raw, exc)
+            decision = failed(mail.raw, exc, parsed if isinstance(parsed, ParsedMail) else None)
             try:
                 writes.record_quarantine(rows, raw_id, decision, now)
             except writes.AlreadyProcessed:
@@ -346,12 +346,13 @@ def decide(mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, r
     return decision, mail_out(renderer, decision, mail, now, registry)
 
 
-def failed(raw: bytes, exc: Exception) -> Decision:
-    """An unexpected error: the mail is quarantined with the error and where it happened, for staff."""
+def failed(raw: bytes, exc: Exception, mail: ParsedMail | None = None) -> Decision:
+    """An unexpected error: the mail is quarantined with the error and where it happened, for staff
+    (with its sender and subject when it was read, so the quarantine desk can say which mail it is)."""
     reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
     where = "".join(traceback.format_exception(exc, limit=-4))  # the innermost frames: where it failed
     trace = (TraceEntry("runner", "unexpected-error", "quarantine", reason, {"traceback": where}),)
-    return quarantined(reason, "unexpected-error", message_id=raw_store.header_message_id(raw), trace=trace)
+    return quarantined(reason, "unexpected-error", mail, message_id=raw_store.header_message_id(raw), trace=trace)
 
 
 def _previous(stored: dict[str, Any] | None) -> Decision:

@@ -76,9 +76,18 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)
-    from inbox_worker.web import customer_page, phone_page, queue_page, ticket_actions, ticket_page, ticket_time
+    from inbox_worker.web import (
+        customer_page,
+        phone_page,
+        quarantine_page,
+        queue_page,
+        ticket_actions,
+        ticket_page,
+        ticket_time,
+    )
 
-    for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, customer_page, phone_page):
+    for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, customer_page, phone_page,
+                   quarantine_page):
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)
     return app

@@ -26,10 +26,14 @@ ACTION = {
     "assign": "Tildelt", "note": "Notat", "reply": "Svar sendt", "merge": "Flettet ind i anden sag",
     "merged-in": "Anden sag flettet ind", "reviewed": "Markeret som gennemset", "phone-ticket": "Oprettet fra telefon",
     "set-coverage": "Dækning ændret", "log-time": "Tid registreret", "correct-time": "Tid rettet",
+    "quarantine-reprocess": "Mail behandlet igen fra karantæne",
 }
+OUTCOME = {"new_ticket": "Ny sag", "updated_ticket": "Sag opdateret", "reopened_ticket": "Sag genåbnet",
+           "duplicate": "Dublet", "ignored": "Ignoreret (automatisk mail)", "quarantined": "I karantæne"}
+ACK = {"queued": "sendes", "suppressed": "holdt tilbage", "none": "ingen"}
 
 ALL = {"status": STATUS, "priority": PRIORITY, "coverage": COVERAGE, "category": CATEGORY, "review": REVIEW,
-       "entry": ENTRY, "agreement": AGREEMENT, "action": ACTION}
+       "entry": ENTRY, "agreement": AGREEMENT, "action": ACTION, "outcome": OUTCOME, "ack": ACK}
 
 
 def label(value: object, kind: str) -> str:
