@@ -115,7 +115,8 @@ def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = flush_outbox(settings, _engine(settings))
     print(f"outbox: {summary.sent} sent, {summary.retrying} to retry, {summary.failed} failed"
-          + (f", {summary.interrupted} interrupted earlier (marked failed)" if summary.interrupted else ""))
+          + (f", {summary.uncertain} uncertain (not retried: see outbox list)" if summary.uncertain else "")
+          + (f", {summary.interrupted} interrupted earlier (held as uncertain)" if summary.interrupted else ""))
     return 0
 
 

@@ -1,8 +1,9 @@
 """The outbox's states in the database: due rows, claiming one for sending, and recording how it went.
 
 A row is sent at most once: it is claimed (queued -> sending) in its own commit before the send. A
-row found still `sending` after the timeout was interrupted mid-send (a crash); whether the server
-took it is unknown, so it is marked failed for staff instead of being sent again.
+row whose server may have taken it without saying so is `uncertain`, and so is a row found still
+`sending` after the timeout (a flush died mid-send): it is never sent again automatically. Staff
+look at it on the failed-sends desk (features/outbox/desk.py) and queue it again or cancel it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from inbox_worker.config import OutboxSettings
 from inbox_worker.domain.enums import OutboxStatus
 from inbox_worker.store.models import OutboxMessage
 
-INTERRUPTED = "interrupted while sending; not retried to avoid a duplicate: check and resend by hand"
+INTERRUPTED = "interrupted while sending (the server may have it); not retried automatically: retry or cancel"
 
 
 def mark_interrupted(session: Session, policy: OutboxSettings, now: datetime) -> int:
@@ -24,7 +25,7 @@ def mark_interrupted(session: Session, policy: OutboxSettings, now: datetime) ->
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < cutoff)
-        .values(status=OutboxStatus.FAILED, last_error=INTERRUPTED))
+        .values(status=OutboxStatus.UNCERTAIN, last_error=INTERRUPTED))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -54,3 +55,9 @@ def record_failure(row: OutboxMessage, error: str, status: OutboxStatus, next_at
     row.status = status
     if next_attempt_at is not None:
         row.next_attempt_at = next_attempt_at
+
+
+def record_uncertain(row: OutboxMessage, error: str) -> None:
+    """The server may have taken it: held for staff, never picked up by `due` again."""
+    row.last_error = error[:2000]
+    row.status = OutboxStatus.UNCERTAIN
