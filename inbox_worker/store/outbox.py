@@ -8,9 +8,10 @@ look at it on the failed-sends desk (features/outbox/desk.py) and queue it again
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import OutboxSettings
@@ -61,3 +62,30 @@ def record_uncertain(row: OutboxMessage, error: str) -> None:
     """The server may have taken it: held for staff, never picked up by `due` again."""
     row.last_error = error[:2000]
     row.status = OutboxStatus.UNCERTAIN
+
+
+def listed(session: Session, statuses: Collection[str], limit: int | None = None) -> list[OutboxMessage]:
+    """The rows in these states, newest first (the body too: the desk may show the text)."""
+    query = select(OutboxMessage).where(OutboxMessage.status.in_(list(statuses))).order_by(OutboxMessage.id.desc())
+    return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def counts(session: Session) -> dict[str, int]:
+    return {status: int(n) for status, n in session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))}
+
+
+def requeue(session: Session, row_id: int, allowed: Collection[str], now: datetime) -> bool:
+    """Queue a row again for now with a fresh set of attempts; False when it is no longer in `allowed`."""
+    result = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status.in_(list(allowed)))
+        .values(status=OutboxStatus.QUEUED, next_attempt_at=now, attempts=0, last_error=None, claimed_at=None))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def cancel(session: Session, row_id: int, allowed: Collection[str]) -> bool:
+    """Mark a row never to be sent; False when it is no longer in `allowed` (a flush took it meanwhile)."""
+    result = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status.in_(list(allowed)))
+        .values(status=OutboxStatus.CANCELLED))
+    return bool(getattr(result, "rowcount", 0))
