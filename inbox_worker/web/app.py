@@ -80,6 +80,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
 
     for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, customer_page, phone_page):
         app.register_blueprint(module.bp)
+    from inbox_worker.web import outbox_page  # the failed-sends desk
+
+    app.register_blueprint(outbox_page.bp)
     app.register_error_handler(HTTPException, _error_page)
     return app
 

@@ -170,3 +170,26 @@ def test_the_message_is_sent_as_rendered_with_leading_dots_kept(
     assert flush_outbox(smtp_settings, engine, now=NOW).sent == 1
     [(_, content)] = handler.received
     assert content.replace(b"\r\n", b"\n").rstrip(b"\n") == body.replace(b"\r\n", b"\n").rstrip(b"\n")
+
+
+def test_staff_can_send_an_uncertain_mail_again_with_the_same_message_id(
+    smtp_settings: Settings, engine: Engine, server: tuple[Misbehaving, int]
+) -> None:
+    from email import message_from_bytes
+
+    from inbox_worker.features.outbox.desk import retry
+
+    handler, _ = server
+    queue_acks(smtp_settings, engine, "lone@bageriet-soerensen.dk")
+    handler.drop_after_data = 1
+    flush_outbox(smtp_settings, engine, now=NOW)
+    [row] = rows(engine)
+
+    with Session(engine) as session, session.begin():  # the recipient says it never came
+        retry(session, [row.id], "JH", LATER[0])
+    assert flush_outbox(smtp_settings, engine, now=LATER[0]).sent == 1
+    assert flush_outbox(smtp_settings, engine, now=LATER[-1]).sent == 0
+
+    first, second = (message_from_bytes(content) for _, content in handler.received)
+    assert first["Message-ID"] == second["Message-ID"] == row.message_id
+    assert rows(engine)[0].status == "sent"
