@@ -152,3 +152,16 @@ def test_a_cancelled_mail_is_never_sent_and_says_who_cancelled_it(
     assert refused.code != 0 and "er annulleret og sendes ikke" in refused.err
     assert [action for _, action, _ in audit(engine)] == ["outbox-cancel"]
     assert row(engine, other).status == "sent"
+
+
+def test_a_mail_being_sent_is_left_alone(smtp_settings: Settings, engine: Engine, desk: Any) -> None:
+    row_id = queue_ack(smtp_settings, engine)
+    with Session(engine) as session, session.begin():  # a flush has claimed it
+        claimed = session.get(OutboxMessage, row_id)
+        assert claimed is not None
+        claimed.status, claimed.claimed_at = "sending", datetime.now(UTC)
+
+    for action in ("retry", "cancel"):
+        result = desk(action, str(row_id), "--by", "JH")
+        assert result.code != 0 and "sendes netop nu" in result.err and len(result.err.splitlines()) == 1
+    assert row(engine, row_id).status == "sending" and audit(engine) == []

@@ -27,10 +27,12 @@ NOT_SENT = (S.QUEUED, S.SENDING, S.FAILED, S.UNCERTAIN, S.CANCELLED)  # `outbox 
 NEEDS_STAFF = (S.FAILED, S.UNCERTAIN)  # the web page's default
 RETRYABLE = (S.FAILED, S.UNCERTAIN, S.QUEUED)  # a queued row is sent now instead of after its backoff
 CANCELLABLE = (S.QUEUED, S.FAILED, S.UNCERTAIN)
+SENDING = ("sendes netop nu (blev afsendelsen afbrudt, bliver den usikker ved første outbox flush efter "
+           "outbox.sending_timeout_seconds)")
 REFUSAL = {
-    "retry": {S.SENT: "blev sendt {sent} og sendes aldrig igen", S.SENDING: "sendes netop nu; se udfaldet om lidt",
+    "retry": {S.SENT: "blev sendt {sent} og sendes aldrig igen", S.SENDING: SENDING,
               S.CANCELLED: "er annulleret og sendes ikke"},
-    "cancel": {S.SENT: "blev sendt {sent} og kan ikke annulleres", S.SENDING: "sendes netop nu; se udfaldet om lidt"},
+    "cancel": {S.SENT: "blev sendt {sent} og kan ikke annulleres", S.SENDING: SENDING},
 }
 
 
