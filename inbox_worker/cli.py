@@ -115,7 +115,40 @@ def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = flush_outbox(settings, _engine(settings))
     print(f"outbox: {summary.sent} sent, {summary.retrying} to retry, {summary.failed} failed"
-          + (f", {summary.interrupted} interrupted earlier (marked failed)" if summary.interrupted else ""))
+          + (f", {summary.uncertain} uncertain (not retried: see outbox list)" if summary.uncertain else "")
+          + (f", {summary.interrupted} interrupted earlier (held as uncertain)" if summary.interrupted else ""))
+    return 0
+
+
+def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.outbox.desk import NOT_SENT, desk_rows
+    from inbox_worker.features.outbox.table import outbox_table
+
+    with Session(_engine(settings)) as session:
+        rows = desk_rows(session, [args.status] if args.status else NOT_SENT)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row.as_json(), ensure_ascii=False))
+    else:
+        print(outbox_table(rows, settings.company.timezone))
+    return 0
+
+
+def _outbox_change(args: argparse.Namespace, settings: Settings) -> int:
+    """`outbox retry` and `outbox cancel`: all the rows named, or none of them (one line says why)."""
+    import getpass
+
+    from inbox_worker.features.outbox import desk
+
+    ids = desk.parse_ids(args.ids)
+    try:
+        by = args.by or getpass.getuser()
+    except OSError:
+        raise UserError("say who does it with --by") from None
+    change = desk.retry if args.sub == "retry" else desk.cancel
+    with Session(_engine(settings)) as session, session.begin():
+        lines = change(session, ids, by, datetime.now(UTC), settings.company.timezone)
+    print("\n".join(lines))
     return 0
 
 
@@ -365,6 +398,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     outbox = commands.add_parser("outbox", help="outgoing mail").add_subparsers(dest="sub", required=True)
     outbox.add_parser("flush", help="deliver queued mail by SMTP now").set_defaults(run=cmd_outbox_flush)
+    outbox_list = outbox.add_parser("list", help="outgoing mail not sent (the failed-sends desk)")
+    outbox_list.add_argument("--status", choices=["queued", "sending", "failed", "uncertain", "sent", "cancelled"],
+                             help="only rows in this state (default: every row not sent)")
+    outbox_list.add_argument("--json", action="store_true", help="one object per row, one per line")
+    outbox_list.set_defaults(run=cmd_outbox_list)
+    for name, what in (("retry", "queue failed or uncertain mail again, to be sent by the next flush"),
+                       ("cancel", "mark mail never to be sent")):
+        change = outbox.add_parser(name, help=what)
+        change.add_argument("ids", nargs="+", metavar="ID", help="outbox ids, as outbox list shows them")
+        change.add_argument("--by", help="who does it, for the audit log (default: the login name)")
+        change.set_defaults(run=_outbox_change)
 
     quarantine = commands.add_parser("quarantine", help="mail that could not be processed"
                                      ).add_subparsers(dest="sub", required=True)

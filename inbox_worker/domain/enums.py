@@ -25,6 +25,10 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # The whole message went to the server but its reply never came (or a flush died mid-send): the
+    # recipient may have it. Never retried automatically; staff retry or cancel it on the desk.
+    UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"  # staff decided it is never to be sent
 
 
 class RawState(enum.StrEnum):

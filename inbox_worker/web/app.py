@@ -78,6 +78,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     _template_helpers(app, settings)
     from inbox_worker.web import (
         customer_page,
+        outbox_page,
         phone_page,
         quarantine_page,
         queue_page,
@@ -87,7 +88,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     )
 
     for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, customer_page, phone_page,
-                   quarantine_page):
+                   quarantine_page, outbox_page):  # the last two: the desks for what failed
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)
     return app
