@@ -56,5 +56,5 @@ def explain(settings: Settings, path: str, now: datetime | None = None) -> dict[
         try:  # rendered too, as ingest does: a mail that cannot be answered is quarantined there
             decision, _ = decide(parsed, context, registry, rules, params, Renderer(settings), now)
         except Exception as exc:
-            decision = failed(raw, exc)
+            decision = failed(raw, exc, parsed)
     return {**decision.as_json(), "trace": decision.trace_json()}

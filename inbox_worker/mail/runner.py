@@ -197,7 +197,7 @@ class Runner:
                         raise
                     prepared.append(None)  # decided again under the lock, where the failure is recorded
                     continue
-                writes.expect(rows, decision, result, out, self.ids, self.arrival(mail, now))
+                writes.expect(rows, decision, result, out, self.ids, self.arrival(mail, now), context)
                 prepared.append(_Prepared(context, decision, out))
         return prepared
 
@@ -228,7 +228,7 @@ class Runner:
                  parsed: ParsedMail, now: datetime) -> MailContext:
         return repository.mail_context(session, parsed, now, self.customer_keys, rows.ref_tickets, rows.acks,
                                        self.settings.company.timezone, rows.visits, rows.next_ticket,
-                                       self.arrival(mail, now), record.copies)
+                                       self.arrival(mail, now), record.copies, rows.ticket_states)
 
     def _apply_all(self, session: Session, items: list[Item], prepared: list[_Prepared | None], now: datetime,
                    strict: bool, earlier: list[Decision] | None = None) -> list[Decision]:

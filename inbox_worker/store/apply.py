@@ -9,7 +9,7 @@ Core), not the ORM unit of work: this runs once per mail and is the hot path of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.decision import Decision
-from inbox_worker.domain.enums import AckStatus, Outcome, RawState, ThreadAction, TicketStatus
+from inbox_worker.domain.enums import AckStatus, Outcome, Priority, RawState, ThreadAction, TicketStatus
 from inbox_worker.domain.outgoing import MailOut, OutgoingMail, StoredAttachment
-from inbox_worker.domain.types import ParsedMail
+from inbox_worker.domain.types import MailContext, ParsedMail, TicketState
 from inbox_worker.store.models import Base, Customer, Device
 from inbox_worker.store.queue_columns import look_rank, priority_rank
 from inbox_worker.store.repository import RecentAcks
@@ -81,6 +81,8 @@ class PendingRows:
     acks: RecentAcks | None = None
     visits: dict[int, list[tuple[int, int | None]]] = field(default_factory=dict)  # year -> (ticket, customer)
     already_processed: set[int] = field(default_factory=set)
+    # Deciding a batch before its transaction (expect): the states its tickets will have once written.
+    ticket_states: dict[int, TicketState] = field(default_factory=dict)
     opened_tickets: bool = False
     next_ticket: int | None = None  # the number the next new ticket of this transaction gets
 
@@ -92,6 +94,7 @@ class PendingRows:
         self.acks = None
         self.visits.clear()
         self.already_processed.clear()
+        self.ticket_states.clear()
         self.opened_tickets = False
         self.next_ticket = None
 
@@ -275,8 +278,28 @@ def queue_mail(connection: Connection, outgoing: OutgoingMail, ticket: int | Non
     return int(outbox_id)
 
 
+def _expected_state(decision: Decision, context: MailContext, ids: RegistryIds, ticket: int) -> TicketState | None:
+    """The ticket's state as the database will read it once this decision is written (see expect)."""
+    thread, change = decision.thread, decision.ticket_change
+    if thread is None or decision.outcome == Outcome.IGNORED:
+        return None  # automatic mail changes no ticket
+    if thread.action == ThreadAction.NEW:
+        return TicketState(ticket, TicketStatus.OPEN, decision.customer if decision.customer in ids.customers else None,
+                           None, None, Priority(decision.priority or Priority.NORMAL), tuple(decision.review),
+                           decision.oncall is not None)
+    before = context.ticket_state(thread)
+    if before is None or change is None:
+        return None
+    raised = change.priority is not None and change.review is not None
+    return replace(before, status=TicketStatus.OPEN if thread.action == ThreadAction.REOPEN else change.status,
+                   closed_at=None if thread.action == ThreadAction.REOPEN else before.closed_at,
+                   priority=change.priority if raised and change.priority is not None else before.priority,
+                   review=change.review if raised and change.review is not None else before.review,
+                   oncall_notified=before.oncall_notified or decision.oncall is not None, merged_from=())
+
+
 def expect(rows: PendingRows, decision: Decision, mail: ParsedMail, out: MailOut, ids: RegistryIds,
-           arrived: datetime) -> None:
+           arrived: datetime, context: MailContext) -> None:
     """What `apply` would leave in `rows` for the later mails of a batch to read, without writing anything.
 
     For deciding a batch before its write transaction (mail/runner.py): each later mail's context is
@@ -288,6 +311,9 @@ def expect(rows: PendingRows, decision: Decision, mail: ParsedMail, out: MailOut
         return
     if decision.thread is not None and decision.thread.action == ThreadAction.NEW:
         rows.next_ticket = ticket + 1
+    state = _expected_state(decision, context, ids, ticket)
+    if state is not None:
+        rows.ticket_states[ticket] = state
     if mail.message_id:
         rows.add_ref(mail.message_id, ticket, "in")
     if decision.oncall is not None and out.oncall is not None:

@@ -5,6 +5,7 @@ The writes of a decision live in store/apply.py; the raw store in store/raw.py.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,10 +85,16 @@ _ACKS_SINCE = select(OutboxMessage.recipient, OutboxMessage.trigger_date).where(
 MERGE_HOPS = 5  # a ticket merged into one that was merged again: followed this far
 
 
-def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str]) -> TicketState | None:
-    """The ticket's state; for a ticket staff merged into another, the state of the one it lives on in."""
+def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str],
+                  pending: Mapping[int, TicketState] | None = None) -> TicketState | None:
+    """The ticket's state; for a ticket staff merged into another, the state of the one it lives on in.
+
+    `pending`: states of tickets a batch being decided will write (they win over what is stored now).
+    """
     merged_from: list[int] = []
     while ticket_id is not None:
+        if pending and ticket_id in pending:
+            return dataclasses.replace(pending[ticket_id], merged_from=tuple(merged_from))
         row = session.connection().execute(_TICKET_STATE, {"ticket": ticket_id}).first()
         if row is None:
             return None
@@ -149,7 +156,8 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_key
                  timezone: str = "Europe/Copenhagen",
                  visits_by_year: dict[int, list[tuple[int, int | None]]] | None = None,
                  next_ticket: int | None = None, arrived: datetime | None = None,
-                 copies: EarlierCopies | None = None) -> MailContext:
+                 copies: EarlierCopies | None = None,
+                 pending_tickets: Mapping[int, TicketState] | None = None) -> MailContext:
     """What the pure stages need to know from the database about this mail; only the queries it needs.
 
     Inside a batch, `pending_refs` are the Message-IDs earlier mails of it referenced but not written
@@ -157,14 +165,14 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_key
     which spares a query per mail. `arrived`: when the mail reached the mailbox (default now); the ack
     limit counts by it, never by the Date header the sender wrote. `copies`: what the raw store found.
     """
-    tagged = _ticket_state(session, ticket_tag(mail.subject), customer_keys)
+    tagged = _ticket_state(session, ticket_tag(mail.subject), customer_keys, pending_tickets)
     candidates = reference_candidates(mail.in_reply_to, mail.references)  # the nearest one we know decides
     referenced = None
     if candidates:
         refs = {c: pending_refs[c] for c in candidates if c in pending_refs} if pending_refs else {}
         refs.update((row[0], row[1]) for row in session.connection().execute(_REFS, {"ids": candidates}))
         found = next((refs[c] for c in candidates if c in refs), None)
-        referenced = _ticket_state(session, found, customer_keys)
+        referenced = _ticket_state(session, found, customer_keys, pending_tickets)
     count = 0
     if mail.from_address:
         arrival, hour = arrived or now, timedelta(hours=1)
