@@ -42,11 +42,11 @@ def explain(settings: Settings, path: str, now: datetime | None = None) -> dict[
     engine = make_readonly_engine(settings.database.url)
     if engine is not None and schema_ready(engine):
         with Session(engine) as session:
-            previous = raw_store.processed_decision(session, raw)
+            previous, copies = raw_store.seen_before(session, raw)
             if previous is None and not isinstance(parsed, ParseError):
                 registry = repository.load_snapshot(session)
                 context = repository.mail_context(session, parsed, now, repository.customer_keys(session),
-                                                  timezone=settings.company.timezone)
+                                                  timezone=settings.company.timezone, copies=copies)
         engine.dispose()
     if previous is not None:  # the same mail again: nothing new would happen
         decision = Decision.from_json(previous).as_duplicate()

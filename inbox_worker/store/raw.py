@@ -331,11 +331,6 @@ def seen_before(session: Session, raw: bytes) -> tuple[dict[str, Any] | None, Ea
                                tuple(k.id for k in verdict.supersedes if k.id is not None))
 
 
-def processed_decision(session: Session, raw: bytes) -> dict[str, Any] | None:
-    """The logged decision of this very mail, when it was handled before (its copy is a duplicate)."""
-    return seen_before(session, raw)[0]
-
-
 def earlier_copies(session: Session, raw_id: int, key: str, raw: bytes) -> EarlierCopies:
     """For a stored mail processed again: the copies stored before it that it reuses the Message-ID of."""
     lookup = _Lookup(session.connection(), [key])

@@ -161,3 +161,19 @@ def test_imap_arrival_is_the_servers_internaldate_and_the_ack_limit_follows_it(i
         acks = session.scalars(select(OutboxMessage.trigger_date).where(OutboxMessage.kind == "ack")
                                .order_by(OutboxMessage.trigger_date)).all()
     assert acks == arrivals[:3]
+
+
+def test_explain_says_what_storing_the_copy_would_find(settings: Settings, engine: Engine, cli: Any) -> None:
+    """explain equals what happens: a reused Message-ID is flagged, a copy of a handled mail is a duplicate."""
+    Runner(settings, engine).process(_copy("original.eml"), "imap:INBOX", now=NOW)
+
+    reused = cli("explain", str(COPIES / "reused-message-id.eml"))
+    copy = cli("explain", str(COPIES / "redelivered-other-route.eml"))
+
+    assert reused.code == 0 and copy.code == 0, reused.err + copy.err
+    import json
+
+    explained = json.loads(reused.out)
+    assert explained["outcome"] == "new_ticket" and "message-id-reused" in explained["review"]
+    assert "message-id-reused" in {entry["rule"] for entry in explained["trace"]}
+    assert json.loads(copy.out)["outcome"] == "duplicate"
