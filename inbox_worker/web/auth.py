@@ -1,14 +1,19 @@
-"""Login and logout, and the check that every other page has a logged-in staff member."""
+"""Login and logout, and the check that every other page has a logged-in staff member.
+
+A login is a server-side session record (store/staff.py); the signed cookie carries only its random
+token (and the CSRF token), so logout, the idle timeout and the absolute lifetime end it for good.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from inbox_worker.store.staff import staff_by_email, staff_by_id
+from inbox_worker.store.staff import SessionPolicy, end_session, session_staff, staff_by_email, start_session
 from inbox_worker.web.context import db, now, web
 from inbox_worker.web.passwords import verify_password
 from inbox_worker.web.security import safe_next
@@ -16,15 +21,26 @@ from inbox_worker.web.security import safe_next
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 OPEN_ENDPOINTS = frozenset({"auth.login", "auth.login_post", "static"})
+TOKEN = "sid"  # the cookie's key for the session token
+
+
+def policy() -> SessionPolicy:
+    settings = web().settings.web
+    return SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
+                         lifetime=timedelta(hours=settings.session_hours))
 
 
 def require_login() -> Response | None:
     """Before every request: load the staff member of the session, or send the browser to the login page."""
-    staff_id = session.get("staff_id")
-    member = staff_by_id(db(), int(staff_id)) if isinstance(staff_id, int) else None
+    token = session.get(TOKEN)
+    member = None
+    if isinstance(token, str):
+        member = session_staff(db(), token, now(), policy())
+        db().commit()  # last seen, or the session's end when its time is up
+        if member is None:
+            session.pop(TOKEN, None)
     g.staff = member
     if member is None and request.endpoint not in OPEN_ENDPOINTS:
-        session.pop("staff_id", None)
         target = request.full_path if request.method == "GET" else "/"
         return redirect(url_for("auth.login", next=target.rstrip("?")))
     return None
@@ -54,14 +70,19 @@ def login_post() -> tuple[str, int] | Response:
         return render_template("login.html", next=target, error="Forkert e-mail eller adgangskode."), 401
     limiter.succeeded(keys[0])
     member.last_login_at = now()
+    token = start_session(db(), member.id, now(), policy())
     db().commit()
     session.clear()  # a new session at login: nothing from before it (no session fixation)
     session.permanent = True
-    session["staff_id"] = member.id
+    session[TOKEN] = token
     return redirect(target)
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    token = session.get(TOKEN)
+    if isinstance(token, str):
+        end_session(db(), token, now())
+        db().commit()
     session.clear()
     return redirect(url_for("auth.login"))
