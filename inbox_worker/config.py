@@ -176,7 +176,9 @@ class WebSettings:
     https: bool = False  # served over HTTPS (behind a proxy): session cookies are marked Secure
     session_hours: float = 12.0  # a login ends this long after it began, however active
     session_idle_minutes: float = 60.0  # ... or after this long without a request
-    login_max_failures: int = 5  # failed logins per address and per client within the window, then refused
+    # Failed logins per (address, client) within the window before that pair is refused; a client is refused
+    # after 4x this many over all addresses; an address alone (over all clients) is only slowed down, after 10x.
+    login_max_failures: int = 5
     login_window_seconds: int = 900
     page_size: int = 50
     threads: int = 8
