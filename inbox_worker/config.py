@@ -176,8 +176,11 @@ class WebSettings:
     secret_key: str = field(default="", repr=False)
     secret_key_env: str = ""
     https: bool = False  # served over HTTPS (behind a proxy): session cookies are marked Secure
-    session_hours: float = 12.0
-    login_max_failures: int = 5  # failed logins per address and per client within the window, then refused
+    session_hours: float = 12.0  # a login ends this long after it began, however active
+    session_idle_minutes: float = 60.0  # ... or after this long without a request
+    # Failed logins per (address, client) within the window before that pair is refused; a client is refused
+    # after 4x this many over all addresses; an address alone (over all clients) is only slowed down, after 10x.
+    login_max_failures: int = 5
     login_window_seconds: int = 900
     page_size: int = 50
     threads: int = 8
@@ -285,8 +288,10 @@ def _validate(settings: Settings, filename: str) -> None:
     if settings.billing.round_up_minutes < 1 or min(dataclasses.astuple(settings.rates)) < 1:
         raise UserError(f"{filename}: 'billing.round_up_minutes' and the [rates] must be at least 1")
     web = settings.web
-    if web.page_size < 1 or web.login_max_failures < 1 or web.session_hours <= 0 or web.threads < 1:
-        raise UserError(f"{filename}: [web] page_size, login_max_failures, session_hours and threads must be positive")
+    if (web.page_size < 1 or web.login_max_failures < 1 or web.session_hours <= 0 or web.session_idle_minutes <= 0
+            or web.threads < 1):
+        raise UserError(f"{filename}: [web] page_size, login_max_failures, session_hours, session_idle_minutes "
+                        "and threads must be positive")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
 

@@ -343,6 +343,23 @@ class Staff(Base):
     last_login_at: Mapped[datetime | None]
 
 
+class WebSession(Base):
+    """One staff login to the web UI. The cookie holds a random token; only its sha256 is stored here.
+
+    A session is valid while `ended_at` is empty, it was seen within the idle timeout and it is younger
+    than the absolute lifetime; logout, a password change or removing the staff member end it for good.
+    """
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the cookie's token
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # logout, idle, expired, password, removed
+
+
 class AuditEntry(Base):
     """What a staff member did, to which ticket or customer, when: every web action writes one."""
 
@@ -378,4 +395,5 @@ __all__ = [
     "TicketEntry",
     "TimeEntry",
     "UniqueConstraint",
+    "WebSession",
 ]
