@@ -54,7 +54,8 @@ def is_busy(exc: BaseException) -> bool:
         if isinstance(current, OperationalError | DBAPIError):
             original = getattr(current, "orig", None)
             text = str(original or current).lower()
-            if any(marker in text for marker in _BUSY_SQLITE) \
+            code = getattr(original, "sqlite_errorcode", None)  # SQLITE_BUSY (5), SQLITE_LOCKED (6)
+            if any(marker in text for marker in _BUSY_SQLITE) or (isinstance(code, int) and code & 0xFF in (5, 6)) \
                     or getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
                 return True
         current = current.__cause__ or current.__context__

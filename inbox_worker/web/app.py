@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from inbox_worker.config import Settings
 from inbox_worker.domain.money import kroner
 from inbox_worker.outbound.render import Renderer
-from inbox_worker.store.db import make_engine
+from inbox_worker.store.db import is_busy, make_engine
 from inbox_worker.store.files import AttachmentStore
 from inbox_worker.web import auth, security
 from inbox_worker.web.context import WebContext, close_db
@@ -63,28 +63,12 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
     return render_template("error.html", error=error), error.code or 500
 
 
-# SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), as codes or as the message pysqlite gives.
-_SQLITE_BUSY_CODES = frozenset({5, 6})
-_SQLITE_BUSY_WORDS = ("database is locked", "database is busy", "database table is locked")
-# PostgreSQL: lock_not_available (lock_timeout, NOWAIT), serialization_failure, deadlock_detected.
-_PG_BUSY_STATES = frozenset({"55P03", "40001", "40P01"})
 RETRY_AFTER_SECONDS = 5
-
-
-def database_busy(error: OperationalError) -> bool:
-    """Whether the database refused only because another writer holds a lock: worth a retry, not a 500."""
-    original = error.orig
-    if getattr(original, "sqlstate", None) in _PG_BUSY_STATES:
-        return True
-    code = getattr(original, "sqlite_errorcode", None)
-    if isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES:
-        return True
-    return any(words in str(original).lower() for words in _SQLITE_BUSY_WORDS)
 
 
 def _database_busy_page(error: OperationalError) -> tuple[str, int, dict[str, str]]:
     """A locked database (a long ingest holds it) is a 503 with Retry-After and one log line, never a 500."""
-    if not database_busy(error):
+    if not is_busy(error):
         raise error
     reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
     log.warning("database busy, answered 503: %s %s (%s)", request.method, request.path, reason)

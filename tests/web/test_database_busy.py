@@ -17,9 +17,9 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from inbox_worker.config import Settings
+from inbox_worker.store.db import is_busy as database_busy
 from inbox_worker.store.db import make_engine, sqlite_path
 from inbox_worker.web import create_app
-from inbox_worker.web.app import database_busy
 from tests.web.conftest import audit_actions, csrf_of, login
 
 BUSY_TEXT = "Databasen er optaget lige nu – prøv igen om et øjeblik."
