@@ -322,6 +322,23 @@ def cmd_quarantine_reprocess(args: argparse.Namespace, settings: Settings) -> in
     return _reprocessed(results)
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.store.backup import backup
+
+    result = backup(settings.database.url, settings.storage.attachments_dir, Path(args.file),
+                    settings.database.busy_timeout_seconds)
+    counts, megabytes = result.counts, (result.database_bytes + result.attachment_bytes) / 1e6
+    print(f"{result.path}: backup of {counts['tickets']} tickets, {counts['messages']} mails, "
+          f"{result.attachment_files} attachment files ({megabytes:.1f} MB before compression)")
+    for relative in result.missing:
+        print(f"inbox-worker: backup: attachment {relative} is missing or unreadable in "
+              f"{settings.storage.attachments_dir}: not in the backup", file=sys.stderr)
+    for relative in result.damaged:
+        print(f"inbox-worker: backup: attachment {relative} in {settings.storage.attachments_dir} does not match "
+              "its sha256 (backed up as it is)", file=sys.stderr)
+    return 1 if result.missing or result.damaged else 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_worker.features.queue.listing import queue_table
     from inbox_worker.features.queue.rows import ticket_rows
@@ -474,6 +491,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--initials", help="e.g. JH (default: from the name)")
     add.add_argument("--password-env", help="read the password from this environment variable")
     add.set_defaults(run=cmd_staff_add)
+
+    backup = commands.add_parser("backup", help="a consistent backup of the SQLite database and its attachments, "
+                                 "while the worker runs")
+    backup.add_argument("file", help="the archive to write, e.g. /var/backups/inbox-worker/inbox-2026-05-04.tar.gz")
+    backup.set_defaults(run=cmd_backup)
 
     commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
                         ).set_defaults(run=cmd_demo)
