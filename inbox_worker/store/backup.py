@@ -12,6 +12,7 @@ Layout: `inbox.db`, `attachments/<as stored_path>`, and `manifest.json` (counts 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -140,12 +141,37 @@ def contents(copy: Path, database: Path) -> tuple[dict[str, int], str, list[tupl
     return counts, str(revision), [(str(path), str(sha)) for path, sha in stored]
 
 
+@functools.cache
+def _owner() -> tuple[int, int, str, str]:
+    """Who writes the backup (the service user): unpacked as root, the files are theirs again."""
+    import grp
+    import pwd
+
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        return uid, gid, pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
+    except KeyError:
+        return uid, gid, "", ""
+
+
 def _add(archive: tarfile.TarFile, handle: IO[bytes], name: str, size: int, mtime: float) -> str:
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = size, int(mtime), 0o640
+    info.uid, info.gid, info.uname, info.gname = _owner()
     reader = _Hashing(handle)
     archive.addfile(info, reader)  # tarfile only calls read()
     return reader.digest.hexdigest()
+
+
+def _add_folders(archive: tarfile.TarFile, name: str, added: set[str]) -> None:
+    """The folders above `name`, once each, so that unpacked as root they belong to the service user too."""
+    for parent in reversed(PurePosixPath(name).parents[:-1]):
+        if str(parent) not in added:
+            added.add(str(parent))
+            info = tarfile.TarInfo(str(parent))
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o750, int(datetime.now(UTC).timestamp())
+            info.uid, info.gid, info.uname, info.gname = _owner()
+            archive.addfile(info)
 
 
 def _add_file(archive: tarfile.TarFile, handle: IO[bytes], name: str) -> tuple[int, str]:
@@ -156,6 +182,7 @@ def _add_file(archive: tarfile.TarFile, handle: IO[bytes], name: str) -> tuple[i
 
 def _add_attachments(archive: tarfile.TarFile, folder: Path, stored: list[tuple[str, str]],
                      result: BackupResult) -> None:
+    folders: set[str] = set()
     for relative, sha256 in stored:
         parts = PurePosixPath(relative).parts
         name = "attachments/" + "/".join(parts)
@@ -168,6 +195,7 @@ def _add_attachments(archive: tarfile.TarFile, folder: Path, stored: list[tuple[
             result.missing.append(relative)
             continue
         with handle:
+            _add_folders(archive, name, folders)
             size, digest = _add_file(archive, handle, name)
         result.files[name] = digest
         result.attachment_bytes += size

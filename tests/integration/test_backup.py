@@ -11,6 +11,7 @@ import errno
 import hashlib
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -78,7 +79,10 @@ def restore(archive: Path, folder: Path) -> Path:
     folder.mkdir()
     with tarfile.open(archive) as tar:
         assert set(tar.getnames()) >= {"inbox.db", "manifest.json"}
-        assert all(name in ("inbox.db", "manifest.json") or name.startswith("attachments/") for name in tar.getnames())
+        assert all(name in ("inbox.db", "manifest.json", "attachments") or name.startswith("attachments/")
+                   for name in tar.getnames())
+        # Each file and folder is the backup user's: unpacked by root, the service user can write there again.
+        assert {(member.uid, member.gid) for member in tar.getmembers()} == {(os.getuid(), os.getgid())}
         tar.extractall(folder, filter="data")
     return config_for(folder, "restored.toml")
 
