@@ -169,13 +169,18 @@ def running_in_group(group: int) -> list[str]:
     return found
 
 
+@pytest.fixture
+def on_sqlite(db_url: str) -> None:
+    """First among a test's fixtures: skips before Dovecot and a database are set up for nothing."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("stopping is the same for both databases: once, on SQLite, is enough")
+
+
 def test_the_worker_stopped_as_systemd_stops_it_finishes_cleanly_and_loses_nothing(
-        imap_settings: Settings, engine: Engine, dovecot: Any, tmp_path: Path, db_url: str) -> None:
+        on_sqlite: None, imap_settings: Settings, engine: Engine, dovecot: Any, tmp_path: Path) -> None:
     """KillMode=mixed: SIGTERM to the main process alone, in the middle of a backlog; then whatever is left
     of its process group would be killed. It exits 0 on its own with no process left behind, nothing is
     quarantined, every mail moved to the processed folder has its ticket, and the next start does the rest."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("stopping is the same for both databases: once, on SQLite, is enough")
     total = 80
     config = write_worker_config(tmp_path / "worker.toml", imap_settings)
     dovecot.append(mails(total))
