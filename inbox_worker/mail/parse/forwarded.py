@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from email.utils import getaddresses
 
 from inbox_worker.domain.types import Forwarded
+from inbox_worker.mail.parse.addresses import addresses
 
 _MARKER = re.compile(
     r"^\s*(?:-{2,}|_{2,})?\s*(?:forwarded message|original message|videresendt (?:meddelelse|besked|mail)"
@@ -46,7 +46,7 @@ def _header_block(lines: list[str]) -> tuple[dict[str, str], int]:
 
 def _sender(value: str) -> tuple[str, str | None] | None:
     value = _MAILTO.sub(r"<\1>", value)
-    for name, address in getaddresses([value]):
+    for name, address in addresses(value):  # not the stdlib's: it recurses on nested comments
         address = address.strip().lower()
         if "@" in address and "." in address.rpartition("@")[2]:
             return address, (name.strip() or None)
