@@ -257,7 +257,8 @@ def _parse(raw: bytes) -> ParsedMail:
     except Exception as exc:  # mail-parser raises its own and stdlib errors on hostile input
         raise ParseError(f"mail-parser failed: {type(exc).__name__}: {exc}") from exc
     body = _body_text(parser)
-    defects += sorted(parser.defects_categories - set(defects)) if parser.has_defects else []
+    # The structural ones are the message's own, counted above; mail-parser's list has every part's.
+    defects += sorted(parser.defects_categories - set(defects) - _STRUCTURAL_DEFECTS) if parser.has_defects else []
     return ParsedMail(
         message_id=(_message_ids(message.get("message-id")) or (None,))[0],
         subject=subject,
