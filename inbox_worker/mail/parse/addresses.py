@@ -85,6 +85,8 @@ def _mailbox(item: str) -> tuple[str, str]:
         close_at = item.find(">", open_at)
         address = item[open_at + 1: close_at if close_at >= 0 else len(item)]
         name = item[:open_at] + (item[close_at + 1:] if close_at >= 0 else "")
+    elif "@" not in item:  # "From: Lone": a name and no address
+        name, address = item, ""
     else:
         name, address = "", item
     if ":" in name.split('"')[0] and "@" not in name.split(":", 1)[0]:  # "Group: Name <addr>"

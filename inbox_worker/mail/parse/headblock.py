@@ -97,3 +97,9 @@ def read_head(raw: bytes) -> Head:
         return Head(raw[start:] if start else raw, tuple(names), tuple(notes), truncated)
     rest = raw[position:] if body_at is None else blank + raw[body_at:]
     return Head(b"".join(kept) + rest, tuple(names), tuple(notes), False)
+
+
+def header_end(data: bytes) -> int | None:
+    """Where the body starts (after the first blank line, in any line-ending style), or None if there is none yet."""
+    blank = _BLANK.search(data)
+    return None if blank is None else blank.end()

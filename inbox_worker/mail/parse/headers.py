@@ -62,38 +62,51 @@ def _mixed_word(text: str, kind: str, label: str, hint: str | None) -> str:
                    for index, piece in enumerate(pieces))
 
 
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=\s]*")
+
+
+def _joined(label: str, chunks: list[bytes], hint: str | None) -> str:
+    """Adjacent words of one charset decoded together (a character may be split over two); if that fails, one by one."""
+    text, fell_back = decode_text(b"".join(chunks), label, hint)
+    if fell_back and len(chunks) > 1:
+        return "".join(decode_text(chunk, label, hint)[0] for chunk in chunks)
+    return text
+
+
 def decode_words(text: str, hint: str | None = None) -> str:
-    """RFC 2047 encoded words decoded; adjacent words of one charset are joined before decoding (a
-    character split over two words), the space between encoded words dropped, invalid ones kept as text."""
+    """RFC 2047 encoded words decoded: adjacent words of one charset joined before decoding, the space between
+    encoded words dropped, an invalid word (not base64, unterminated) kept as it stands."""
     if "=?" not in text:
         return text
     out: list[str] = []
-    pending: tuple[str, bytearray] | None = None
+    pending: tuple[str, list[bytes]] | None = None
     last = 0
     for word in _WORD.finditer(text):
+        kind, encoded = word.group(2), word.group(3)
+        if kind in "bB" and not _BASE64_TEXT.fullmatch(encoded):
+            continue  # not an encoded word after all: it stays in the text around it
         between = text[last:word.start()]
         if pending is None or between.strip(" \t\r\n"):
             if pending is not None:
-                out.append(decode_text(bytes(pending[1]), pending[0], hint)[0])
+                out.append(_joined(*pending, hint))
                 pending = None
             out.append(between)
         label = word.group(1).split("*", 1)[0].lower()
-        if not word.group(3).isascii():  # raw 8-bit inside the word, already read as text: keep it so
+        last = word.end()
+        if not encoded.isascii():  # raw 8-bit inside the word, already read as text: keep it so
             if pending is not None:
-                out.append(decode_text(bytes(pending[1]), pending[0], hint)[0])
+                out.append(_joined(*pending, hint))
                 pending = None
-            out.append(_mixed_word(word.group(3), word.group(2), label, hint))
-            last = word.end()
+            out.append(_mixed_word(encoded, kind, label, hint))
             continue
-        data = _b(word.group(3)) if word.group(2) in "bB" else _q(word.group(3))
+        data = _b(encoded) if kind in "bB" else _q(encoded)
         if pending is not None and pending[0] == label:
-            pending[1].extend(data)
+            pending[1].append(data)
         else:
             if pending is not None:
-                out.append(decode_text(bytes(pending[1]), pending[0], hint)[0])
-            pending = (label, bytearray(data))
-        last = word.end()
+                out.append(_joined(*pending, hint))
+            pending = (label, [data])
     if pending is not None:
-        out.append(decode_text(bytes(pending[1]), pending[0], hint)[0])
+        out.append(_joined(*pending, hint))
     out.append(text[last:])
     return "".join(out)
