@@ -23,9 +23,10 @@ def leaves(message: Message) -> Iterator[tuple[Message, int]]:
     stack: list[tuple[Message, int]] = [(message, 0)]
     while stack:
         part, depth = stack.pop()
-        payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list):
-            stack.extend((child, depth + 1) for child in reversed(payload) if isinstance(child, Message))
+        if part.is_multipart():  # get_payload() of a leaf decodes it, with whatever charset it declares
+            payload = part.get_payload()
+            children = payload if isinstance(payload, list) else []
+            stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, Message))
         else:
             yield part, depth
 
@@ -58,22 +59,27 @@ def _decodes(sample: bytes, codec: str) -> bool:
         return False
 
 
-def _set_charset(part: Message, codec: str) -> None:
+def _set_charset(part: Message, codec: str | None) -> None:
     try:
+        if codec is None:
+            part.del_param("charset")
+            return
         part.set_param("charset", codec)
     except (TypeError, ValueError):  # a Content-Type with raw 8-bit bytes in it: write a plain one instead
         content_type = part.get_content_type()
         del part["content-type"]
-        part["Content-Type"] = f'{content_type}; charset="{codec}"'
+        part["Content-Type"] = f'{content_type}; charset="{codec}"' if codec else content_type
 
 
 def repair_charsets(message: Message, hint: str | None) -> list[str]:
     """Set each text part's charset to the codec its bytes are in; the notes say where the label was not used."""
     notes: list[str] = []
     for part, _ in leaves(message):
-        if part.get_content_maintype() != "text":
-            continue
         label = _label(part)
+        if part.get_content_maintype() != "text":
+            if label is not None and codec_for(label) != label:  # the stdlib decodes any part with its charset
+                _set_charset(part, codec_for(label))
+            continue
         codec = codec_for(label)
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):

@@ -65,7 +65,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SIGNATURE = re.compile(
     r"^(?:-- ?|__+|(?:med )?(?:venlig(?:st)?|mange|kærlig) hilsen\b.*|mvh\.?.*|vh\.?|hilsen\b.*"
     r"|(?:best|kind|warm)(?:est)? regards\b.*|regards,?|cheers,?|sent from my .*|sendt fra min .*"
-    r"|thanks(?: and regards)?,?|tak,?)\s*$",
+    r"|thanks(?: and regards)?,?|tak,?)[ \t\r]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # The attribution line above a quote: "Den 20. nov. 2026 kl. 10.12 skrev Lone <…>:", "On … wrote:".
@@ -128,8 +128,9 @@ def _without_quotes(lines: list[str]) -> list[str]:
 
 # Without one of these there is no quoted history for the reply parser to find (most new mail):
 # a quote mark, an attribution ("skrev:", "wrote:"), or an Outlook/forward header block.
-_QUOTE_HINT = re.compile(r"^\s*>|(?:skrev|wrote|schrieb|écrit|escribió|scrisse|schreef|написал|napisał)\s*:\s*$"
-                         r"|^\s*\*?(?:from|fra|von|de|sendt|sent)\*?\s*:|^\s*-{2,}|^\s*_{5,}",
+_QUOTE_HINT = re.compile(r"^[ \t]*>|(?:skrev|wrote|schrieb|écrit|escribió|scrisse|schreef|написал|napisał)"
+                         r"[ \t]*:[ \t\r]*$"
+                         r"|^[ \t]*\*?(?:from|fra|von|de|sendt|sent)\*?[ \t]*:|^[ \t]*-{2,}|^[ \t]*_{5,}",
                          re.IGNORECASE | re.MULTILINE)
 
 
