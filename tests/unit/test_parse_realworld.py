@@ -66,3 +66,18 @@ def test_a_damaged_header_block_that_a_tolerant_parser_reads_is_read(name: str, 
     assert "Printeren på 1. sal virker ikke." in mail.new_text
     assert not {"NoHeaders", "NoHeaderBodySeparator", "MissingHeaderBodySeparatorDefect", "NulInHeaders"} & set(mail.defects)
     assert note is None or note in mail.defects
+
+
+@pytest.mark.parametrize("name, rule", [
+    ("from-without-address-sender-used.eml", "sender-from-sender"),
+    ("from-without-address-return-path-used.eml", "sender-from-return-path"),
+])
+def test_the_trace_says_when_the_sender_came_from_another_header_than_from(name: str, rule: str) -> None:
+    from inbox_worker.mail.explain import decision_for
+    from inbox_worker.mail.incoming import IncomingMail
+    from tests.unit.test_parse_hostile import NOW, PARAMS, RENDERER, RULES
+
+    decision = decision_for(IncomingMail(mail_bytes(f"realworld/{name}"), name), RULES, PARAMS, RENDERER, NOW)
+    assert str(decision.outcome) == "new_ticket"
+    entry = next(e for e in decision.trace if e.rule == rule)
+    assert entry.result == "lone@bageriet-soerensen.dk" and "From-feltet har ingen adresse" in entry.reason
