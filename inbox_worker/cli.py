@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings, load_settings
-from inbox_worker.errors import UserError
+from inbox_worker.errors import DatabaseBusy, UserError
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 log = logging.getLogger("inbox_worker")
@@ -24,7 +24,7 @@ log = logging.getLogger("inbox_worker")
 def _engine(settings: Settings, *, migrate_first: bool = False) -> Any:
     from inbox_worker.store.db import make_engine, migrate, require_schema
 
-    engine = make_engine(settings.database.url)
+    engine = make_engine(settings.database.url, settings.database.busy_timeout_seconds)
     if migrate_first:
         migrate(engine)
     else:
@@ -35,7 +35,7 @@ def _engine(settings: Settings, *, migrate_first: bool = False) -> Any:
 def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_worker.store.db import make_engine, migrate
 
-    revision = migrate(make_engine(settings.database.url))
+    revision = migrate(make_engine(settings.database.url, settings.database.busy_timeout_seconds))
     print(f"database ready at schema revision {revision}")
     return 0
 
@@ -115,7 +115,40 @@ def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = flush_outbox(settings, _engine(settings))
     print(f"outbox: {summary.sent} sent, {summary.retrying} to retry, {summary.failed} failed"
-          + (f", {summary.interrupted} interrupted earlier (marked failed)" if summary.interrupted else ""))
+          + (f", {summary.uncertain} uncertain (not retried: see outbox list)" if summary.uncertain else "")
+          + (f", {summary.interrupted} interrupted earlier (held as uncertain)" if summary.interrupted else ""))
+    return 0
+
+
+def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.outbox.desk import NOT_SENT, desk_rows
+    from inbox_worker.features.outbox.table import outbox_table
+
+    with Session(_engine(settings)) as session:
+        rows = desk_rows(session, [args.status] if args.status else NOT_SENT)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row.as_json(), ensure_ascii=False))
+    else:
+        print(outbox_table(rows, settings.company.timezone))
+    return 0
+
+
+def _outbox_change(args: argparse.Namespace, settings: Settings) -> int:
+    """`outbox retry` and `outbox cancel`: all the rows named, or none of them (one line says why)."""
+    import getpass
+
+    from inbox_worker.features.outbox import desk
+
+    ids = desk.parse_ids(args.ids)
+    try:
+        by = args.by or getpass.getuser()
+    except OSError:
+        raise UserError("say who does it with --by") from None
+    change = desk.retry if args.sub == "retry" else desk.cancel
+    with Session(_engine(settings)) as session, session.begin():
+        lines = change(session, ids, by, datetime.now(UTC), settings.company.timezone)
+    print("\n".join(lines))
     return 0
 
 
@@ -214,6 +247,81 @@ def cmd_summary_send(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _local(moment: datetime | None, settings: Settings) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(settings.company.timezone)).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def cmd_quarantine_list(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.store.quarantine import quarantined
+
+    with Session(_engine(settings)) as session:
+        mails = quarantined(session, args.reason)
+    if args.json:
+        for mail in mails:
+            print(json.dumps(mail.as_json(), ensure_ascii=False))
+        return 0
+    for mail in mails:
+        print(f"{mail.id:>6}  {_local(mail.received_at, settings)}  {mail.rule:<18}  {(mail.sender or '-')[:40]:<40}  "
+              f"{(mail.subject or '(intet emne)')[:60]}")
+    print(f"{len(mails)} mail(s) i karantæne" + (f" med årsagen {args.reason!r}" if args.reason else ""))
+    return 0
+
+
+def cmd_quarantine_show(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.quarantine.desk import header_block
+    from inbox_worker.store.quarantine import history, quarantined, raw_bytes, raw_message
+
+    with Session(_engine(settings)) as session:
+        raw = raw_message(session, args.id)
+        if raw is None:
+            raise UserError(f"quarantine show: ingen gemt mail med id {args.id}")
+        found = quarantined(session, ids=[args.id])
+        data, decisions = raw_bytes(session, raw), history(session, args.id)
+    print(f"Mail {raw.id}: {'i karantæne' if found else raw.state + ' / ' + (raw.outcome or '-')}")
+    if found:
+        print(f"Årsag: {found[0].rule}: {found[0].reason}")
+    print(f"Modtaget: {_local(raw.received_at, settings)}  ankommet: {_local(raw.arrived_at, settings)}  "
+          f"størrelse: {raw.size} bytes\nKilde: {raw.source}\nMessage-ID: {raw.message_id or '-'}")
+    if raw.superseded_by_id:
+        print(f"Erstattet af mail {raw.superseded_by_id}")
+    print("Historik:")
+    for entry in decisions:
+        what = f"#{entry.ticket}" if entry.ticket else (entry.rule or "")
+        print(f"  {_local(entry.at, settings)}  {entry.outcome}  {what}  {entry.reason or ''}".rstrip())
+    print("Headers:\n" + header_block(data))
+    return 0
+
+
+def _reprocessed(results: list[Any]) -> int:
+    refused = 0
+    for result in results:
+        if result.decision is None:
+            refused += 1
+            print(f"mail {result.raw_id}: ikke behandlet igen: {result.refused}")
+            continue
+        decision = result.decision.as_json()
+        print(f"mail {result.raw_id}: {_describe('behandlet igen', decision)}")
+    return 1 if refused else 0
+
+
+def cmd_quarantine_reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from inbox_worker.features.quarantine.desk import reprocess, reprocess_all
+    from inbox_worker.mail.runner import Runner
+
+    if bool(args.ids) == bool(args.all):
+        raise UserError("quarantine reprocess: name the mails (ID ...) or say --all, not both")
+    if args.reason and not args.all:
+        raise UserError("quarantine reprocess: --reason goes with --all")
+    runner = Runner(settings, _engine(settings))
+    by = (args.by or getpass.getuser())[:16]
+    results = reprocess_all(runner, args.reason, by) if args.all else reprocess(runner, args.ids, by)
+    return _reprocessed(results)
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_worker.features.queue.listing import queue_table
     from inbox_worker.features.queue.rows import ticket_rows
@@ -290,6 +398,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     outbox = commands.add_parser("outbox", help="outgoing mail").add_subparsers(dest="sub", required=True)
     outbox.add_parser("flush", help="deliver queued mail by SMTP now").set_defaults(run=cmd_outbox_flush)
+    outbox_list = outbox.add_parser("list", help="outgoing mail not sent (the failed-sends desk)")
+    outbox_list.add_argument("--status", choices=["queued", "sending", "failed", "uncertain", "sent", "cancelled"],
+                             help="only rows in this state (default: every row not sent)")
+    outbox_list.add_argument("--json", action="store_true", help="one object per row, one per line")
+    outbox_list.set_defaults(run=cmd_outbox_list)
+    for name, what in (("retry", "queue failed or uncertain mail again, to be sent by the next flush"),
+                       ("cancel", "mark mail never to be sent")):
+        change = outbox.add_parser(name, help=what)
+        change.add_argument("ids", nargs="+", metavar="ID", help="outbox ids, as outbox list shows them")
+        change.add_argument("--by", help="who does it, for the audit log (default: the login name)")
+        change.set_defaults(run=_outbox_change)
+
+    quarantine = commands.add_parser("quarantine", help="mail that could not be processed"
+                                     ).add_subparsers(dest="sub", required=True)
+    q_list = quarantine.add_parser("list", help="what is in quarantine, oldest first")
+    q_list.add_argument("--reason", help="only this rule id (e.g. truncated-mime), or words of the reason")
+    q_list.add_argument("--json", action="store_true", help="one object per mail, one per line")
+    q_list.set_defaults(run=cmd_quarantine_list)
+    q_show = quarantine.add_parser("show", help="one quarantined mail: why, its history and its headers")
+    q_show.add_argument("id", type=int)
+    q_show.set_defaults(run=cmd_quarantine_show)
+    q_again = quarantine.add_parser("reprocess", help="run stored mail through today's rules and code again")
+    q_again.add_argument("ids", nargs="*", type=int, metavar="ID")
+    q_again.add_argument("--all", action="store_true", help="everything in quarantine (or with --reason)")
+    q_again.add_argument("--reason", help="with --all: only this rule id, or words of the reason")
+    q_again.add_argument("--by", help="who takes it back (default: the login name)")
+    q_again.set_defaults(run=cmd_quarantine_reprocess)
 
     tickets = commands.add_parser("tickets", help="the ticket queue").add_subparsers(dest="sub", required=True)
     listing = tickets.add_parser("list", help="list tickets")
@@ -374,3 +509,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        from inbox_worker.store.db import is_busy
+
+        if not is_busy(exc):
+            raise
+        print(f"inbox-worker: {DatabaseBusy(str(exc).splitlines()[0])}", file=sys.stderr)
+        return 2

@@ -25,6 +25,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite:///var/inbox.db"
+    # How long to wait for another process's lock before giving up with "database busy, try again".
+    busy_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,11 @@ class WebSettings:
     secret_key: str = field(default="", repr=False)
     secret_key_env: str = ""
     https: bool = False  # served over HTTPS (behind a proxy): session cookies are marked Secure
-    session_hours: float = 12.0
-    login_max_failures: int = 5  # failed logins per address and per client within the window, then refused
+    session_hours: float = 12.0  # a login ends this long after it began, however active
+    session_idle_minutes: float = 60.0  # ... or after this long without a request
+    # Failed logins per (address, client) within the window before that pair is refused; a client is refused
+    # after 4x this many over all addresses; an address alone (over all clients) is only slowed down, after 10x.
+    login_max_failures: int = 5
     login_window_seconds: int = 900
     page_size: int = 50
     threads: int = 8
@@ -276,13 +281,17 @@ def _validate(settings: Settings, filename: str) -> None:
             raise UserError(f"{filename}: key '{where}' is not an email address")
     if settings.mailbox.auth not in ("password", "xoauth2"):
         raise UserError(f"{filename}: key 'mailbox.auth' must be 'password' or 'xoauth2'")
+    if settings.database.busy_timeout_seconds < 0:
+        raise UserError(f"{filename}: key 'database.busy_timeout_seconds' must not be negative")
     if settings.mailbox.batch_size < 1:
         raise UserError(f"{filename}: key 'mailbox.batch_size' must be at least 1")
     if settings.billing.round_up_minutes < 1 or min(dataclasses.astuple(settings.rates)) < 1:
         raise UserError(f"{filename}: 'billing.round_up_minutes' and the [rates] must be at least 1")
     web = settings.web
-    if web.page_size < 1 or web.login_max_failures < 1 or web.session_hours <= 0 or web.threads < 1:
-        raise UserError(f"{filename}: [web] page_size, login_max_failures, session_hours and threads must be positive")
+    if (web.page_size < 1 or web.login_max_failures < 1 or web.session_hours <= 0 or web.session_idle_minutes <= 0
+            or web.threads < 1):
+        raise UserError(f"{filename}: [web] page_size, login_max_failures, session_hours, session_idle_minutes "
+                        "and threads must be positive")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
 

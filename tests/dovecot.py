@@ -15,6 +15,10 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from imapclient import IMAPClient
@@ -190,18 +194,30 @@ protocol imap {{
         client.login(self.user, self.password)
         return client
 
-    def append(self, messages: list[bytes], folder: str = "INBOX") -> None:
+    def append(self, messages: list[bytes], folder: str = "INBOX", arrived: list[datetime] | None = None) -> None:
+        """Deliver mail into a folder. Its INTERNALDATE (when it arrived) is `arrived`, else the mail's own
+        Date, as for mail delivered when it was written (the ack limit counts by arrival)."""
+        times = arrived or [_written(message) for message in messages]
+        items = [{"msg": m, "date": t} if t is not None else m for m, t in zip(messages, times, strict=True)]
         with self.client() as client:
             if not client.folder_exists(folder):
                 client.create_folder(folder)
-            for start in range(0, len(messages), 200):
-                client.multiappend(folder, messages[start:start + 200])
+            for start in range(0, len(items), 200):
+                client.multiappend(folder, items[start:start + 200])
 
     def count(self, folder: str = "INBOX") -> int:
         with self.client() as client:
             if not client.folder_exists(folder):
                 return 0
             return int(client.select_folder(folder, readonly=True)[b"EXISTS"])
+
+
+def _written(message: bytes) -> datetime | None:
+    value = BytesHeaderParser(policy=compat32).parsebytes(message[:65536]).get("date")
+    try:
+        return parsedate_to_datetime(str(value)) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def start_dovecot() -> Dovecot:

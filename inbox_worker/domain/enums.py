@@ -25,11 +25,17 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # The whole message went to the server but its reply never came (or a flush died mid-send): the
+    # recipient may have it. Never retried automatically; staff retry or cancel it on the desk.
+    UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"  # staff decided it is never to be sent
 
 
 class RawState(enum.StrEnum):
     RECEIVED = "received"  # bytes stored, not yet processed (a crash here means: process again)
     PROCESSED = "processed"
+    DUPLICATE = "duplicate"  # a copy of a mail handled before: its bytes kept, nothing else done
+    SUPERSEDED = "superseded"  # a quarantined copy that a later copy of the same mail replaced
 
 
 class GuardAction(enum.StrEnum):

@@ -159,6 +159,14 @@ class TicketState:
 
 
 @dataclass(frozen=True)
+class EarlierCopies:
+    """Stored mails with this mail's Message-ID that are not the same mail (store/raw.py decides)."""
+
+    reused_by: tuple[int, ...] = ()  # raw ids of different mails that carried the same Message-ID
+    supersedes: tuple[int, ...] = ()  # raw ids of quarantined, truncated copies this complete one replaces
+
+
+@dataclass(frozen=True)
 class MailContext:
     now: datetime
     tagged_ticket: TicketState | None  # the ticket named by [MICO #N] in the subject, if it exists
@@ -170,6 +178,9 @@ class MailContext:
     visit_year: int | None = None
     # The number the next new ticket gets (ticket numbers are handed out in order, without gaps).
     next_ticket_number: int | None = None
+    # When the mail reached our mailbox (not its Date header, which the sender writes): the ack limit's clock.
+    arrived_at: datetime | None = None
+    copies: EarlierCopies = field(default_factory=EarlierCopies)
 
     def ticket_state(self, thread: ThreadDecision) -> TicketState | None:
         """The state of the existing ticket the thread decision continues (None for a new ticket)."""

@@ -48,8 +48,9 @@ def decision_for(mail: IncomingMail, rules: Rulebook, params: PipelineParams, re
                  session: Session | None = None, timezone: str = "Europe/Copenhagen") -> Decision:
     """The decision ingest would store for `mail`: against the database read through `session`, or with none
     (an empty registry, no earlier mail). Never raises for anything in the mail."""
+    copies = None
     if session is not None:
-        previous = raw_store.processed_decision(session, mail.raw)
+        previous, copies = raw_store.seen_before(session, mail.raw)
         if previous is not None:  # the same mail again: nothing new would happen
             return Decision.from_json(previous).as_duplicate()
     if mail.quarantine_reason:
@@ -64,7 +65,7 @@ def decision_for(mail: IncomingMail, rules: Rulebook, params: PipelineParams, re
         if session is not None:
             registry = repository.load_snapshot(session)
             context = repository.mail_context(session, parsed, now, repository.customer_keys(session),
-                                              timezone=timezone)
+                                              timezone=timezone, copies=copies)
         return decide(parsed, context, registry, rules, params, renderer, now)[0]
     except Exception as exc:  # as ingest: the mail is quarantined with the error, for staff
-        return failed(mail.raw, exc)
+        return failed(mail.raw, exc, parsed)

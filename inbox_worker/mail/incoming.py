@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from inbox_worker.domain.decision import Decision, quarantined
 from inbox_worker.domain.types import ParsedMail, TraceEntry
@@ -20,6 +21,8 @@ class IncomingMail:
     uid: int | None = None
     # Set by the source when the mail must be quarantined unread (e.g. over the IMAP size limit).
     quarantine_reason: str | None = None
+    # When it reached the mailbox, as the mail server says (IMAP INTERNALDATE); None: when we store it.
+    arrived_at: datetime | None = None
 
 
 def parse_safely(raw: bytes) -> ParseResult:

@@ -95,6 +95,7 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
     item.guard = _guard(item, rules, params, phone, registry)
     if item.guard.action == GuardAction.QUARANTINE:
         return quarantined(item.guard.reason, item.guard.rule, mail, trace=tuple(item.trace.entries))
+    _note_copies(item, context)
     item.link = decide_sender(mail, registry, rules.link, params.link, item.trace)
     if item.guard.action == GuardAction.IGNORE:
         # Automatic mail is attached to its ticket when it clearly belongs to one, but never opens one.
@@ -139,6 +140,21 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
     if item.outcome == Outcome.NEW_TICKET and item.classification.category == Category.VISIT:
         item.visit_year = facts.year  # the year whose visits it uses: later mails count it
     return _decision(item, facts.customer.account_manager if facts.customer else None)
+
+
+def _note_copies(item: WorkItem, context: MailContext) -> None:
+    """Earlier stored mails with this Message-ID that are not this mail (the raw store decided which)."""
+    copies = context.copies
+    if copies.supersedes:
+        item.trace.add("dedupe", "complete-copy-supersedes", "process",
+                       "Erstatter en afkortet kopi af samme mail i karantæne (rå mail "
+                       f"{', '.join(map(str, copies.supersedes))})", raw_ids=list(copies.supersedes))
+    if copies.reused_by:
+        item.trace.add("dedupe", "message-id-reused", "process",
+                       "Samme Message-ID som en anden, tidligere mail med andet indhold (rå mail "
+                       f"{', '.join(map(str, copies.reused_by))}): behandlet som en ny mail",
+                       raw_ids=list(copies.reused_by))
+        _add_review(item, ["message-id-reused"])
 
 
 def _own_mailboxes(params: PipelineParams, registry: RegistrySnapshot) -> frozenset[str]:

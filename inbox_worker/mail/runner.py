@@ -2,9 +2,14 @@
 
 This is the edge where I/O meets the pure pipeline, and the only way mail is processed (ingest,
 IMAP, tests and benchmarks alike; `explain` is the same path without the write). Mail is handled in
-batches: one commit stores a batch's raw bytes before anything else happens to them (store/raw.py);
-one transaction then applies the batch. Should a mail fail, that transaction is rolled back and the
-batch is redone one mail per transaction, so the failing mail is quarantined alone with its reason.
+batches: one commit stores a batch's raw bytes before anything else happens to them (store/raw.py).
+Then each mail is decided and rendered in a transaction that only reads (it holds no write lock),
+and one write transaction applies the batch: it reads each mail's context again, and takes the
+decision made before when the context is unchanged (the pipeline is pure: same input, same
+decision), else decides again. So the write lock is held for reads and writes, not for the parsing
+and word scans of a large mail. Should a mail fail, that transaction is rolled back and the batch
+is redone one mail per transaction, so the failing mail is quarantined alone with its reason.
+A database that stays locked is nobody's fault: it stops the run (DatabaseBusy), it quarantines nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +30,7 @@ from inbox_worker.domain.decision import Decision, quarantined
 from inbox_worker.domain.enums import Outcome
 from inbox_worker.domain.outgoing import MailOut, StoredAttachment
 from inbox_worker.domain.types import MailContext, ParsedMail, RegistrySnapshot, TraceEntry
-from inbox_worker.errors import UserError
+from inbox_worker.errors import DatabaseBusy, UserError
 from inbox_worker.mail.batching import ParsePool, process_batches
 from inbox_worker.mail.incoming import IncomingMail, ParseResult, SavedAttachment, parse_safely, unreadable
 from inbox_worker.mail.parse.parser import ParseError
@@ -35,6 +41,7 @@ from inbox_worker.outbound.render import Renderer
 from inbox_worker.store import apply as writes
 from inbox_worker.store import raw as raw_store
 from inbox_worker.store import repository
+from inbox_worker.store.db import READ_ONLY, is_busy
 from inbox_worker.store.files import AttachmentStore
 from inbox_worker.store.raw import RawInput, StoredRaw
 
@@ -44,6 +51,15 @@ Item = tuple[IncomingMail, StoredRaw, ParseResult | None]
 
 class _MailFailed(Exception):
     """A mail failed inside a batch transaction: the batch is redone one mail at a time."""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A mail decided and rendered before the write transaction, on the context it read then."""
+
+    context: MailContext
+    decision: Decision
+    out: MailOut
 
 
 class Runner:
@@ -62,6 +78,10 @@ class Runner:
         self.last_timings: list[float] = []
         # Attachments the parse worker already wrote to disk (by sha256), for the batch being applied.
         self.saved: Mapping[str, SavedAttachment] = {}
+        # The longest a write transaction of this runner held the database (ms), and how many mails the
+        # write transactions decided again because their context changed after they were prepared.
+        self.longest_write_ms = 0.0
+        self.decided_again = 0
 
     def refresh(self) -> None:
         """Once per poll cycle: the registry as imported now, and the rules as edited now (as explain sees them).
@@ -97,13 +117,32 @@ class Runner:
 
     def store(self, batch: list[IncomingMail], now: datetime) -> list[StoredRaw]:
         """Commit the raw bytes of the batch; nothing else happens to them first."""
-        inputs = [RawInput(mail.raw, mail.source, mail.uid) for mail in batch]
-        with self.sessions() as session:
-            try:
-                return raw_store.store_raws(session, inputs, now)
-            except Exception:  # e.g. another worker stored one of them meanwhile: one at a time instead
-                session.rollback()
-                return [raw_store.store_raw(session, i.raw, i.source, i.uid, now) for i in inputs]
+        inputs = [RawInput(mail.raw, mail.source, mail.uid, mail.arrived_at) for mail in batch]
+        try:
+            with self.sessions() as session:
+                try:
+                    return raw_store.store_raws(session, inputs, now)
+                except Exception as exc:  # e.g. another worker stored one meanwhile: one at a time instead
+                    if is_busy(exc):
+                        raise
+                    session.rollback()
+                    stored = [raw_store.store_raw(session, i.raw, i.source, i.uid, now, i.arrived_at)
+                              for i in inputs]
+        except Exception as exc:
+            if is_busy(exc):
+                raise DatabaseBusy(str(exc).splitlines()[0]) from None
+            raise
+        first: dict[int, int] = {}  # one at a time, two copies of one new mail come back as one row
+        for index, record in enumerate(stored):
+            if not record.already_processed and record.id in first:
+                stored[index] = StoredRaw(record.id, False, None, first[record.id])
+            first.setdefault(record.id, index)
+        return stored
+
+    @staticmethod
+    def arrival(mail: IncomingMail, now: datetime) -> datetime:
+        """When the mail reached the mailbox, as far as we can trust it: never later than now."""
+        return min(mail.arrived_at, now) if mail.arrived_at is not None else now
 
     @staticmethod
     def needs_parsing(mail: IncomingMail, stored: StoredRaw) -> bool:
@@ -117,30 +156,87 @@ class Runner:
         is rolled back and the batch is redone one transaction per mail, where the failing mail is
         quarantined alone: nothing is half-written, and the others are not held back by it.
         """
-        items = list(zip(batch, stored, parsed, strict=True))
         self.last_timings = []
         self.saved = saved or {}
+        parsed = [p if p is not None or not self.needs_parsing(m, s) else parse_safely(m.raw)
+                  for m, s, p in zip(batch, stored, parsed, strict=True)]
+        items = list(zip(batch, stored, parsed, strict=True))
+        try:
+            prepared = self._prepare(items, now)
+            return self._write(items, prepared, now)
+        except DatabaseBusy:
+            raise
+        except Exception as exc:
+            if is_busy(exc):
+                raise DatabaseBusy(str(exc).splitlines()[0]) from None
+            raise
+
+    def _prepare(self, items: list[Item], now: datetime) -> list[_Prepared | None]:
+        """Decide and render every mail to process, in a transaction that only reads (no write lock).
+
+        Later mails of the batch see what the earlier ones will write (store/apply.expect), as in the
+        write transaction. A mail that cannot be decided here is left to the write transaction, which
+        quarantines it with its reason.
+        """
+        prepared: list[_Prepared | None] = []
+        rows = writes.PendingRows()
+        with self.sessions() as session:
+            session.connection(execution_options=READ_ONLY)
+            rows.acks = repository.recent_acks(session, self._senders(items, now), now)
+            rows.next_ticket = repository.next_ticket_number(session)
+            for mail, record, result in items:
+                if not self.needs_parsing(mail, record) or not isinstance(result, ParsedMail):
+                    prepared.append(None)
+                    continue
+                try:
+                    context = self._context(session, rows, mail, record, result, now)
+                    decision, out = decide(result, context, self.registry, self.rules, self.params,
+                                           self.renderer, now)
+                except Exception as exc:
+                    if is_busy(exc):
+                        raise
+                    prepared.append(None)  # decided again under the lock, where the failure is recorded
+                    continue
+                writes.expect(rows, decision, result, out, self.ids, self.arrival(mail, now), context)
+                prepared.append(_Prepared(context, decision, out))
+        return prepared
+
+    def _write(self, items: list[Item], prepared: list[_Prepared | None], now: datetime) -> list[Decision]:
         if len(items) > 1:
             try:
-                with self.sessions.begin() as session:
-                    return self._apply_all(session, items, now, strict=True)
-            except _MailFailed:
+                with self._timed(), self.sessions.begin() as session:
+                    return self._apply_all(session, items, prepared, now, strict=True)
+            except _MailFailed as failure:
+                if is_busy(failure):
+                    raise
                 log.warning("a mail in a batch of %s failed; redoing the batch one mail at a time", len(items))
                 self.last_timings = []
         decisions: list[Decision] = []
-        for item in items:
-            with self.sessions() as session:  # a plain session: after a rollback it begins anew
-                decisions += self._apply_all(session, [item], now, strict=False, earlier=decisions)
+        for item, ready in zip(items, prepared, strict=True):
+            with self._timed(), self.sessions() as session:  # a plain session: after a rollback it begins anew
+                decisions += self._apply_all(session, [item], [ready], now, strict=False, earlier=decisions)
                 session.commit()
         return decisions
 
-    def _apply_all(self, session: Session, items: list[Item], now: datetime, strict: bool,
-                   earlier: list[Decision] | None = None) -> list[Decision]:
+    def _timed(self) -> _WriteTimer:
+        return _WriteTimer(self)
+
+    def _senders(self, items: list[Item], now: datetime) -> list[tuple[ParsedMail, datetime]]:
+        return [(p, self.arrival(m, now)) for m, _, p in items if isinstance(p, ParsedMail)]
+
+    def _context(self, session: Session, rows: writes.PendingRows, mail: IncomingMail, record: StoredRaw,
+                 parsed: ParsedMail, now: datetime) -> MailContext:
+        return repository.mail_context(session, parsed, now, self.customer_keys, rows.ref_tickets, rows.acks,
+                                       self.settings.company.timezone, rows.visits, rows.next_ticket,
+                                       self.arrival(mail, now), record.copies, rows.ticket_states)
+
+    def _apply_all(self, session: Session, items: list[Item], prepared: list[_Prepared | None], now: datetime,
+                   strict: bool, earlier: list[Decision] | None = None) -> list[Decision]:
         decisions: list[Decision] = list(earlier or [])
         start = len(decisions)
         rows = writes.PendingRows()
         self._begin(session, rows, items, now)
-        for mail, record, result in items:
+        for (mail, record, result), ready in zip(items, prepared, strict=True):
             started = time.perf_counter()
             if record.already_processed:
                 decisions.append(_previous(record.previous_decision).as_duplicate())
@@ -149,7 +245,7 @@ class Runner:
             elif record.id in rows.already_processed:  # another worker finished it meanwhile
                 decisions.append(_previous(raw_store.previous_decision(session, record.id)).as_duplicate())
             else:
-                decisions.append(self._apply_one(session, rows, mail, record.id, result, now, strict))
+                decisions.append(self._apply_one(session, rows, mail, record, result, ready, now, strict))
             self.last_timings.append((time.perf_counter() - started) * 1000)
         try:
             rows.flush(session.connection())
@@ -159,30 +255,32 @@ class Runner:
             raise
         return decisions[start:]
 
-    @staticmethod
-    def _begin(session: Session, rows: writes.PendingRows, items: list[Item], now: datetime) -> None:
+    def _begin(self, session: Session, rows: writes.PendingRows, items: list[Item], now: datetime) -> None:
         """Claim the raw rows, and read once what every mail of the batch needs (acks to its senders, ticket number)."""
-        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows)
-        rows.acks = repository.recent_acks(session, [p for _, _, p in items if isinstance(p, ParsedMail)], now)
+        writes.claim_raws(session.connection(), [r.id for _, r, _ in items if not r.already_processed], rows,
+                          frozenset(r.id for _, r, _ in items if r.again))
+        rows.acks = repository.recent_acks(session, self._senders(items, now), now)
         rows.next_ticket = repository.next_ticket_number(session)
 
-    def _apply_one(self, session: Session, rows: writes.PendingRows, mail: IncomingMail, raw_id: int,
-                   parsed: ParseResult | None, now: datetime, strict: bool) -> Decision:
+    def _apply_one(self, session: Session, rows: writes.PendingRows, mail: IncomingMail, record: StoredRaw,
+                   parsed: ParseResult | None, ready: _Prepared | None, now: datetime, strict: bool) -> Decision:
+        raw_id = record.id
         try:
             if mail.quarantine_reason:
                 return self._quarantine(rows, mail.raw, raw_id, now, mail.quarantine_reason, "too-large")
-            decision = self._decide_and_write(session, rows, mail.raw, raw_id, parsed or parse_safely(mail.raw), now)
+            decision = self._decide_and_write(session, rows, mail, record, parsed or parse_safely(mail.raw), ready,
+                                              now)
             if not strict:  # alone in its transaction: what the database refuses is this mail's fault
                 rows.flush(session.connection())
             return decision
         except Exception as exc:  # the worker must go on: keep the mail, with the reason, for staff
-            if strict:
+            if strict or is_busy(exc):  # a busy database is no fault of the mail: not quarantined for it
                 raise _MailFailed from exc
             session.rollback()
             rows.reset()
-            self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None), None)], now)
+            self._begin(session, rows, [(mail, StoredRaw(raw_id, False, None, again=record.again), None)], now)
             log.exception("processing failed; quarantining raw message %s", raw_id)
-            decision = failed(mail.raw, exc)
+            decision = failed(mail.raw, exc, parsed if isinstance(parsed, ParsedMail) else None)
             try:
                 writes.record_quarantine(rows, raw_id, decision, now)
             except writes.AlreadyProcessed:
@@ -195,18 +293,22 @@ class Runner:
         writes.record_quarantine(rows, raw_id, decision, now)
         return decision
 
-    def _decide_and_write(self, session: Session, rows: writes.PendingRows, raw: bytes, raw_id: int,
-                          parsed: ParseResult, now: datetime) -> Decision:
+    def _decide_and_write(self, session: Session, rows: writes.PendingRows, mail: IncomingMail, record: StoredRaw,
+                          parsed: ParseResult, ready: _Prepared | None, now: datetime) -> Decision:
+        raw_id = record.id
         if isinstance(parsed, ParseError):
-            return self._quarantine(rows, raw, raw_id, now, str(parsed), "unparseable")
-        context = repository.mail_context(session, parsed, now, self.customer_keys, rows.ref_tickets, rows.acks,
-                                          self.settings.company.timezone, rows.visits, rows.next_ticket)
-        decision, out = decide(parsed, context, self.registry, self.rules, self.params, self.renderer, now)
+            return self._quarantine(rows, mail.raw, raw_id, now, str(parsed), "unparseable")
+        context = self._context(session, rows, mail, record, parsed, now)
+        if ready is not None and ready.context == context:
+            decision, out = ready.decision, ready.out
+        else:  # not prepared, or something changed since (another writer): decided here, on what is now
+            self.decided_again += ready is not None
+            decision, out = decide(parsed, context, self.registry, self.rules, self.params, self.renderer, now)
         if decision.outcome == Outcome.QUARANTINED:
             writes.record_quarantine(rows, raw_id, decision, now)
             return decision
         writes.apply(session.connection(), rows, decision, parsed, raw_id, out, self._save_attachments(parsed),
-                     self.ids, now)
+                     self.ids, now, self.arrival(mail, now))
         return decision
 
     def _save_attachments(self, mail: ParsedMail) -> list[StoredAttachment]:
@@ -220,6 +322,21 @@ class Runner:
         return files
 
 
+class _WriteTimer:
+    """Measures how long a write transaction holds the database (Runner.longest_write_ms)."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.started = 0.0
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *_: object) -> None:
+        held = (time.perf_counter() - self.started) * 1000
+        self.runner.longest_write_ms = max(self.runner.longest_write_ms, held)
+
+
 def decide(mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, rules: Rulebook,
            params: PipelineParams, renderer: Renderer, now: datetime) -> tuple[Decision, MailOut]:
     """The decision and the mail it sends, rendered before anything is written: what ingest writes, explain prints."""
@@ -229,12 +346,13 @@ def decide(mail: ParsedMail, context: MailContext, registry: RegistrySnapshot, r
     return decision, mail_out(renderer, decision, mail, now, registry)
 
 
-def failed(raw: bytes, exc: Exception) -> Decision:
-    """An unexpected error: the mail is quarantined with the error and where it happened, for staff."""
+def failed(raw: bytes, exc: Exception, mail: ParsedMail | None = None) -> Decision:
+    """An unexpected error: the mail is quarantined with the error and where it happened, for staff
+    (with its sender and subject when it was read, so the quarantine desk can say which mail it is)."""
     reason = f"Uventet fejl under behandling: {type(exc).__name__}: {exc}"[:500]
     where = "".join(traceback.format_exception(exc, limit=-4))  # the innermost frames: where it failed
     trace = (TraceEntry("runner", "unexpected-error", "quarantine", reason, {"traceback": where}),)
-    return quarantined(reason, "unexpected-error", message_id=raw_store.header_message_id(raw), trace=trace)
+    return quarantined(reason, "unexpected-error", mail, message_id=raw_store.header_message_id(raw), trace=trace)
 
 
 def _previous(stored: dict[str, Any] | None) -> Decision:

@@ -46,7 +46,7 @@ def _incoming(mail: FetchedMail, key: str, limit_mb: float) -> IncomingMail:
     if mail.oversized:
         reason = (f"Mailen er {mail.size / 1024 / 1024:.1f} MB, over grænsen på {limit_mb:g} MB: kun headers er "
                   f"gemt; selve mailen ligger stadig på serveren (UID {mail.uid})")
-    return IncomingMail(mail.raw, f"imap:{key}", mail.uid, reason)
+    return IncomingMail(mail.raw, f"imap:{key}", mail.uid, reason, mail.arrived_at)
 
 
 class MailboxWorker:

@@ -9,18 +9,18 @@ Core), not the ORM unit of work: this runs once per mail and is the hot path of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.decision import Decision
-from inbox_worker.domain.enums import AckStatus, Outcome, RawState, ThreadAction, TicketStatus
+from inbox_worker.domain.enums import AckStatus, Outcome, Priority, RawState, ThreadAction, TicketStatus
 from inbox_worker.domain.outgoing import MailOut, OutgoingMail, StoredAttachment
-from inbox_worker.domain.types import ParsedMail
+from inbox_worker.domain.types import MailContext, ParsedMail, TicketState
 from inbox_worker.store.models import Base, Customer, Device
 from inbox_worker.store.queue_columns import look_rank, priority_rank
 from inbox_worker.store.repository import RecentAcks
@@ -32,6 +32,9 @@ _RAW, _TICKET, _ENTRY = _TABLES["raw_messages"], _TABLES["tickets"], _TABLES["ti
 _OUTBOX, _REF, _ATTACHMENT = _TABLES["outbox"], _TABLES["message_refs"], _TABLES["attachments"]
 _CLAIM = select(_RAW.c.id).where(_RAW.c.id.in_(bindparam("ids", expanding=True)),
                                  _RAW.c.state == RawState.PROCESSED.value).with_for_update()
+# A quarantined mail taken back by staff is theirs to process only while it is still in quarantine.
+_CLAIM_AGAIN = select(_RAW.c.id).where(_RAW.c.id.in_(bindparam("ids", expanding=True)), or_(
+    _RAW.c.state != RawState.PROCESSED.value, _RAW.c.outcome != Outcome.QUARANTINED.value)).with_for_update()
 _INSERT_TICKET = insert(_TICKET)
 _INSERT_ENTRY = insert(_ENTRY)
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
@@ -78,6 +81,8 @@ class PendingRows:
     acks: RecentAcks | None = None
     visits: dict[int, list[tuple[int, int | None]]] = field(default_factory=dict)  # year -> (ticket, customer)
     already_processed: set[int] = field(default_factory=set)
+    # Deciding a batch before its transaction (expect): the states its tickets will have once written.
+    ticket_states: dict[int, TicketState] = field(default_factory=dict)
     opened_tickets: bool = False
     next_ticket: int | None = None  # the number the next new ticket of this transaction gets
 
@@ -89,6 +94,7 @@ class PendingRows:
         self.acks = None
         self.visits.clear()
         self.already_processed.clear()
+        self.ticket_states.clear()
         self.opened_tickets = False
         self.next_ticket = None
 
@@ -127,16 +133,21 @@ class RegistryIds:
                    dict(session.execute(select(Device.tag, Device.id)).all()))
 
 
-def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows) -> None:
+def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows,
+               again: frozenset[int] = frozenset()) -> None:
     """Take the write turn for this transaction, then note the batch's mails another worker finished before it.
 
     Transactions that write mail take turns (SQLite: BEGIN IMMEDIATE holds the write lock; PostgreSQL:
     the advisory lock of lock_ticket_numbers), so once it is ours nobody else can finish these mails
-    any more, and one look per batch is enough.
+    any more, and one look per batch is enough. `again`: quarantined mails being processed again
+    (quarantine reprocess), done already unless they are still in quarantine.
     """
     lock_ticket_numbers(connection)
-    if raw_ids:
-        rows.already_processed.update(connection.execute(_CLAIM, {"ids": raw_ids}).scalars())
+    first, second = [i for i in raw_ids if i not in again], [i for i in raw_ids if i in again]
+    if first:
+        rows.already_processed.update(connection.execute(_CLAIM, {"ids": first}).scalars())
+    if second:
+        rows.already_processed.update(connection.execute(_CLAIM_AGAIN, {"ids": second}).scalars())
 
 
 # Ticket numbers are handed out in order without gaps (the next is read into the mail's context), so
@@ -203,14 +214,23 @@ def _new_ticket(connection: Connection, rows: PendingRows, decision: Decision, m
     return decision.ticket
 
 
-def _ticket_for(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail,
-                ids: RegistryIds, now: datetime) -> int | None:
-    """The ticket this mail belongs to, opened, updated, reopened or raised as the decision says."""
+def ticket_of(decision: Decision) -> int | None:
+    """The ticket a mail's decision writes to: the one it opens or continues; none for automatic mail
+    that belongs to no ticket, a quarantined mail or a duplicate."""
     thread = decision.thread
     if thread is None or decision.outcome in (Outcome.QUARANTINED, Outcome.DUPLICATE):
         return None
-    if thread.action == ThreadAction.NEW and decision.outcome == Outcome.IGNORED:
-        return None  # automatic mail never opens a ticket
+    if thread.action == ThreadAction.NEW:
+        return None if decision.outcome == Outcome.IGNORED else decision.ticket  # automatic mail opens none
+    return thread.ticket
+
+
+def _ticket_for(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail,
+                ids: RegistryIds, now: datetime) -> int | None:
+    """The ticket this mail belongs to, opened, updated, reopened or raised as the decision says."""
+    thread, ticket = decision.thread, ticket_of(decision)
+    if thread is None or ticket is None:
+        return None
     if thread.action == ThreadAction.NEW:
         return _new_ticket(connection, rows, decision, mail, ids, now, mail.from_address)
     if decision.outcome == Outcome.IGNORED:  # automatic mail is attached, but is no customer activity
@@ -258,9 +278,61 @@ def queue_mail(connection: Connection, outgoing: OutgoingMail, ticket: int | Non
     return int(outbox_id)
 
 
+def _expected_state(decision: Decision, context: MailContext, ids: RegistryIds, ticket: int) -> TicketState | None:
+    """The ticket's state as the database will read it once this decision is written (see expect)."""
+    thread, change = decision.thread, decision.ticket_change
+    if thread is None or decision.outcome == Outcome.IGNORED:
+        return None  # automatic mail changes no ticket
+    if thread.action == ThreadAction.NEW:
+        return TicketState(ticket, TicketStatus.OPEN, decision.customer if decision.customer in ids.customers else None,
+                           None, None, Priority(decision.priority or Priority.NORMAL), tuple(decision.review),
+                           decision.oncall is not None)
+    before = context.ticket_state(thread)
+    if before is None or change is None:
+        return None
+    raised = change.priority is not None and change.review is not None
+    return replace(before, status=TicketStatus.OPEN if thread.action == ThreadAction.REOPEN else change.status,
+                   closed_at=None if thread.action == ThreadAction.REOPEN else before.closed_at,
+                   priority=change.priority if raised and change.priority is not None else before.priority,
+                   review=change.review if raised and change.review is not None else before.review,
+                   oncall_notified=before.oncall_notified or decision.oncall is not None, merged_from=())
+
+
+def expect(rows: PendingRows, decision: Decision, mail: ParsedMail, out: MailOut, ids: RegistryIds,
+           arrived: datetime, context: MailContext) -> None:
+    """What `apply` would leave in `rows` for the later mails of a batch to read, without writing anything.
+
+    For deciding a batch before its write transaction (mail/runner.py): each later mail's context is
+    then what it will be in the transaction. Should this ever differ from `apply`, nothing goes wrong:
+    the transaction reads every context again and decides again whatever it finds changed.
+    """
+    ticket = ticket_of(decision)
+    if ticket is None:
+        return
+    if decision.thread is not None and decision.thread.action == ThreadAction.NEW:
+        rows.next_ticket = ticket + 1
+    state = _expected_state(decision, context, ids, ticket)
+    if state is not None:
+        rows.ticket_states[ticket] = state
+    if mail.message_id:
+        rows.add_ref(mail.message_id, ticket, "in")
+    if decision.oncall is not None and out.oncall is not None:
+        rows.add_ref(out.oncall.message_id, ticket, "out")
+    if decision.ack == AckStatus.QUEUED and out.ack is not None:
+        rows.add_ref(out.ack.message_id, ticket, "out")
+        if rows.acks is not None and out.ack.recipient in rows.acks.by_sender:
+            rows.acks.by_sender[out.ack.recipient].append(arrived)
+    if decision.visit_year is not None and decision.visit_year in rows.visits:
+        rows.visits[decision.visit_year].append((ticket, ids.customers.get(decision.customer or "")))
+
+
 def apply(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail, raw_id: int,
-          out: MailOut, attachments: Sequence[StoredAttachment], ids: RegistryIds, now: datetime) -> None:
-    """Write everything the decision of one processed mail says, with the mail rendered from it."""
+          out: MailOut, attachments: Sequence[StoredAttachment], ids: RegistryIds, now: datetime,
+          arrived: datetime | None = None) -> None:
+    """Write everything the decision of one processed mail says, with the mail rendered from it.
+
+    `arrived`: when the mail reached the mailbox; the ack limit counts acks by it (default: now).
+    """
     _check_unclaimed(rows, raw_id)
     ticket = _ticket_for(connection, rows, decision, mail, ids, now)
     if ticket is not None:
@@ -275,7 +347,7 @@ def apply(connection: Connection, rows: PendingRows, decision: Decision, mail: P
     if ticket is not None:
         _queue_oncall(connection, rows, decision, out, ticket, now)
     if ticket is not None and decision.ack == AckStatus.QUEUED and out.ack is not None:
-        queue_mail(connection, out.ack, ticket, mail.date or now, now, rows)
+        queue_mail(connection, out.ack, ticket, arrived or now, now, rows)
     if decision.visit_year is not None and decision.visit_year in rows.visits and ticket is not None:
         rows.visits[decision.visit_year].append((ticket, ids.customers.get(decision.customer or "")))
     finish(rows, raw_id, ticket, decision, now)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from inbox_worker.errors import UserError
 
@@ -21,7 +22,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 30000) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE (below) instead of pysqlite's lazy BEGIN,
     # which runs reads outside any transaction and so cannot make check-then-write atomic.
     dbapi_connection.isolation_level = None
@@ -30,12 +31,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """A read-write engine; for SQLite the folder of the database file is created when missing."""
+_READ_ONLY_OPTION = "inbox_worker_read_only"
+# Session.connection(execution_options=READ_ONLY) as the first thing in a session: a transaction that only reads.
+READ_ONLY = {_READ_ONLY_OPTION: True}
+
+# What a database says when another transaction holds the lock longer than we wait (SQLite), or when
+# PostgreSQL gives up on a lock, a deadlock or a serialisation conflict: try again later, no fault of the data.
+_BUSY_SQLITE = ("database is locked", "database table is locked", "database is busy")
+_BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is the database being busy, not something wrong with the data."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OperationalError | DBAPIError):
+            original = getattr(current, "orig", None)
+            text = str(original or current).lower()
+            code = getattr(original, "sqlite_errorcode", None)  # SQLITE_BUSY (5), SQLITE_LOCKED (6)
+            if any(marker in text for marker in _BUSY_SQLITE) or (isinstance(code, int) and code & 0xFF in (5, 6)) \
+                    or getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+                return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def make_engine(url: str, busy_timeout_seconds: float = 30.0) -> Engine:
+    """A read-write engine; for SQLite the folder of the database file is created when missing.
+
+    `busy_timeout_seconds`: how long a statement waits for another process's lock (SQLite busy_timeout,
+    PostgreSQL lock_timeout) before it fails, and is reported as the database being busy (is_busy).
+    """
+    timeout_ms = max(0, int(busy_timeout_seconds * 1000))
     try:
         parsed = make_url(url)
     except Exception:
@@ -44,13 +77,16 @@ def make_engine(url: str) -> Engine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, record, timeout_ms))
         # One writer at a time, decided at BEGIN: two workers can never both see a mail as unprocessed.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        # A transaction that only reads (READ_ONLY) begins deferred: in WAL mode it neither takes nor waits
+        # for the write lock, so deciding a large mail never holds up the web UI.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(
+            "BEGIN" if connection.get_execution_options().get(_READ_ONLY_OPTION) else "BEGIN IMMEDIATE"))
         return engine
     if parsed.get_backend_name() == "sqlite":
         return create_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={timeout_ms}"})
 
 
 def make_readonly_engine(url: str) -> Engine | None:
@@ -67,7 +103,8 @@ def make_readonly_engine(url: str) -> Engine | None:
 
 
 def schema_ready(engine: Engine) -> bool:
-    return inspect(engine).has_table("alembic_version")
+    with engine.connect().execution_options(**READ_ONLY) as connection:
+        return inspect(connection).has_table("alembic_version")
 
 
 def require_schema(engine: Engine) -> None:

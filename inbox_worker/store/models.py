@@ -104,15 +104,27 @@ class RawMessage(Base):
 
     __tablename__ = "raw_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Message-ID when the mail has one, else "sha256:<hex>": the key that makes a second delivery a duplicate.
-    dedupe_key: Mapped[str] = mapped_column(String(1000), unique=True)
+    __table_args__ = (UniqueConstraint("identity", name="uq_raw_messages_identity"),)
+    # Message-ID when the mail has one, else "sha256:<hex>". Not unique: copies and reused Message-IDs share it.
+    dedupe_key: Mapped[str] = mapped_column(String(1000), index=True)
+    # dedupe_key + content fingerprint, on the one copy of a mail that is handled (NULL on the other
+    # copies): a second copy of the same mail is a duplicate of this row (store/raw.py says which parts count).
+    identity: Mapped[str | None] = mapped_column(String(1100))
+    content_sha: Mapped[str | None] = mapped_column(String(64))
     message_id: Mapped[str | None] = mapped_column(String(1000))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(500))
     source_uid: Mapped[int | None] = mapped_column(BigInteger)
-    received_at: Mapped[datetime]
+    received_at: Mapped[datetime]  # when we stored it
+    # When it reached the mailbox (IMAP INTERNALDATE, set by our server; else when we stored it): the
+    # time the ack limit counts by, since a sender can write any Date header.
+    arrived_at: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("raw_messages.id", name="fk_raw_messages_duplicate_of"))
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("raw_messages.id", name="fk_raw_messages_superseded_by"))
     outcome: Mapped[str | None] = mapped_column(String(20), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     processed_at: Mapped[datetime | None]
@@ -213,7 +225,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        # The loop limit counts a sender's acks by the date of the mails that triggered them.
+        # The loop limit counts a sender's acks by when the mails that triggered them arrived.
         Index("ix_outbox_recipient_trigger", "recipient", "trigger_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -227,8 +239,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]  # when a flush took the row for sending
-    # For acks: the Date of the mail that triggered it. Loop protection counts acks to a sender whose
-    # triggering mails were written within an hour, so a backlog after downtime is not mistaken for a loop.
+    # For acks: when the mail that triggered it reached our mailbox (IMAP INTERNALDATE; never its Date
+    # header, which the sender writes). Loop protection counts acks to a sender whose triggering mails
+    # arrived within an hour, so a backlog after downtime is not mistaken for a loop.
     trigger_date: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
@@ -330,6 +343,23 @@ class Staff(Base):
     last_login_at: Mapped[datetime | None]
 
 
+class WebSession(Base):
+    """One staff login to the web UI. The cookie holds a random token; only its sha256 is stored here.
+
+    A session is valid while `ended_at` is empty, it was seen within the idle timeout and it is younger
+    than the absolute lifetime; logout, a password change or removing the staff member end it for good.
+    """
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the cookie's token
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # logout, idle, expired, password, removed
+
+
 class AuditEntry(Base):
     """What a staff member did, to which ticket or customer, when: every web action writes one."""
 
@@ -365,4 +395,5 @@ __all__ = [
     "TicketEntry",
     "TimeEntry",
     "UniqueConstraint",
+    "WebSession",
 ]

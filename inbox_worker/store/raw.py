@@ -1,24 +1,34 @@
-"""The raw store: every fetched mail's bytes, committed first, and its identity for dedupe.
+"""The raw store: every fetched mail's bytes, committed first, and which earlier copy (if any) it repeats.
 
-Nothing happens to a mail before its bytes are here (with sha256 and Message-ID); a mail stored
+Nothing happens to a mail before its bytes are here. Every fetched copy gets a row: a mail stored
 but not processed before a crash is processed on the next run, and the same mail twice is found.
+
+When is it "the same mail"? Same Message-ID (or, without one, the same bytes) *and* the same content
+in the parts its author wrote: From, Date, Subject and the body (line ends and trailing blank space
+aside). A second delivery differs only in what servers add on the way (Received, Delivered-To, spam
+and DKIM verdicts, CRLF or LF), so it is a `duplicate`; mailers and ticket systems that reuse a
+Message-ID for a new mail change at least one of those, so that mail is processed, flagged
+`message-id-reused`. A copy of a mail that was quarantined (a transient fault, or truncated) is
+processed again; a complete copy supersedes a quarantined truncated one (same From, Date and Subject,
+the truncated body a prefix of the complete one).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from inbox_worker.domain.enums import RawState
+from inbox_worker.domain.enums import Outcome, RawState
+from inbox_worker.domain.types import EarlierCopies
 from inbox_worker.domain.vocabulary import MAX_MESSAGE_ID  # as the parser: a longer one is none
 from inbox_worker.store.models import DecisionLog, RawBlob, RawMessage
 
@@ -29,6 +39,8 @@ class StoredRaw:
     already_processed: bool
     previous_decision: dict[str, Any] | None
     duplicate_of: int | None = None  # index of the same mail earlier in the same batch
+    copies: EarlierCopies = field(default_factory=EarlierCopies)
+    again: bool = False  # a quarantined mail processed again by staff (quarantine reprocess)
 
 
 def _header_end(raw: bytes) -> int:
@@ -74,6 +86,7 @@ class RawInput:
     raw: bytes
     source: str
     uid: int | None = None
+    arrived_at: datetime | None = None
 
 
 def dedupe_key(raw: bytes) -> tuple[str, str | None, str]:
@@ -83,61 +96,223 @@ def dedupe_key(raw: bytes) -> tuple[str, str | None, str]:
     return message_id or f"sha256:{sha}", message_id, sha
 
 
-_LOOKUP = select(RawMessage.id, RawMessage.dedupe_key, RawMessage.state).where(
-    RawMessage.dedupe_key.in_(bindparam("keys", expanding=True)))
+_AUTHORED = (b"from", b"date", b"subject")
+_HEADER_LINE = re.compile(rb"^(from|date|subject)[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)",
+                          re.IGNORECASE | re.MULTILINE)
+_CHUNK = 4 * 1024 * 1024
+
+
+def _authored_headers(raw: bytes) -> bytes:
+    """From, Date and Subject as written (the first of each, unfolded, blank space collapsed)."""
+    found: dict[bytes, bytes] = {}
+    for match in _HEADER_LINE.finditer(raw[:_header_end(raw)]):
+        found.setdefault(match.group(1).lower(), b" ".join(match.group(2).split()))
+    return b"\0".join(found.get(name, b"") for name in _AUTHORED)
+
+
+def _body_bounds(raw: bytes) -> tuple[int, int]:
+    """Where the body starts and ends, trailing blank space left out."""
+    start, end = min(_header_end(raw), len(raw)), len(raw)
+    while end > start and raw[end - 1] in b" \t\r\n":
+        end -= 1
+    return start, end
+
+
+def _normalised_body(raw: bytes) -> bytes:
+    start, end = _body_bounds(raw)
+    return raw[start:end].replace(b"\r\n", b"\n")
+
+
+def content_fingerprint(raw: bytes) -> str:
+    """sha256 of the parts of a mail its author wrote (see the module): equal for two copies of one mail.
+
+    The body is hashed in chunks with CRLF read as LF, so a 60 MB mail is not copied to do it.
+    """
+    digest = hashlib.sha256(_authored_headers(raw) + b"\0\0")
+    start, end = _body_bounds(raw)
+    position = start
+    while position < end:
+        stop = min(position + _CHUNK, end)
+        if raw[stop - 1:stop] == b"\r" and stop < end:
+            stop += 1  # never split a CRLF between two chunks
+        digest.update(raw[position:stop].replace(b"\r\n", b"\n"))
+        position = stop
+    return digest.hexdigest()
+
+
+def _is_truncated_copy(earlier: bytes, later: bytes) -> bool:
+    """`earlier` is `later` cut short: the same From, Date and Subject, its body a shorter prefix."""
+    if _authored_headers(earlier) != _authored_headers(later):
+        return False
+    cut, whole = _normalised_body(earlier), _normalised_body(later)
+    return len(cut) < len(whole) and whole.startswith(cut)
+
+
+_LOOKUP = select(RawMessage.id, RawMessage.dedupe_key, RawMessage.identity, RawMessage.content_sha,
+                 RawMessage.sha256, RawMessage.state, RawMessage.outcome).where(
+    RawMessage.dedupe_key.in_(bindparam("keys", expanding=True)),
+    RawMessage.state.in_([RawState.RECEIVED.value, RawState.PROCESSED.value])).order_by(RawMessage.id)
+_BLOB = select(RawBlob.raw).where(RawBlob.raw_message_id == bindparam("raw_id"))
 _INSERT_RAWS = insert(RawMessage).returning(RawMessage.id, sort_by_parameter_order=True)
 _INSERT_BLOB = insert(RawBlob)
+# The identity passes from a superseded copy to the one that replaces it: released first, then linked.
+_RELEASE = update(RawMessage).where(RawMessage.id == bindparam("old")).values(identity=None)
+_SUPERSEDE = update(RawMessage).where(RawMessage.id == bindparam("old")).values(
+    state=RawState.SUPERSEDED.value, superseded_by_id=bindparam("new"))
+
+
+@dataclass
+class _Known:
+    """A stored copy with some Message-ID (or hash), as the lookup sees it."""
+
+    id: int | None  # None: a mail earlier in the same batch, not inserted yet
+    content_sha: str | None
+    sha256: str
+    state: str
+    outcome: str | None
+    raw: bytes | None = None  # read only when needed (a copy stored before fingerprints were kept)
+    index: int | None = None  # its place in the batch, for a mail of the same batch
+
+    @property
+    def quarantined(self) -> bool:
+        return self.state == RawState.PROCESSED and self.outcome == Outcome.QUARANTINED
+
+
+@dataclass
+class _Verdict:
+    """What becomes of one incoming copy: processed (maybe superseding others), or a duplicate of `same`."""
+
+    same: _Known | None = None
+    supersedes: list[_Known] = field(default_factory=list)
+    reused_by: list[_Known] = field(default_factory=list)
+
+
+class _Lookup:
+    """The stored copies with the Message-IDs (or hashes) of a batch, and the verdict on each new copy."""
+
+    def __init__(self, connection: Connection, keys: list[str]) -> None:
+        self.connection = connection
+        self.by_key: dict[str, list[_Known]] = {}
+        for row in connection.execute(_LOOKUP, {"keys": sorted(set(keys))}):
+            self.by_key.setdefault(row.dedupe_key, []).append(self._known(row))
+
+    @staticmethod
+    def _known(row: Any) -> _Known:
+        return _Known(row.id, row.content_sha, row.sha256, row.state, row.outcome)
+
+    def fingerprint(self, known: _Known) -> str:
+        if known.content_sha is None:  # stored before fingerprints were kept: computed once, here
+            known.content_sha = content_fingerprint(self.bytes_of(known))
+        return known.content_sha
+
+    def bytes_of(self, known: _Known) -> bytes:
+        if known.raw is None:
+            known.raw = self.connection.execute(_BLOB, {"raw_id": known.id}).scalar() or b""
+        return known.raw
+
+    def verdict(self, key: str, raw: bytes, fingerprint: str) -> _Verdict:
+        verdict = _Verdict()
+        for known in self.by_key.get(key, []):
+            if self.fingerprint(known) == fingerprint and not known.quarantined:
+                verdict.same = known  # the same mail: handled, being handled, or stored by a crashed run
+                return verdict
+            if known.quarantined and (self.fingerprint(known) == fingerprint
+                                      or _is_truncated_copy(self.bytes_of(known), raw)):
+                verdict.supersedes.append(known)
+            else:
+                verdict.reused_by.append(known)
+        return verdict
+
+    def add(self, key: str, known: _Known) -> None:
+        self.by_key.setdefault(key, []).append(known)
+
+
+def _row(item: RawInput, key: str, message_id: str | None, sha: str, fingerprint: str, now: datetime,
+         state: RawState, identity: str | None, duplicate_of: int | None) -> dict[str, Any]:
+    arrived = min(item.arrived_at, now) if item.arrived_at is not None else now  # a server clock ahead: now
+    return {"dedupe_key": key, "message_id": message_id, "sha256": sha, "size": len(item.raw),
+            "source": item.source[:500], "source_uid": item.uid, "received_at": now, "arrived_at": arrived,
+            "state": state.value, "outcome": None, "ticket_id": None, "processed_at": None,
+            "identity": identity, "content_sha": fingerprint, "duplicate_of_id": duplicate_of,
+            "superseded_by_id": None}
 
 
 def store_raws(session: Session, items: list[RawInput], now: datetime) -> list[StoredRaw]:
-    """Store a batch of raw mails in one commit, each unless stored before (dedupe by Message-ID, else sha256).
+    """Store a batch of fetched mails in one commit, every copy, and say for each what it repeats.
 
-    For IMAP mail the source records the UID; the mail is marked processed on the server after the commit.
-    A mail whose key appeared earlier in the same batch gets `duplicate_of`, the index of the first.
+    A copy of a mail handled before is stored as a `duplicate` row (its bytes too, unless identical)
+    and comes back as already processed, with the earlier decision; a mail stored by a run that
+    crashed before processing it comes back as that row, to process; anything else is a new row to
+    process, with the earlier copies it supersedes or whose Message-ID it reuses. A mail whose copy
+    appeared earlier in the same batch gets `duplicate_of`, the index of the first.
     """
     keys = [dedupe_key(item.raw) for item in items]
     connection = session.connection()
-    known = {row.dedupe_key: row for row in connection.execute(_LOOKUP, {"keys": [k for k, _, _ in keys]})}
-    first_index: dict[str, int] = {}
-    new_rows: list[dict[str, Any]] = []
-    new_raws: list[bytes] = []
+    lookup = _Lookup(connection, [k for k, _, _ in keys])
+    rows: list[dict[str, Any]] = []
+    blobs: list[bytes | None] = []
+    plans: list[tuple[str, _Verdict, int | None]] = []  # (kind, verdict, index into rows)
     for index, (item, (key, message_id, sha)) in enumerate(zip(items, keys, strict=True)):
-        if key in known or key in first_index:
-            first_index.setdefault(key, index)
-            continue
-        first_index[key] = index
-        new_rows.append({
-            "dedupe_key": key, "message_id": message_id, "sha256": sha, "size": len(item.raw),
-            "source": item.source[:500], "source_uid": item.uid, "received_at": now,
-            "state": RawState.RECEIVED.value, "outcome": None, "ticket_id": None, "processed_at": None,
-        })
-        new_raws.append(item.raw)
-    ids: dict[str, int] = {}
-    if new_rows:  # one multi-row INSERT ... RETURNING, ids in the order of the rows
-        returned = connection.execute(_INSERT_RAWS, new_rows).scalars().all()
-        ids = {row["dedupe_key"]: int(raw_id) for row, raw_id in zip(new_rows, returned, strict=True)}
-        connection.execute(_INSERT_BLOB, [{"raw_message_id": ids[row["dedupe_key"]], "raw": raw}
-                                          for row, raw in zip(new_rows, new_raws, strict=True)])
+        fingerprint = content_fingerprint(item.raw)
+        verdict = lookup.verdict(key, item.raw, fingerprint)
+        same = verdict.same
+        if same is not None and same.index is not None:
+            plans.append(("in-batch", verdict, None))
+        elif same is not None and same.state == RawState.RECEIVED:
+            plans.append(("redo", verdict, None))
+        elif same is not None:
+            rows.append(_row(item, key, message_id, sha, fingerprint, now, RawState.DUPLICATE, None, same.id))
+            blobs.append(None if sha == same.sha256 else item.raw)  # identical bytes are stored already
+            plans.append(("duplicate", verdict, len(rows) - 1))
+        else:
+            rows.append(_row(item, key, message_id, sha, fingerprint, now, RawState.RECEIVED,
+                             f"{key}#{fingerprint}", None))
+            blobs.append(item.raw)
+            plans.append(("new", verdict, len(rows) - 1))
+            lookup.add(key, _Known(None, fingerprint, sha, RawState.RECEIVED.value, None, item.raw, index))
+    superseded = [old.id for kind, verdict, _ in plans if kind == "new" for old in verdict.supersedes
+                  if old.id is not None]
+    if superseded:
+        connection.execute(_RELEASE, [{"old": old} for old in superseded])
+    ids: list[int] = []
+    if rows:  # one multi-row INSERT ... RETURNING, ids in the order of the rows
+        ids = [int(i) for i in connection.execute(_INSERT_RAWS, rows).scalars().all()]
+        stored = [{"raw_message_id": ids[n], "raw": blob} for n, blob in enumerate(blobs) if blob is not None]
+        if stored:
+            connection.execute(_INSERT_BLOB, stored)
+    supersede = [{"old": old.id, "new": ids[at]} for kind, verdict, at in plans if kind == "new" and at is not None
+                 for old in verdict.supersedes if old.id is not None]
+    if supersede:
+        connection.execute(_SUPERSEDE, supersede)
     session.commit()
     result = []
-    for index, (key, _, _) in enumerate(keys):
-        if key in known:  # stored by an earlier run: processed (a duplicate) or interrupted (redo)
-            row = known[key]
-            done = row.state == RawState.PROCESSED
-            result.append(StoredRaw(row.id, done, previous_decision(session, row.id) if done else None,
-                                    None if first_index[key] == index else first_index[key]))
+    for kind, verdict, at in plans:
+        same = verdict.same
+        if kind == "in-batch":
+            assert same is not None and same.index is not None
+            result.append(StoredRaw(-1, False, None, same.index))
+        elif kind == "redo":
+            assert same is not None and same.id is not None
+            result.append(StoredRaw(same.id, False, None))
+        elif kind == "duplicate":
+            assert same is not None and same.id is not None and at is not None
+            result.append(StoredRaw(ids[at], True, previous_decision(session, same.id)))
         else:
-            result.append(StoredRaw(ids[key], False, None, None if first_index[key] == index else first_index[key]))
+            assert at is not None
+            copies = EarlierCopies(tuple(k.id for k in verdict.reused_by if k.id is not None),
+                                   tuple(k.id for k in verdict.supersedes if k.id is not None))
+            result.append(StoredRaw(ids[at], False, None, copies=copies))
     return result
 
 
-def store_raw(session: Session, raw: bytes, source: str, uid: int | None, now: datetime) -> StoredRaw:
+def store_raw(session: Session, raw: bytes, source: str, uid: int | None, now: datetime,
+              arrived_at: datetime | None = None) -> StoredRaw:
     """Store one raw mail (see store_raws)."""
     try:
-        return store_raws(session, [RawInput(raw, source, uid)], now)[0]
-    except IntegrityError:  # another worker stored it between our look and our insert
+        return store_raws(session, [RawInput(raw, source, uid, arrived_at)], now)[0]
+    except IntegrityError:  # another worker stored the same mail between our look and our insert
         session.rollback()
-        return store_raws(session, [RawInput(raw, source, uid)], now)[0]
+        return store_raws(session, [RawInput(raw, source, uid, arrived_at)], now)[0]
 
 
 def previous_decision(session: Session, raw_id: int) -> dict[str, Any] | None:
@@ -145,11 +320,20 @@ def previous_decision(session: Session, raw_id: int) -> dict[str, Any] | None:
                           .order_by(DecisionLog.id.desc()).limit(1))
 
 
-_PROCESSED = select(RawMessage.id).where(RawMessage.dedupe_key == bindparam("key"),
-                                        RawMessage.state == RawState.PROCESSED.value)
+def seen_before(session: Session, raw: bytes) -> tuple[dict[str, Any] | None, EarlierCopies]:
+    """What storing this mail now would find, without storing it (`explain`): the decision of the same
+    mail when it was handled before (its copy is a duplicate), else the earlier copies it relates to."""
+    key = dedupe_key(raw)[0]
+    verdict = _Lookup(session.connection(), [key]).verdict(key, raw, content_fingerprint(raw))
+    if verdict.same is not None and verdict.same.id is not None and verdict.same.state == RawState.PROCESSED:
+        return previous_decision(session, verdict.same.id), EarlierCopies()
+    return None, EarlierCopies(tuple(k.id for k in verdict.reused_by if k.id is not None),
+                               tuple(k.id for k in verdict.supersedes if k.id is not None))
 
 
-def processed_decision(session: Session, raw: bytes) -> dict[str, Any] | None:
-    """The logged decision of this very mail, when it was processed before (its copy is a duplicate)."""
-    raw_id = session.scalar(_PROCESSED, {"key": dedupe_key(raw)[0]})
-    return previous_decision(session, raw_id) if raw_id is not None else None
+def earlier_copies(session: Session, raw_id: int, key: str, raw: bytes) -> EarlierCopies:
+    """For a stored mail processed again: the copies stored before it that it reuses the Message-ID of."""
+    lookup = _Lookup(session.connection(), [key])
+    lookup.by_key[key] = [k for k in lookup.by_key.get(key, []) if k.id is not None and k.id < raw_id]
+    verdict = lookup.verdict(key, raw, content_fingerprint(raw))
+    return EarlierCopies(tuple(k.id for k in verdict.reused_by if k.id is not None))

@@ -5,6 +5,7 @@ The writes of a decision live in store/apply.py; the raw store in store/raw.py.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from inbox_worker.domain.types import (
     ContactInfo,
     CustomerInfo,
     DeviceInfo,
+    EarlierCopies,
     MailContext,
     ParsedMail,
     RegistrySnapshot,
@@ -83,10 +85,16 @@ _ACKS_SINCE = select(OutboxMessage.recipient, OutboxMessage.trigger_date).where(
 MERGE_HOPS = 5  # a ticket merged into one that was merged again: followed this far
 
 
-def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str]) -> TicketState | None:
-    """The ticket's state; for a ticket staff merged into another, the state of the one it lives on in."""
+def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str],
+                  pending: Mapping[int, TicketState] | None = None) -> TicketState | None:
+    """The ticket's state; for a ticket staff merged into another, the state of the one it lives on in.
+
+    `pending`: states of tickets a batch being decided will write (they win over what is stored now).
+    """
     merged_from: list[int] = []
     while ticket_id is not None:
+        if pending and ticket_id in pending:
+            return dataclasses.replace(pending[ticket_id], merged_from=tuple(merged_from))
         row = session.connection().execute(_TICKET_STATE, {"ticket": ticket_id}).first()
         if row is None:
             return None
@@ -106,7 +114,7 @@ def next_ticket_number(session: Session) -> int:
 
 @dataclass
 class RecentAcks:
-    """Acks queued in the last hour to a batch's senders, by trigger date, read once for the whole batch.
+    """Acks queued in the last hour to a batch's senders, by arrival of their trigger, read once per batch.
 
     It answers for a mail only when its sender is here and its own hour lies inside the window read;
     any other mail is counted by a query of its own. Acks queued by the batch itself are added as it goes.
@@ -116,17 +124,18 @@ class RecentAcks:
     written_before: datetime
     by_sender: dict[str, list[datetime]]
 
-    def count(self, sender: str, written: datetime) -> int | None:
+    def count(self, sender: str, arrived: datetime) -> int | None:
         hour = timedelta(hours=1)
-        if sender not in self.by_sender or not self.written_after <= written - hour <= written + hour \
+        if sender not in self.by_sender or not self.written_after <= arrived - hour <= arrived + hour \
                 <= self.written_before:
             return None
-        return sum(1 for t in self.by_sender[sender] if written - hour < t < written + hour)
+        return sum(1 for t in self.by_sender[sender] if arrived - hour < t < arrived + hour)
 
 
-def recent_acks(session: Session, mails: Iterable[ParsedMail], now: datetime) -> RecentAcks | None:
-    """The acks of the last hour to every sender of `mails`, triggered within an hour of any of their dates."""
-    dated = [(mail.from_address, mail.date or now) for mail in mails if mail.from_address]
+def recent_acks(session: Session, mails: Iterable[tuple[ParsedMail, datetime]], now: datetime) -> RecentAcks | None:
+    """The acks of the last hour to every sender of `mails` (with their arrival), triggered within an hour of
+    any of their arrivals."""
+    dated = [(mail.from_address, arrived) for mail, arrived in mails if mail.from_address]
     if not dated:
         return None
     hour = timedelta(hours=1)
@@ -146,28 +155,31 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_key
                  acks: RecentAcks | None = None,
                  timezone: str = "Europe/Copenhagen",
                  visits_by_year: dict[int, list[tuple[int, int | None]]] | None = None,
-                 next_ticket: int | None = None) -> MailContext:
+                 next_ticket: int | None = None, arrived: datetime | None = None,
+                 copies: EarlierCopies | None = None,
+                 pending_tickets: Mapping[int, TicketState] | None = None) -> MailContext:
     """What the pure stages need to know from the database about this mail; only the queries it needs.
 
     Inside a batch, `pending_refs` are the Message-IDs earlier mails of it referenced but not written
     yet, `acks` the recent acks per sender (recent_acks) and `next_ticket` the next ticket number,
-    which spares a query per mail.
+    which spares a query per mail. `arrived`: when the mail reached the mailbox (default now); the ack
+    limit counts by it, never by the Date header the sender wrote. `copies`: what the raw store found.
     """
-    tagged = _ticket_state(session, ticket_tag(mail.subject), customer_keys)
+    tagged = _ticket_state(session, ticket_tag(mail.subject), customer_keys, pending_tickets)
     candidates = reference_candidates(mail.in_reply_to, mail.references)  # the nearest one we know decides
     referenced = None
     if candidates:
         refs = {c: pending_refs[c] for c in candidates if c in pending_refs} if pending_refs else {}
         refs.update((row[0], row[1]) for row in session.connection().execute(_REFS, {"ids": candidates}))
         found = next((refs[c] for c in candidates if c in refs), None)
-        referenced = _ticket_state(session, found, customer_keys)
+        referenced = _ticket_state(session, found, customer_keys, pending_tickets)
     count = 0
     if mail.from_address:
-        written, hour = mail.date or now, timedelta(hours=1)
-        cached = acks.count(mail.from_address, written) if acks is not None else None
+        arrival, hour = arrived or now, timedelta(hours=1)
+        cached = acks.count(mail.from_address, arrival) if acks is not None else None
         count = cached if cached is not None else session.connection().execute(_RECENT_ACKS, {
-            "to": mail.from_address, "since": now - hour, "written_after": written - hour,
-            "written_before": written + hour}).scalar() or 0
+            "to": mail.from_address, "since": now - hour, "written_after": arrival - hour,
+            "written_before": arrival + hour}).scalar() or 0
     # Service visits count in the calendar year the ticket is opened (Copenhagen): its created_at.
     year = now.astimezone(ZoneInfo(timezone)).year
     if visits_by_year is None:
@@ -178,6 +190,7 @@ def mail_context(session: Session, mail: ParsedMail, now: datetime, customer_key
         tickets = visits_by_year[year]
     return MailContext(now=now, tagged_ticket=tagged, referenced_ticket=referenced, acks_to_sender_last_hour=count,
                        visit_tickets=visits_by_customer(tickets, customer_keys), visit_year=year,
-                       next_ticket_number=next_ticket if next_ticket is not None else next_ticket_number(session))
+                       next_ticket_number=next_ticket if next_ticket is not None else next_ticket_number(session),
+                       arrived_at=arrived, copies=copies or EarlierCopies())
 
 

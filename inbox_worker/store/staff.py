@@ -1,15 +1,18 @@
-"""Staff accounts for the web UI: create, find, record a login. Holds hashes only, never passwords."""
+"""Staff accounts for the web UI and their login sessions. Holds hashes only, never passwords or session tokens."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import datetime
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.errors import UserError
-from inbox_worker.store.models import Staff
+from inbox_worker.store.models import Staff, WebSession
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _INITIALS = re.compile(r"^[A-ZÆØÅ0-9]{1,16}$")
@@ -45,3 +48,84 @@ def staff_by_email(session: Session, email: str) -> Staff | None:
 
 def staff_by_id(session: Session, staff_id: int) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.id == staff_id, Staff.active.is_(True)))
+
+
+def set_password(session: Session, staff_id: int, password_hash: str, now: datetime) -> None:
+    """A new password hash; every session of the staff member ends (a stolen cookie dies with the old password)."""
+    session.execute(update(Staff).where(Staff.id == staff_id).values(password_hash=password_hash))
+    end_staff_sessions(session, staff_id, now, "password")
+
+
+def remove_staff(session: Session, staff_id: int, now: datetime) -> None:
+    """The staff member can no longer log in, and every session of theirs ends now (the row stays for the audit log)."""
+    session.execute(update(Staff).where(Staff.id == staff_id).values(active=False))
+    end_staff_sessions(session, staff_id, now, "removed")
+
+
+# --- login sessions: the cookie holds a random token, the table its sha256 ------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta  # a session not seen for this long has ended
+    lifetime: timedelta  # a session this old has ended, however active
+
+    @property
+    def touch_every(self) -> timedelta:
+        """How stale `last_seen_at` may get before a request rewrites it (not every request writes)."""
+        return min(timedelta(minutes=1), self.idle / 10)
+
+
+KEEP_ENDED = timedelta(days=30)  # ended sessions are kept this long past their lifetime (who was logged in when)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(session: Session, staff_id: int, now: datetime, policy: SessionPolicy) -> str:
+    """A new session for the staff member; returns its token (for the cookie), of which only the hash is stored."""
+    session.execute(delete(WebSession).where(WebSession.staff_id == staff_id,
+                                             WebSession.created_at < now - policy.lifetime - KEEP_ENDED))
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=_token_hash(token), staff_id=staff_id, created_at=now, last_seen_at=now))
+    session.flush()
+    return token
+
+
+def _ended_by_time(row: WebSession, now: datetime, policy: SessionPolicy) -> str | None:
+    if now - row.created_at >= policy.lifetime:
+        return "expired"
+    if now - row.last_seen_at >= policy.idle:
+        return "idle"
+    return None
+
+
+def session_staff(session: Session, token: str, now: datetime, policy: SessionPolicy) -> Staff | None:
+    """The active staff member whose live session the token names, else None (a session past its time is ended)."""
+    found = session.execute(select(WebSession, Staff).join(Staff, Staff.id == WebSession.staff_id)
+                            .where(WebSession.token_hash == _token_hash(token))).first()
+    if found is None:
+        return None
+    row, member = found
+    if row.ended_at is not None:
+        return None
+    reason = _ended_by_time(row, now, policy) or (None if member.active else "removed")
+    if reason is not None:
+        row.ended_at, row.end_reason = now, reason
+        return None
+    if now - row.last_seen_at >= policy.touch_every:
+        row.last_seen_at = now
+    return member
+
+
+def end_session(session: Session, token: str, now: datetime, reason: str = "logout") -> None:
+    session.execute(update(WebSession).where(WebSession.token_hash == _token_hash(token),
+                                             WebSession.ended_at.is_(None)).values(ended_at=now, end_reason=reason))
+
+
+def end_staff_sessions(session: Session, staff_id: int, now: datetime, reason: str) -> int:
+    """End every live session of the staff member; returns how many there were."""
+    result = session.execute(update(WebSession).where(WebSession.staff_id == staff_id, WebSession.ended_at.is_(None))
+                             .values(ended_at=now, end_reason=reason))
+    return int(getattr(result, "rowcount", 0) or 0)

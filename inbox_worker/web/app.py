@@ -8,15 +8,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from inbox_worker.config import Settings
 from inbox_worker.domain.money import kroner
 from inbox_worker.outbound.render import Renderer
-from inbox_worker.store.db import make_engine
+from inbox_worker.store.db import is_busy, make_engine
 from inbox_worker.store.files import AttachmentStore
 from inbox_worker.web import auth, security
 from inbox_worker.web.context import WebContext, close_db
@@ -62,12 +63,25 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
     return render_template("error.html", error=error), error.code or 500
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def _database_busy_page(error: OperationalError) -> tuple[str, int, dict[str, str]]:
+    """A locked database (a long ingest holds it) is a 503 with Retry-After and one log line, never a 500."""
+    if not is_busy(error):
+        raise error
+    reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
+    log.warning("database busy, answered 503: %s %s (%s)", request.method, request.path, reason)
+    page = ServiceUnavailable(description="Databasen er optaget lige nu – prøv igen om et øjeblik.")
+    return render_template("error.html", error=page), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     """The web UI over `settings` (templates/web/ for pages, templates/web/static/ for the stylesheet)."""
     folder = Path(settings.paths.templates) / "web"
     app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"))
     _configure(app, settings)
-    engine = engine or make_engine(settings.database.url)
+    engine = engine or make_engine(settings.database.url, settings.database.busy_timeout_seconds)
     app.extensions["inbox_worker"] = WebContext(
         settings, engine, sessionmaker(engine, expire_on_commit=False), Renderer(settings),
         AttachmentStore(settings.storage.attachments_dir, int(settings.storage.max_attachment_mb * 1024 * 1024)),
@@ -76,10 +90,21 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)
-    from inbox_worker.web import customer_page, phone_page, queue_page, ticket_actions, ticket_page, ticket_time
+    from inbox_worker.web import (
+        customer_page,
+        outbox_page,
+        phone_page,
+        quarantine_page,
+        queue_page,
+        ticket_actions,
+        ticket_page,
+        ticket_time,
+    )
 
-    for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, customer_page, phone_page):
+    for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, customer_page, phone_page,
+                   quarantine_page, outbox_page):  # the last two: the desks for what failed
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(OperationalError, _database_busy_page)
     return app
 

@@ -15,6 +15,7 @@ REVIEW = {
     "emergency": "Akut", "unknown-sender": "Ukendt afsender", "spoof-suspected": "Mistanke om forfalskning",
     "low-confidence": "Usikker klassificering", "billable": "Faktureres", "unknown-contact": "Ukendt kontakt",
     "quarantined": "I karantæne", "ack-rate-limit": "Kvitteringsgrænse nået",
+    "message-id-reused": "Message-ID brugt før af en anden mail",
 }
 ENTRY = {"inbound": "Mail fra kunden", "outbound": "Mail til kunden", "note": "Internt notat",
          "event": "Hændelse", "phone": "Telefonopkald"}
@@ -25,10 +26,15 @@ ACTION = {
     "assign": "Tildelt", "note": "Notat", "reply": "Svar sendt", "merge": "Flettet ind i anden sag",
     "merged-in": "Anden sag flettet ind", "reviewed": "Markeret som gennemset", "phone-ticket": "Oprettet fra telefon",
     "set-coverage": "Dækning ændret", "log-time": "Tid registreret", "correct-time": "Tid rettet",
+    "quarantine-reprocess": "Mail behandlet igen fra karantæne", "outbox-retry": "Mail sendt igen",
+    "outbox-cancel": "Mail annulleret",
 }
+OUTCOME = {"new_ticket": "Ny sag", "updated_ticket": "Sag opdateret", "reopened_ticket": "Sag genåbnet",
+           "duplicate": "Dublet", "ignored": "Ignoreret (automatisk mail)", "quarantined": "I karantæne"}
+ACK = {"queued": "sendes", "suppressed": "holdt tilbage", "none": "ingen"}
 
 ALL = {"status": STATUS, "priority": PRIORITY, "coverage": COVERAGE, "category": CATEGORY, "review": REVIEW,
-       "entry": ENTRY, "agreement": AGREEMENT, "action": ACTION}
+       "entry": ENTRY, "agreement": AGREEMENT, "action": ACTION, "outcome": OUTCOME, "ack": ACK}
 
 
 def label(value: object, kind: str) -> str:

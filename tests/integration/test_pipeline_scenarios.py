@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.mail.runner import Runner
-from inbox_worker.store.models import AttachmentRecord, OutboxMessage, RawMessage, Ticket, TicketEntry
+from inbox_worker.store.models import AttachmentRecord, OutboxMessage, RawBlob, RawMessage, Ticket, TicketEntry
 from tests.conftest import DEMO, json_batch, mail_bytes, make_settings
 from tests.mailbuilder import build_mail
 
@@ -58,7 +58,13 @@ def test_the_same_maildir_twice_is_all_duplicates(settings: Settings, engine: En
     assert all(d["outcome"] == "duplicate" for d in second)
     assert all(d["ack"] == "none" for d in second)
     assert [d["ticket"] for d in second] == [d["ticket"] for d in first]
-    assert (count(engine, Ticket), count(engine, OutboxMessage), count(engine, RawMessage)) == (tickets, outbox, raws)
+    assert (count(engine, Ticket), count(engine, OutboxMessage)) == (tickets, outbox)
+    assert count(engine, RawMessage) == raws + len(inbox) and count(engine, RawBlob) == raws
+    with Session(engine) as session:  # every fetched copy is recorded; identical bytes are not stored twice
+        copies = session.scalars(select(RawMessage).where(RawMessage.state == "duplicate")).all()
+        assert len(copies) == len(inbox)
+        assert {c.duplicate_of_id for c in copies} == set(session.scalars(
+            select(RawMessage.id).where(RawMessage.state == "processed")))
     assert tickets >= 15
 
 

@@ -1,4 +1,8 @@
-"""Deliver the outbox by SMTP: claim a row, send it, mark it sent; retry temporary failures with backoff."""
+"""Deliver the outbox by SMTP: claim a row, send it, mark it sent; retry what surely did not arrive.
+
+A failure before the message was handed over is retried with backoff; a 5xx fails at once; a send
+whose reply to the final "." never came is held as uncertain for staff (at most once, README).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ class FlushSummary:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
-    interrupted: int = 0
+    uncertain: int = 0  # the server may have these: held for staff, not retried
+    interrupted: int = 0  # found still "sending" from a flush that died: held as uncertain
 
 
 def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None, limit: int = 200) -> FlushSummary:
@@ -57,12 +62,25 @@ def after_failure(attempts: int, permanent: bool, policy: OutboxSettings,
     return OutboxStatus.QUEUED, now + timedelta(seconds=delay)
 
 
+def reply_timeout(settings: Settings) -> float:
+    """How long to wait for the reply to the final ".": RFC 5321's 10 minutes, but at most half the time
+    after which another flush takes the row for interrupted (either way it ends uncertain, never resent)."""
+    wait = min(smtp.DATA_TERMINATION_SECONDS, settings.outbox.sending_timeout_seconds / 2)
+    return max(wait, settings.smtp.timeout_seconds)
+
+
 def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage, summary: FlushSummary,
              now: datetime) -> smtp.Client | None:
     """Send one claimed row and record how it went; the connection to use for the next row."""
     try:
         client = client or smtp.connect(settings.smtp)
-        smtp.send(client, settings.smtp.from_address, row.recipient, row.body)
+        smtp.send(client, settings.smtp.from_address, row.recipient, row.body, reply_timeout=reply_timeout(settings))
+    except smtp.Uncertain as exc:
+        outbox.record_uncertain(row, str(exc))
+        summary.uncertain += 1
+        log.warning("outbox row %s (%s) to %s is uncertain, not retried: %s", row.id, row.kind, row.recipient, exc)
+        smtp.abort(client)
+        return None
     except smtp.PermanentRefusal as exc:
         outbox.record_failure(row, str(exc), *after_failure(row.attempts, True, settings.outbox, now))
         summary.failed += 1
@@ -73,7 +91,8 @@ def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage,
             summary.failed += 1
         else:
             summary.retrying += 1
-        return None  # the connection may be broken: open a new one for the next row
+        smtp.abort(client)  # the connection may be broken: open a new one for the next row
+        return None
     else:
         outbox.record_sent(row, now)
         summary.sent += 1

@@ -60,14 +60,21 @@ def without_resolved(text: str, resolved: tuple[re.Pattern[str], ...]) -> str:
     return "\n".join(kept)
 
 
+# What a request says is said in its first pages: the words after this many characters are not read.
+# It bounds the work of every stage that reads the request (devices, category, emergency) for a huge mail.
+REQUEST_CHARS = 100_000
+
+
 def request_text(mail: ParsedMail, link: LinkDecision, rules: ClassifyRules) -> RequestText:
+    """The words the request is judged by: the new text of the mail (or of the mail forwarded), at most
+    REQUEST_CHARS of it, less the sentences that say an earlier problem is solved."""
     subject, text = mail.subject or "", mail.new_text
     if link.via_forward and mail.forwarded is not None:
         # A colleague forwarded the customer's mail: the customer's words are the request (the
         # colleague's note is about routing it: "videresender", "det er på regning").
         subject = mail.forwarded.subject or subject
         text = mail.forwarded.text or mail.new_text
-    return RequestText(_SUBJECT_PREFIX.sub("", subject), without_resolved(text, rules.resolved),
+    return RequestText(_SUBJECT_PREFIX.sub("", subject), without_resolved(text[:REQUEST_CHARS], rules.resolved),
                        not _REPLY_SUBJECT.match(subject))
 
 

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 WORD = re.compile(r"[0-9a-zæøåäöüé]+")
 COMPOUND_MIN = 5  # shorter terms only match at the start of a word: "net" must not hit "kabinet"
+# A run of letters longer than this is no word (base64, a hash, a line of garbage): it is not read.
+# Danish compounds stay well below it, and a compound search inside a 12 MB "word" took 40 s.
+MAX_WORD = 64
 _CACHE_LIMIT = 200_000
 
 
@@ -34,7 +37,7 @@ class Entry:
 
 
 def words_of(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    return [word for word in WORD.findall(text.lower()) if len(word) <= MAX_WORD]
 
 
 def _word_matches(word: str, term: str) -> bool:
@@ -89,15 +92,24 @@ class Lexicon:
         return result
 
     def _phrase_entries(self, words: list[str]) -> list[Entry]:
+        """Each phrase found, once. The text is read once, keeping the distinct word sequences that follow
+        each first word of a phrase; the phrases are then matched against those (a long mail repeats itself)."""
         found: list[Entry] = []
         firsts = self.phrases.keys() & set(words)
         if not firsts:
             return found
-        for index in [i for i, word in enumerate(words) if word in firsts]:
-            for rest, entry in self.phrases[words[index]]:
-                following = words[index + 1 : index + 1 + len(rest)]
-                if len(following) == len(rest) and following[:-1] == list(rest[:-1]) \
-                        and _word_matches(following[-1], rest[-1]):
+        lengths = {first: sorted({len(rest) for rest, _ in self.phrases[first]}) for first in firsts}
+        following: dict[tuple[str, int], set[tuple[str, ...]]] = {}
+        for index, word in enumerate(words):
+            if word in firsts:
+                for length in lengths[word]:
+                    sequence = tuple(words[index + 1 : index + 1 + length])
+                    if len(sequence) == length:
+                        following.setdefault((word, length), set()).add(sequence)
+        for first in firsts:
+            for rest, entry in self.phrases[first]:
+                if any(sequence[:-1] == rest[:-1] and _word_matches(sequence[-1], rest[-1])
+                       for sequence in following.get((first, len(rest)), ())):
                     found.append(entry)
         return found
 

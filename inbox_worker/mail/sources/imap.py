@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -32,6 +33,14 @@ class FetchedMail:
     raw: bytes  # the whole mail, or only its header block when oversized
     size: int
     oversized: bool
+    arrived_at: datetime | None = None  # INTERNALDATE: when our server took the mail in
+
+
+def _aware(moment: object) -> datetime | None:
+    """imapclient gives INTERNALDATE as a naive local time (normalise_times): as an aware UTC time."""
+    if not isinstance(moment, datetime):
+        return None
+    return moment.astimezone(UTC)  # a naive time is taken as this machine's local time, as imapclient made it
 
 
 def mailbox_key(settings: MailboxSettings) -> str:
@@ -115,7 +124,7 @@ class ImapMailbox:
             return []
         client = self._client()
         limit = int(self.settings.max_message_mb * 1024 * 1024)
-        meta = client.fetch(uids, ["RFC822.SIZE"])
+        meta = client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
         small = [uid for uid in uids if uid in meta and int(meta[uid][b"RFC822.SIZE"]) <= limit]
         large = [uid for uid in uids if uid in meta and uid not in small]
         bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
@@ -128,7 +137,8 @@ class ImapMailbox:
                 raw, oversized = heads[uid].get(b"BODY[HEADER]") or b"", True
             else:
                 continue  # expunged meanwhile by someone else
-            mails.append(FetchedMail(uid, bytes(raw), int(meta[uid][b"RFC822.SIZE"]), oversized))
+            mails.append(FetchedMail(uid, bytes(raw), int(meta[uid][b"RFC822.SIZE"]), oversized,
+                                     _aware(meta[uid].get(b"INTERNALDATE"))))
         return mails
 
     def mark_processed(self, uids: list[int]) -> None:

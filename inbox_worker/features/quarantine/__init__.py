@@ -1,0 +1,1 @@
+"""The quarantine desk: list, show and process again the mail that could not be processed."""
