@@ -341,6 +341,19 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_rules_copy(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.defaults.copy_out import copy_defaults
+
+    copied = copy_defaults(Path(args.dir), force=args.force)
+    print(f"{copied.rules_files} rules files written to {copied.rules_dir}")
+    print(f"{copied.template_files} templates written to {copied.templates_dir}")
+    if copied.overwritten:
+        print(f"({copied.overwritten} existing files overwritten)")
+    print("Edit the copies, and point the config file at them (section [paths]):\n\n[paths]")
+    print("\n".join(copied.config_lines()))
+    return 0
+
+
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_worker.web.server import serve
 
@@ -477,6 +490,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
                         ).set_defaults(run=cmd_demo)
+
+    rules = commands.add_parser("rules", help="the rules and templates staff edit"
+                                ).add_subparsers(dest="sub", required=True)
+    copy = rules.add_parser("copy", help="write the shipped default rules and templates to DIR/rules and "
+                            "DIR/templates, to edit and point [paths] at")
+    copy.add_argument("dir", metavar="DIR")
+    copy.add_argument("--force", action="store_true", help="overwrite files that already exist there")
+    copy.set_defaults(run=cmd_rules_copy)
     return parser
 
 
