@@ -336,7 +336,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Database: {settings.database.url}\n")
     with Session(engine) as session:
         print(queue_table(ticket_rows(session)))
-    print("\nSe en beslutning i detaljer: inbox-worker explain inbox_worker/demo/inbox/01-printer-printer-ikke.eml")
+    print(f"\nSe en beslutning i detaljer: inbox-worker explain {DEMO_DIR / 'inbox' / '01-printer-printer-ikke.eml'}")
     _demo_web_hint(settings, engine)
     return 0
 
@@ -352,6 +352,18 @@ def cmd_rules_copy(args: argparse.Namespace, settings: Settings) -> int:
     print("Edit the copies, and point the config file at them (section [paths]):\n\n[paths]")
     print("\n".join(copied.config_lines()))
     return 0
+
+
+def _version() -> str:
+    """The installed distribution's version (a checkout run without installing says so)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"inbox-worker {version('inbox-worker')}"
+    except PackageNotFoundError:
+        from inbox_worker import __version__
+
+        return f"inbox-worker {__version__} (not installed)"
 
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
@@ -386,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inbox-worker", description="MICO ApS support-inbox processor")
     parser.add_argument("--config", help="config file (default: $INBOX_WORKER_CONFIG, else ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action="version", version=_version(), help="print the installed version")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("init-db", help="create or migrate the database").set_defaults(run=cmd_init_db)

@@ -1,11 +1,12 @@
 """The rules and templates shipped in the package: used when `[paths]` names no folder, whatever the working
-folder; `rules copy` writes them out for editing (never over an existing file without --force)."""
+folder; `rules copy` writes them out for editing (never over an existing file without --force); `--version`."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import tomllib
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,9 @@ def test_rules_copy_into_something_not_a_folder_is_one_line(tmp_path: Path, wher
 
     assert code == 2 and out == ""
     assert err.startswith("inbox-worker: ") and len(err.strip().splitlines()) == 1 and "a-file" in err
+
+
+def test_version_is_the_installed_one(tmp_path: Path) -> None:
+    code, out, _ = cli(tmp_path, "--version")
+
+    assert code == 0 and out.strip() == f"inbox-worker {version('inbox-worker')}"
