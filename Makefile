@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit system-deps bench clean
+.PHONY: demo test lint typecheck unit system-deps bench wheel clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,5 +44,9 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/ingest_bench.py --n 1000
 	$(BIN)/python bench/web_bench.py --n 50000
 
+# The installable program (code, migrations, demo, default rules and templates) in dist/; README "Installing the wheel".
+wheel: $(BIN)/.installed-test
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
+
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var build dist .pytest_cache .mypy_cache .ruff_cache

@@ -353,9 +353,34 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Database: {settings.database.url}\n")
     with Session(engine) as session:
         print(queue_table(ticket_rows(session)))
-    print("\nSe en beslutning i detaljer: inbox-worker explain inbox_worker/demo/inbox/01-printer-printer-ikke.eml")
+    print(f"\nSe en beslutning i detaljer: inbox-worker explain {DEMO_DIR / 'inbox' / '01-printer-printer-ikke.eml'}")
     _demo_web_hint(settings, engine)
     return 0
+
+
+def cmd_rules_copy(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.defaults.copy_out import copy_defaults
+
+    copied = copy_defaults(Path(args.dir), force=args.force)
+    print(f"{copied.rules_files} rules files written to {copied.rules_dir}")
+    print(f"{copied.template_files} templates written to {copied.templates_dir}")
+    if copied.overwritten:
+        print(f"({copied.overwritten} existing files overwritten)")
+    print("Edit the copies, and point the config file at them (section [paths]):\n\n[paths]")
+    print("\n".join(copied.config_lines()))
+    return 0
+
+
+def _version() -> str:
+    """The installed distribution's version (a checkout run without installing says so)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"inbox-worker {version('inbox-worker')}"
+    except PackageNotFoundError:
+        from inbox_worker import __version__
+
+        return f"inbox-worker {__version__} (not installed)"
 
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
@@ -390,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inbox-worker", description="MICO ApS support-inbox processor")
     parser.add_argument("--config", help="config file (default: $INBOX_WORKER_CONFIG, else ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action="version", version=_version(), help="print the installed version")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("init-db", help="create or migrate the database").set_defaults(run=cmd_init_db)
@@ -499,6 +525,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
                         ).set_defaults(run=cmd_demo)
+
+    rules = commands.add_parser("rules", help="the rules and templates staff edit"
+                                ).add_subparsers(dest="sub", required=True)
+    copy = rules.add_parser("copy", help="write the shipped default rules and templates to DIR/rules and "
+                            "DIR/templates, to edit and point [paths] at")
+    copy.add_argument("dir", metavar="DIR")
+    copy.add_argument("--force", action="store_true", help="overwrite files that already exist there")
+    copy.set_defaults(run=cmd_rules_copy)
     return parser
 
 

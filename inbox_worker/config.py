@@ -19,7 +19,10 @@ from typing import Any
 from inbox_worker.errors import UserError
 from inbox_worker.tomlfile import read_toml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The default rules and templates ship inside the package (package data), so an installed wheel finds them
+# wherever it is started from; `[paths] rules/templates` point at edited copies (`inbox-worker rules copy`).
+PACKAGED_RULES = Path(__file__).resolve().parent / "rules"
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -161,8 +164,8 @@ class SummarySettings:
 
 @dataclass(frozen=True)
 class PathSettings:
-    rules: str = str(PROJECT_ROOT / "rules")
-    templates: str = str(PROJECT_ROOT / "templates")
+    rules: str = str(PACKAGED_RULES)
+    templates: str = str(PACKAGED_TEMPLATES)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from inbox_worker.mail.batching import ParsePool, chunks
-from inbox_worker.mail.incoming import IncomingMail
 from inbox_worker.mail.runner import Runner
 from inbox_worker.mail.sources.files import expand, read_mails
 
@@ -23,7 +22,7 @@ def ingest_paths(runner: Runner, paths: list[str],
     outcomes: Counter[str] = Counter()
     pool = ParsePool(runner.attachments) if len(files) >= PARALLEL_FROM else None
     try:
-        mails = (IncomingMail(raw, source) for source, raw in read_mails(paths))
+        mails = read_mails(paths, runner.settings.mailbox.max_message_mb)  # over it: headers only, quarantined
         for batch, decisions in runner.run(chunks(mails, BATCH), pool):
             for mail, decision in zip(batch, decisions, strict=True):
                 outcomes[str(decision.outcome)] += 1

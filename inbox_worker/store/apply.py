@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,10 @@ _RAW, _TICKET, _ENTRY = _TABLES["raw_messages"], _TABLES["tickets"], _TABLES["ti
 _OUTBOX, _REF, _ATTACHMENT = _TABLES["outbox"], _TABLES["message_refs"], _TABLES["attachments"]
 _CLAIM = select(_RAW.c.id).where(_RAW.c.id.in_(bindparam("ids", expanding=True)),
                                  _RAW.c.state == RawState.PROCESSED.value).with_for_update()
-# A quarantined mail taken back by staff is theirs to process only while it is still in quarantine.
-_CLAIM_AGAIN = select(_RAW.c.id).where(_RAW.c.id.in_(bindparam("ids", expanding=True)), or_(
-    _RAW.c.state != RawState.PROCESSED.value, _RAW.c.outcome != Outcome.QUARANTINED.value)).with_for_update()
+# A quarantined mail taken back by staff is theirs to process only while it is still in quarantine. Its row
+# is locked for the transaction (PostgreSQL), so a copy fetched meanwhile cannot supersede it (store/raw.py).
+_CLAIM_AGAIN = select(_RAW.c.id, _RAW.c.state, _RAW.c.outcome).where(
+    _RAW.c.id.in_(bindparam("ids", expanding=True))).with_for_update()
 _INSERT_TICKET = insert(_TICKET)
 _INSERT_ENTRY = insert(_ENTRY)
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
@@ -147,7 +148,9 @@ def claim_raws(connection: Connection, raw_ids: list[int], rows: PendingRows,
     if first:
         rows.already_processed.update(connection.execute(_CLAIM, {"ids": first}).scalars())
     if second:
-        rows.already_processed.update(connection.execute(_CLAIM_AGAIN, {"ids": second}).scalars())
+        rows.already_processed.update(
+            row.id for row in connection.execute(_CLAIM_AGAIN, {"ids": second})
+            if (row.state, row.outcome) != (RawState.PROCESSED.value, Outcome.QUARANTINED.value))
 
 
 # Ticket numbers are handed out in order without gaps (the next is read into the mail's context), so

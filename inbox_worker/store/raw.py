@@ -102,17 +102,27 @@ _HEADER_LINE = re.compile(rb"^(from|date|subject)[ \t]*:([^\r\n]*(?:\r?\n[ \t][^
 _CHUNK = 4 * 1024 * 1024
 
 
+def _true_header_end(raw: bytes) -> int | None:
+    """Where the header block really ends (after the newline before the first empty line), however long
+    it is; None for a mail without an empty line (then its whole text is its content)."""
+    ends = [end + 1 for end in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if end >= 0]
+    return min(ends) if ends else None
+
+
 def _authored_headers(raw: bytes) -> bytes:
     """From, Date and Subject as written (the first of each, unfolded, blank space collapsed)."""
+    end = _true_header_end(raw)
     found: dict[bytes, bytes] = {}
-    for match in _HEADER_LINE.finditer(raw[:_header_end(raw)]):
+    for match in _HEADER_LINE.finditer(raw if end is None else raw[:end]):
         found.setdefault(match.group(1).lower(), b" ".join(match.group(2).split()))
     return b"\0".join(found.get(name, b"") for name in _AUTHORED)
 
 
 def _body_bounds(raw: bytes) -> tuple[int, int]:
-    """Where the body starts and ends, trailing blank space left out."""
-    start, end = min(_header_end(raw), len(raw)), len(raw)
+    """Where the content after the headers starts and ends, trailing blank space left out. A mail with no
+    empty line has no body apart from its headers: all of it counts, so two such mails are never one."""
+    header_end = _true_header_end(raw)
+    start, end = (0 if header_end is None else header_end), len(raw)
     while end > start and raw[end - 1] in b" \t\r\n":
         end -= 1
     return start, end
@@ -142,8 +152,8 @@ def content_fingerprint(raw: bytes) -> str:
 
 def _is_truncated_copy(earlier: bytes, later: bytes) -> bool:
     """`earlier` is `later` cut short: the same From, Date and Subject, its body a shorter prefix."""
-    if _authored_headers(earlier) != _authored_headers(later):
-        return False
+    if _true_header_end(earlier) is None or _authored_headers(earlier) != _authored_headers(later):
+        return False  # without an empty line there is no body to have been cut short
     cut, whole = _normalised_body(earlier), _normalised_body(later)
     return len(cut) < len(whole) and whole.startswith(cut)
 
@@ -156,9 +166,18 @@ _BLOB = select(RawBlob.raw).where(RawBlob.raw_message_id == bindparam("raw_id"))
 _INSERT_RAWS = insert(RawMessage).returning(RawMessage.id, sort_by_parameter_order=True)
 _INSERT_BLOB = insert(RawBlob)
 # The identity passes from a superseded copy to the one that replaces it: released first, then linked.
-_RELEASE = update(RawMessage).where(RawMessage.id == bindparam("old")).values(identity=None)
-_SUPERSEDE = update(RawMessage).where(RawMessage.id == bindparam("old")).values(
+# Only while it is still in quarantine: staff may be taking it back at this moment (quarantine reprocess
+# holds its row); then the plan is made again, and finds it processed.
+_STILL_QUARANTINED = (RawMessage.state == RawState.PROCESSED.value, RawMessage.outcome == Outcome.QUARANTINED.value)
+_RELEASE = update(RawMessage).where(RawMessage.id.in_(bindparam("old", expanding=True)),
+                                    *_STILL_QUARANTINED).values(identity=None)
+_SUPERSEDE = update(RawMessage).where(RawMessage.id == bindparam("old"), *_STILL_QUARANTINED).values(
     state=RawState.SUPERSEDED.value, superseded_by_id=bindparam("new"))
+_LINK_COPY = update(RawMessage).where(RawMessage.id == bindparam("copy")).values(duplicate_of_id=bindparam("of"))
+
+
+class _Raced(Exception):
+    """A copy to supersede left the quarantine while this batch was being stored: store the batch anew."""
 
 
 @dataclass
@@ -172,6 +191,7 @@ class _Known:
     outcome: str | None
     raw: bytes | None = None  # read only when needed (a copy stored before fingerprints were kept)
     index: int | None = None  # its place in the batch, for a mail of the same batch
+    row_at: int | None = None  # and its place among the rows this batch inserts (its id once inserted)
 
     @property
     def quarantined(self) -> bool:
@@ -213,13 +233,12 @@ class _Lookup:
     def verdict(self, key: str, raw: bytes, fingerprint: str) -> _Verdict:
         verdict = _Verdict()
         for known in self.by_key.get(key, []):
-            if self.fingerprint(known) == fingerprint and not known.quarantined:
+            if verdict.same is None and self.fingerprint(known) == fingerprint and not known.quarantined:
                 verdict.same = known  # the same mail: handled, being handled, or stored by a crashed run
-                return verdict
-            if known.quarantined and (self.fingerprint(known) == fingerprint
-                                      or _is_truncated_copy(self.bytes_of(known), raw)):
+            elif known.quarantined and (self.fingerprint(known) == fingerprint
+                                        or _is_truncated_copy(self.bytes_of(known), raw)):
                 verdict.supersedes.append(known)
-            else:
+            elif self.fingerprint(known) != fingerprint:
                 verdict.reused_by.append(known)
         return verdict
 
@@ -240,68 +259,102 @@ def _row(item: RawInput, key: str, message_id: str | None, sha: str, fingerprint
 def store_raws(session: Session, items: list[RawInput], now: datetime) -> list[StoredRaw]:
     """Store a batch of fetched mails in one commit, every copy, and say for each what it repeats.
 
-    A copy of a mail handled before is stored as a `duplicate` row (its bytes too, unless identical)
-    and comes back as already processed, with the earlier decision; a mail stored by a run that
-    crashed before processing it comes back as that row, to process; anything else is a new row to
-    process, with the earlier copies it supersedes or whose Message-ID it reuses. A mail whose copy
-    appeared earlier in the same batch gets `duplicate_of`, the index of the first.
+    A copy of a mail handled before, or of one earlier in the same batch, is stored as a `duplicate`
+    row (its bytes too, unless identical) and comes back as already processed, or with
+    `duplicate_of`, the index of the first; a mail stored by a run that crashed before processing it
+    comes back as that row, to process; anything else is a new row to process, with the earlier
+    copies it supersedes or whose Message-ID it reuses.
     """
+    for _attempt in range(3):
+        try:
+            return _store_raws(session, items, now)
+        except _Raced:
+            session.rollback()
+    return _store_raws(session, items, now)
+
+
+@dataclass
+class _Plan:
+    kind: str  # new | redo | duplicate | in-batch
+    verdict: _Verdict
+    row_at: int | None = None  # its row among those inserted
+    first: int | None = None  # in-batch: the index of the first copy
+
+
+def _store_raws(session: Session, items: list[RawInput], now: datetime) -> list[StoredRaw]:
     keys = [dedupe_key(item.raw) for item in items]
     connection = session.connection()
     lookup = _Lookup(connection, [k for k, _, _ in keys])
     rows: list[dict[str, Any]] = []
     blobs: list[bytes | None] = []
-    plans: list[tuple[str, _Verdict, int | None]] = []  # (kind, verdict, index into rows)
+    plans: list[_Plan] = []
+    redone: dict[int, int] = {}  # a stored row taken up again -> the index that took it
     for index, (item, (key, message_id, sha)) in enumerate(zip(items, keys, strict=True)):
         fingerprint = content_fingerprint(item.raw)
         verdict = lookup.verdict(key, item.raw, fingerprint)
         same = verdict.same
-        if same is not None and same.index is not None:
-            plans.append(("in-batch", verdict, None))
-        elif same is not None and same.state == RawState.RECEIVED:
-            plans.append(("redo", verdict, None))
+        first = same.index if same is not None and same.index is not None else \
+            redone.get(same.id) if same is not None and same.id is not None else None
+        if same is not None and (first is not None or same.state == RawState.PROCESSED):
+            of = same.id  # the handled copy (for one of this batch, linked once it has an id)
+            rows.append(_row(item, key, message_id, sha, fingerprint, now, RawState.DUPLICATE, None, of))
+            blobs.append(None if sha == same.sha256 and (same.id is not None or same.row_at is not None)
+                         else item.raw)  # identical bytes are stored once
+            plans.append(_Plan("in-batch" if first is not None else "duplicate", verdict, len(rows) - 1, first))
         elif same is not None:
-            rows.append(_row(item, key, message_id, sha, fingerprint, now, RawState.DUPLICATE, None, same.id))
-            blobs.append(None if sha == same.sha256 else item.raw)  # identical bytes are stored already
-            plans.append(("duplicate", verdict, len(rows) - 1))
+            assert same.id is not None
+            redone[same.id] = index
+            plans.append(_Plan("redo", verdict))
         else:
             rows.append(_row(item, key, message_id, sha, fingerprint, now, RawState.RECEIVED,
                              f"{key}#{fingerprint}", None))
             blobs.append(item.raw)
-            plans.append(("new", verdict, len(rows) - 1))
-            lookup.add(key, _Known(None, fingerprint, sha, RawState.RECEIVED.value, None, item.raw, index))
-    superseded = [old.id for kind, verdict, _ in plans if kind == "new" for old in verdict.supersedes
-                  if old.id is not None]
-    if superseded:
-        connection.execute(_RELEASE, [{"old": old} for old in superseded])
+            plans.append(_Plan("new", verdict, len(rows) - 1))
+            lookup.add(key, _Known(None, fingerprint, sha, RawState.RECEIVED.value, None, item.raw, index,
+                                   len(rows) - 1))
+    superseded = sorted({old.id for plan in plans if plan.kind in ("new", "redo") for old in plan.verdict.supersedes
+                         if old.id is not None})
+    if superseded and connection.execute(_RELEASE, {"old": superseded}).rowcount != len(superseded):
+        raise _Raced
     ids: list[int] = []
     if rows:  # one multi-row INSERT ... RETURNING, ids in the order of the rows
         ids = [int(i) for i in connection.execute(_INSERT_RAWS, rows).scalars().all()]
         stored = [{"raw_message_id": ids[n], "raw": blob} for n, blob in enumerate(blobs) if blob is not None]
         if stored:
             connection.execute(_INSERT_BLOB, stored)
-    supersede = [{"old": old.id, "new": ids[at]} for kind, verdict, at in plans if kind == "new" and at is not None
-                 for old in verdict.supersedes if old.id is not None]
+
+    def id_of(known: _Known) -> int | None:
+        return known.id if known.id is not None else ids[known.row_at] if known.row_at is not None else None
+
+    def handled_id(plan: _Plan) -> int:
+        if plan.kind == "redo" or plan.kind == "duplicate":
+            assert plan.verdict.same is not None and plan.verdict.same.id is not None
+            return plan.verdict.same.id
+        assert plan.row_at is not None
+        return ids[plan.row_at]
+
+    links = [{"copy": ids[plan.row_at], "of": handled_id(plans[plan.first])} for plan in plans
+             if plan.kind == "in-batch" and plan.row_at is not None and plan.first is not None]
+    if links:
+        connection.execute(_LINK_COPY, links)
+    supersede = [{"old": old.id, "new": handled_id(plan)} for plan in plans if plan.kind in ("new", "redo")
+                 for old in plan.verdict.supersedes if old.id is not None]
     if supersede:
         connection.execute(_SUPERSEDE, supersede)
     session.commit()
     result = []
-    for kind, verdict, at in plans:
-        same = verdict.same
-        if kind == "in-batch":
-            assert same is not None and same.index is not None
-            result.append(StoredRaw(-1, False, None, same.index))
-        elif kind == "redo":
-            assert same is not None and same.id is not None
-            result.append(StoredRaw(same.id, False, None))
-        elif kind == "duplicate":
-            assert same is not None and same.id is not None and at is not None
-            result.append(StoredRaw(ids[at], True, previous_decision(session, same.id)))
+    for plan in plans:
+        verdict = plan.verdict
+        if plan.kind == "in-batch":
+            assert plan.row_at is not None
+            result.append(StoredRaw(ids[plan.row_at], False, None, plan.first))
+        elif plan.kind == "duplicate":
+            assert plan.row_at is not None and verdict.same is not None and verdict.same.id is not None
+            result.append(StoredRaw(ids[plan.row_at], True, previous_decision(session, verdict.same.id)))
         else:
-            assert at is not None
-            copies = EarlierCopies(tuple(k.id for k in verdict.reused_by if k.id is not None),
-                                   tuple(k.id for k in verdict.supersedes if k.id is not None))
-            result.append(StoredRaw(ids[at], False, None, copies=copies))
+            copies = EarlierCopies(tuple(i for i in map(id_of, verdict.reused_by) if i is not None),
+                                   tuple(i for i in map(id_of, verdict.supersedes) if i is not None))
+            result.append(StoredRaw(handled_id(plan), False, None, copies=copies))
     return result
 
 

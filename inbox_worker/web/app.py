@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from inbox_worker.config import Settings
 from inbox_worker.domain.money import kroner
+from inbox_worker.errors import DatabaseBusy
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.db import is_busy, make_engine
 from inbox_worker.store.files import AttachmentStore
@@ -66,11 +67,15 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
 RETRY_AFTER_SECONDS = 5
 
 
-def _database_busy_page(error: OperationalError) -> tuple[str, int, dict[str, str]]:
-    """A locked database (a long ingest holds it) is a 503 with Retry-After and one log line, never a 500."""
-    if not is_busy(error):
+def _database_busy_page(error: OperationalError | DatabaseBusy) -> tuple[str, int, dict[str, str]]:
+    """A locked database (a long ingest holds it) is a 503 with Retry-After and one log line, never a 500.
+
+    Also when the lock was met by work the page started (the quarantine desk's Runner says DatabaseBusy).
+    """
+    if isinstance(error, OperationalError) and not is_busy(error):
         raise error
-    reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
+    detail = str(error.orig if isinstance(error, OperationalError) else error).strip()
+    reason = detail.splitlines()[0] if detail else type(error).__name__
     log.warning("database busy, answered 503: %s %s (%s)", request.method, request.path, reason)
     page = ServiceUnavailable(description="Databasen er optaget lige nu – prøv igen om et øjeblik.")
     return render_template("error.html", error=page), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
@@ -106,5 +111,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(OperationalError, _database_busy_page)
+    app.register_error_handler(DatabaseBusy, _database_busy_page)
     return app
 

@@ -24,9 +24,19 @@ def listing() -> str:
     return render_template("quarantine.html", mails=mails, reason=reason, rules=rules)
 
 
+MAX_ID = 2**31 - 1  # the id column: a larger number names no mail (PostgreSQL would refuse to compare it)
+
+
+def _raw_id(value: str) -> int:
+    """A mail id from a form: ASCII digits within the column's range, else 400 (never a 500)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
+        abort(400, description="Ugyldigt mail-id.")
+    return int(value)
+
+
 @bp.get("/quarantine/<int:raw_id>")
 def show(raw_id: int) -> str:
-    raw = queries.raw_message(db(), raw_id)
+    raw = queries.raw_message(db(), raw_id) if raw_id <= MAX_ID else None
     if raw is None:
         abort(404, description="Mailen findes ikke.")
     found = queries.quarantined(db(), ids=[raw_id])
@@ -48,11 +58,7 @@ def _said(result: Reprocessed) -> tuple[str, str]:
 
 @bp.post("/quarantine/reprocess")
 def take_back() -> Response:
-    ids = []
-    for value in request.form.getlist("raw_id")[:MAX_AT_ONCE]:
-        if not value.isdigit():
-            abort(400, description="Ugyldigt mail-id.")
-        ids.append(int(value))
+    ids = [_raw_id(value) for value in request.form.getlist("raw_id")[:MAX_AT_ONCE]]
     if not ids:
         flash("Vælg de mails, der skal behandles igen.", "error")
         return redirect(url_for("quarantine.listing"))

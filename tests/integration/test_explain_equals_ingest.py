@@ -218,7 +218,7 @@ def test_a_mail_whose_answer_cannot_be_rendered_is_quarantined_by_explain_as_by_
     from tests.conftest import ROOT
 
     templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates)
+    shutil.copytree(ROOT / "inbox_worker" / "templates", templates)
     ack = templates / "ack" / "ack.da.txt.j2"
     ack.write_text(ack.read_text(encoding="utf-8") + "{{ no_such_value }}\n", encoding="utf-8")  # a staff typo
     settings = make_settings(tmp_path, db_url, paths={"templates": str(templates)})
@@ -243,7 +243,7 @@ def test_a_rules_edit_takes_effect_in_the_next_cycle_as_in_explain(tmp_path: Pat
     from tests.conftest import ROOT
 
     rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
+    shutil.copytree(ROOT / "inbox_worker" / "rules", rules)
     settings = make_settings(tmp_path, db_url, paths={"rules": str(rules)})
     engine = make_engine(settings.database.url)
     migrate(engine)
@@ -258,7 +258,7 @@ def test_a_rules_edit_takes_effect_in_the_next_cycle_as_in_explain(tmp_path: Pat
     runner.refresh()  # the next poll cycle: rules with a mistake are refused whole; the ones in force stay
 
     assert "rules not reloaded" in caplog.text
-    (rules / "coverage.toml").write_text((ROOT / "rules" / "coverage.toml").read_text(encoding="utf-8"),
+    (rules / "coverage.toml").write_text((ROOT / "inbox_worker" / "rules" / "coverage.toml").read_text(encoding="utf-8"),
                                          encoding="utf-8")
     runner.refresh()
     decision = _explain_then_ingest(settings, engine, runner, server, NOW)

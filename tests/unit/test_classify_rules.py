@@ -11,7 +11,7 @@ from inbox_worker.errors import UserError
 from inbox_worker.mail import rulebook
 from inbox_worker.mail.decide.terms import Entry, Lexicon
 
-RULES = Path(__file__).resolve().parents[2] / "rules"
+RULES = Path(__file__).resolve().parents[2] / "inbox_worker" / "rules"
 
 
 def test_the_shipped_rules_load() -> None:

@@ -25,7 +25,7 @@ from inbox_worker.mail import rulebook
 from inbox_worker.mail.decide.coverage import decide_coverage
 from inbox_worker.mail.decide.facts import mail_facts
 
-RULES = rulebook.coverage(Path(__file__).resolve().parents[2] / "rules")
+RULES = rulebook.coverage(Path(__file__).resolve().parents[2] / "inbox_worker" / "rules")
 RATES = {"agreement": 650, "trial": 600, "none": 850}
 MAIL_DAY = date(2026, 5, 4)
 

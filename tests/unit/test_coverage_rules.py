@@ -26,7 +26,7 @@ from inbox_worker.mail.decide.coverage_rules import CoverageRules
 from inbox_worker.mail.decide.facts import mail_facts
 from inbox_worker.mail.decide.priority import decide_priority
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+RULES_DIR = Path(__file__).resolve().parents[2] / "inbox_worker" / "rules"
 RATES = {"agreement": 650, "trial": 600, "none": 850}  # a distinct trial rate shows which key was used
 MAIL_DAY = date(2026, 5, 4)
 

@@ -9,7 +9,7 @@ import pytest
 from inbox_worker.mail import rulebook
 from inbox_worker.mail.decide.emergency import find_emergency
 
-RULES = rulebook.classify(Path(__file__).resolve().parents[2] / "rules" / "classify.toml")
+RULES = rulebook.classify(Path(__file__).resolve().parents[2] / "inbox_worker" / "rules" / "classify.toml")
 
 
 @pytest.mark.parametrize("text, rule", [

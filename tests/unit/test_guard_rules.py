@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_worker.config import PROJECT_ROOT
+from inbox_worker.config import PACKAGED_RULES
 from inbox_worker.domain.types import Trace
 from inbox_worker.errors import UserError
 from inbox_worker.mail import rulebook
@@ -15,7 +15,7 @@ from inbox_worker.mail.parse.parser import parse_mail
 from tests.conftest import mail_bytes
 from tests.mailbuilder import build_mail
 
-RULES = rulebook.guard(PROJECT_ROOT / "rules")
+RULES = rulebook.guard(PACKAGED_RULES)
 OWN = frozenset({"support@mico.dk"})
 
 

@@ -20,7 +20,7 @@ from inbox_worker.mail.pipeline import run_pipeline
 from inbox_worker.mail.rulebook import load_rulebook
 from tests.unit.test_coverage_rules import CASES, registry
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+RULES_DIR = Path(__file__).resolve().parents[2] / "inbox_worker" / "rules"
 DAY = date(2026, 5, 4)
 
 

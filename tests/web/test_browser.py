@@ -6,7 +6,6 @@ Screenshots of the queue, the ticket page and its time section are saved under v
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -27,24 +26,15 @@ from inbox_worker.web.server import create_staff
 from tests.conftest import ROOT, free_port, write_config
 from tests.web.conftest import PASSWORD
 from tests.web.hostile import PAYLOAD, hostile_mail
+from tests.web.live import chromium
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var" / "screenshots"
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            raise RuntimeError("Chromium is missing in CI: `make test` installs Debian's chromium")
-        pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -36,8 +36,16 @@ def _device_index(registry: RegistrySnapshot) -> dict[str, tuple[DeviceInfo, str
     return _index_cache[1]
 
 
+# The parser's note when From had no address and the sender was read from another header.
+_SENDER_FALLBACK = {"FromAddressFromSender": "Sender", "FromAddressFromReturnPath": "Return-Path"}
+
+
 def _sender(mail: ParsedMail, params: LinkParams, trace: Trace) -> tuple[str, bool]:
     address = mail.from_address or ""
+    for note, header in _SENDER_FALLBACK.items():
+        if note in mail.defects:
+            trace.add("link", "sender-from-" + header.lower(), address,
+                      f"From-feltet har ingen adresse; afsenderen {address} er læst fra {header}-feltet")
     forwarded = mail.forwarded
     staff_forward = (forwarded is not None and address.rpartition("@")[2] in params.staff_domains
                      and forwarded.from_address.rpartition("@")[2] not in params.staff_domains)

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from email.utils import getaddresses
 
 from inbox_worker.domain.types import Forwarded
+from inbox_worker.mail.parse.addresses import addresses
 
+# No two runs of blanks may meet (\s*x?\s*) and line-anchored ones stay within the line ([ \t]*): either
+# backtracks quadratically per line on a long blank one (a body of 6,000 blanks took minutes).
 _MARKER = re.compile(
-    r"^\s*(?:-{2,}|_{2,})?\s*(?:forwarded message|original message|videresendt (?:meddelelse|besked|mail)"
-    r"|oprindelig (?:meddelelse|besked|mail)|weitergeleitete nachricht)\s*(?:-{2,}|_{2,})?\s*$"
-    r"|^\s*begin forwarded message:?\s*$|^\s*start på videresendt (?:meddelelse|besked):?\s*$",
+    r"^[ \t]*(?:(?:-{2,}|_{2,})[ \t]*)?(?:forwarded message|original message|videresendt (?:meddelelse|besked|mail)"
+    r"|oprindelig (?:meddelelse|besked|mail)|weitergeleitete nachricht)[ \t]*(?:(?:-{2,}|_{2,})[ \t]*)?\r?$"
+    r"|^[ \t]*begin forwarded message:?[ \t]*\r?$|^[ \t]*start på videresendt (?:meddelelse|besked):?[ \t]*\r?$",
     re.IGNORECASE | re.MULTILINE,
 )
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|vs|vb|wg|tr|fw)\s*:", re.IGNORECASE)
-_HEADER = re.compile(r"^\s*>?\s*\*?(from|fra|von|date|dato|sent|sendt|to|til|cc|subject|emne|betreff)\*?\s*:\s*(.*)$",
-                     re.IGNORECASE)
+_HEADER = re.compile(r"^\s*(?:>\s*)?\*?(from|fra|von|date|dato|sent|sendt|to|til|cc|subject|emne|betreff)\*?"
+                     r"\s*:\s*(.*)$", re.IGNORECASE)
 _FROM_NAMES = {"from", "fra", "von"}
 _SUBJECT_NAMES = {"subject", "emne", "betreff"}
-_BARE_HEADER_START = re.compile(r"^\s*\*?(?:from|fra)\*?\s*:\s*\S", re.IGNORECASE | re.MULTILINE)
+_BARE_HEADER_START = re.compile(r"^[ \t]*\*?(?:from|fra)\*?[ \t]*:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
 
 
@@ -46,7 +48,7 @@ def _header_block(lines: list[str]) -> tuple[dict[str, str], int]:
 
 def _sender(value: str) -> tuple[str, str | None] | None:
     value = _MAILTO.sub(r"<\1>", value)
-    for name, address in getaddresses([value]):
+    for name, address in addresses(value):  # not the stdlib's: it recurses on nested comments
         address = address.strip().lower()
         if "@" in address and "." in address.rpartition("@")[2]:
             return address, (name.strip() or None)

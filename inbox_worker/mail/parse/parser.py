@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email
 import hashlib
 import re
 from dataclasses import replace
 from datetime import datetime
-from email.utils import getaddresses, parsedate_to_datetime
+from email.message import Message
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import mailparser
 from mailparser_reply import EmailReplyParser
 
 from inbox_worker.domain.types import Attachment, ParsedMail
-from inbox_worker.domain.vocabulary import MAX_ADDRESS, MAX_MESSAGE_ID, MAX_SUBJECT
+from inbox_worker.domain.vocabulary import MAX_MESSAGE_ID, MAX_SUBJECT
+from inbox_worker.mail.parse.addresses import header_pairs, sender, valid_addresses
+from inbox_worker.mail.parse.bodycharset import charset_hint, leaves, nesting_depth, repair_charsets
 from inbox_worker.mail.parse.forwarded import find_forwarded
+from inbox_worker.mail.parse.headblock import Head, read_head
+from inbox_worker.mail.parse.headers import header_text, raw_values
 from inbox_worker.mail.parse.htmltext import html_to_text
 from inbox_worker.mail.parse.largemail import LARGE_MAIL_BYTES, restore_attachment, split_large_parts
 
@@ -59,7 +65,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SIGNATURE = re.compile(
     r"^(?:-- ?|__+|(?:med )?(?:venlig(?:st)?|mange|kærlig) hilsen\b.*|mvh\.?.*|vh\.?|hilsen\b.*"
     r"|(?:best|kind|warm)(?:est)? regards\b.*|regards,?|cheers,?|sent from my .*|sendt fra min .*"
-    r"|thanks(?: and regards)?,?|tak,?)\s*$",
+    r"|thanks(?: and regards)?,?|tak,?)[ \t\r]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # The attribution line above a quote: "Den 20. nov. 2026 kl. 10.12 skrev Lone <…>:", "On … wrote:".
@@ -84,17 +90,8 @@ def _clean_header_text(value: Any) -> str | None:
     text = _text(value)
     if text is None:
         return None
-    text = _CONTROL.sub(" ", text).strip()
+    text = " ".join(_CONTROL.sub(" ", text).split())
     return text or None
-
-
-def _addresses(values: list[Any]) -> tuple[str, ...]:
-    found = []
-    for _name, address in values:
-        address = _CONTROL.sub("", address or "").strip().lower()
-        if "@" in address and len(address) <= MAX_ADDRESS:
-            found.append(address)
-    return tuple(found)
 
 
 def _message_ids(value: Any) -> tuple[str, ...]:
@@ -131,8 +128,9 @@ def _without_quotes(lines: list[str]) -> list[str]:
 
 # Without one of these there is no quoted history for the reply parser to find (most new mail):
 # a quote mark, an attribution ("skrev:", "wrote:"), or an Outlook/forward header block.
-_QUOTE_HINT = re.compile(r"^\s*>|(?:skrev|wrote|schrieb|écrit|escribió|scrisse|schreef|написал|napisał)\s*:\s*$"
-                         r"|^\s*\*?(?:from|fra|von|de|sendt|sent)\*?\s*:|^\s*-{2,}|^\s*_{5,}",
+_QUOTE_HINT = re.compile(r"^[ \t]*>|(?:skrev|wrote|schrieb|écrit|escribió|scrisse|schreef|написал|napisał)"
+                         r"[ \t]*:[ \t\r]*$"
+                         r"|^[ \t]*\*?(?:from|fra|von|de|sendt|sent)\*?[ \t]*:|^[ \t]*-{2,}|^[ \t]*_{5,}",
                          re.IGNORECASE | re.MULTILINE)
 
 
@@ -178,21 +176,23 @@ def _attachments(parser: mailparser.MailParser) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
-def _structural_defects(raw: bytes, parser: mailparser.MailParser) -> list[str]:
-    defects: set[str] = set()
-    raw = raw.lstrip(b" \t\r\n")
-    head, separator, _ = raw.partition(b"\n\n")
-    if not separator:
-        head, separator, _ = raw.partition(b"\r\n\r\n")
-    if not separator:
+def _structural_defects(head: Head, message: Message, depth_notes: list[str]) -> list[str]:
+    """What the header scan repaired or found, and the MIME defects that mean the mail was cut off.
+
+    Only the message's own defects count as structural: a nested part's are a sloppy mailer's, and
+    are kept as notes with a "Part" prefix (no guard rule reads those).
+    """
+    defects: set[str] = set(head.notes) | set(depth_notes)
+    if head.truncated:
         defects.add("NoHeaderBodySeparator")
-    if b"\x00" in head:
-        defects.add("NulInHeaders")
-    message = parser.message
-    if message is None or len(message.keys()) == 0:
+    if not head.is_mail or len(message.keys()) == 0:
         defects.add("NoHeaders")
-    else:
-        defects.update(n for n in (type(d).__name__ for d in message.defects) if n in _STRUCTURAL_DEFECTS)
+        if b"\x00" in head.raw[:4096]:
+            defects.add("NulInHeaders")
+    defects.update(n for n in (type(d).__name__ for d in message.defects) if n in _STRUCTURAL_DEFECTS)
+    for part, _ in leaves(message):
+        if part is not message:
+            defects.update(f"Part{type(d).__name__}" for d in part.defects)
     return sorted(defects)
 
 
@@ -218,37 +218,61 @@ def parse_mail(raw: bytes) -> ParsedMail:
     return _parse(raw)
 
 
-def _parse(raw: bytes) -> ParsedMail:
-    # Leading blank lines are a transport or export artefact; the stored raw mail keeps them.
-    body_start = raw.lstrip(b" \t\r\n") if raw[:1] in (b" ", b"\t", b"\r", b"\n") else raw
+# mail-parser's address headers: read here (headers.py), so taken out of what mail-parser sees (its
+# address parser is the stdlib's, which recurses on nested comments), as is Received (never read).
+_NOT_FOR_MAILPARSER = ("from", "to", "cc", "bcc", "reply-to", "delivered-to", "sender", "received")
+MAX_NESTING = 100  # MIME parts nested deeper than this are not a mail anyone wrote
+_TOO_DEEP = f"MIME-strukturen er indlejret i mere end {MAX_NESTING} niveauer"
+
+
+def _message(raw: bytes) -> Message:
     try:
-        parser = mailparser.MailParser.from_bytes(body_start)
+        message = email.message_from_bytes(raw)
+    except RecursionError:
+        raise ParseError(_TOO_DEEP) from None
+    except Exception as exc:  # the stdlib parser is lenient; hostile input may still find a way
+        raise ParseError(f"MIME-parseren fejlede: {type(exc).__name__}: {exc}") from exc
+    if nesting_depth(message) > MAX_NESTING:  # checked, not left to the stack: the same in every process
+        raise ParseError(_TOO_DEEP)
+    return message
+
+
+def _parse(raw: bytes) -> ParsedMail:
+    head = read_head(raw)
+    message = _message(head.raw)
+    hint = charset_hint(message)
+    headers = _kept_headers(message)
+    subject_values = raw_values(message, "subject")
+    subject = (_clean_header_text(header_text(subject_values[0], hint)) or "")[:MAX_SUBJECT] or None \
+        if subject_values else None
+    from_name, from_address, sender_notes = sender(message, hint)
+    to, cc, reply_to = (valid_addresses(header_pairs(message, name, hint)) for name in ("to", "cc", "reply-to"))
+    notes = repair_charsets(message, hint) + sender_notes
+    defects = _structural_defects(head, message, notes)
+    for name in _NOT_FOR_MAILPARSER:
+        del message[name]
+    try:
+        parser = mailparser.MailParser(message)
+    except RecursionError:
+        raise ParseError(_TOO_DEEP) from None
     except Exception as exc:  # mail-parser raises its own and stdlib errors on hostile input
         raise ParseError(f"mail-parser failed: {type(exc).__name__}: {exc}") from exc
-    message = parser.message
-    headers = _kept_headers(message)
-    from_pairs = parser.from_
-    if not from_pairs and message is not None:  # mail-parser found none: the stdlib may still read one
-        from_pairs = getaddresses([str(v) for v in message.get_all("from", [])])
-    from_name = _clean_header_text(from_pairs[0][0]) if from_pairs else None
-    from_addresses = _addresses(from_pairs)
     body = _body_text(parser)
-    defects = _structural_defects(body_start, parser)
-    defects += sorted(parser.defects_categories - set(defects)) if parser.has_defects else []
-    subject = (_clean_header_text(parser.subject) or "")[:MAX_SUBJECT] or None
+    # The structural ones are the message's own, counted above; mail-parser's list has every part's.
+    defects += sorted(parser.defects_categories - set(defects) - _STRUCTURAL_DEFECTS) if parser.has_defects else []
     return ParsedMail(
-        message_id=(_message_ids(message.get("message-id") if message is not None else None) or (None,))[0],
+        message_id=(_message_ids(message.get("message-id")) or (None,))[0],
         subject=subject,
-        from_address=from_addresses[0] if from_addresses else None,
+        from_address=from_address,
         from_name=from_name,
-        to=_addresses(parser.to),
-        cc=_addresses(parser.cc),
-        reply_to=_addresses(parser.reply_to),
-        date=_date(message.get("date") if message is not None else None),
-        in_reply_to=_message_ids(message.get("in-reply-to") if message is not None else None),
-        references=_message_ids(message.get("references") if message is not None else None),
+        to=to,
+        cc=cc,
+        reply_to=reply_to,
+        date=_date(message.get("date")),
+        in_reply_to=_message_ids(message.get("in-reply-to")),
+        references=_message_ids(message.get("references")),
         headers=headers,
-        content_type=message.get_content_type() if message is not None else "text/plain",
+        content_type=message.get_content_type(),
         body_text=body,
         new_text=new_text_of(body),
         attachments=_attachments(parser),
