@@ -109,6 +109,7 @@ def test_a_changed_uidvalidity_rescans_without_duplicates(
     assert dovecot.count("Support") == 0
 
 
+@pytest.mark.timing
 def test_mail_appended_while_the_worker_idles_is_processed_within_two_seconds(
     imap_settings: Settings, engine: Engine, dovecot: Any
 ) -> None:
@@ -151,6 +152,7 @@ def start_poll(config: Path, password: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
+@pytest.mark.timing
 def test_run_stops_cleanly_on_sigterm_within_five_seconds(
     imap_settings: Settings, engine: Engine, dovecot: Any, tmp_path: Path
 ) -> None:
