@@ -25,6 +25,12 @@ class IncomingMail:
     arrived_at: datetime | None = None
 
 
+def too_large_reason(size: int, limit_mb: float, where: str) -> str:
+    """Why a mail over `max_message_mb` was stored with its headers only; `where` the rest of it still is."""
+    return (f"Mailen er {size / 1024 / 1024:.1f} MB, over grænsen på {limit_mb:g} MB: kun headers er gemt; "
+            f"selve mailen ligger stadig {where}")
+
+
 def parse_safely(raw: bytes) -> ParseResult:
     """Parse, turning any failure into a ParseError value."""
     try:

@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from inbox_worker.config import Settings
 from inbox_worker.domain.decision import Decision
 from inbox_worker.mail.batching import ParsePool
-from inbox_worker.mail.incoming import IncomingMail
+from inbox_worker.mail.incoming import IncomingMail, too_large_reason
 from inbox_worker.mail.runner import Runner
 from inbox_worker.mail.sources.imap import CONNECTION_ERRORS, FetchedMail, ImapMailbox, mailbox_key
 from inbox_worker.mail.sources.prefetch import prefetch
@@ -44,8 +44,7 @@ class CycleStats:
 def _incoming(mail: FetchedMail, key: str, limit_mb: float) -> IncomingMail:
     reason = None
     if mail.oversized:
-        reason = (f"Mailen er {mail.size / 1024 / 1024:.1f} MB, over grænsen på {limit_mb:g} MB: kun headers er "
-                  f"gemt; selve mailen ligger stadig på serveren (UID {mail.uid})")
+        reason = too_large_reason(mail.size, limit_mb, f"på serveren (UID {mail.uid})")
     return IncomingMail(mail.raw, f"imap:{key}", mail.uid, reason, mail.arrived_at)
 
 

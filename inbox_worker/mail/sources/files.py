@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from inbox_worker.errors import UserError
+from inbox_worker.mail import incoming
 from inbox_worker.mail.incoming import IncomingMail
 from inbox_worker.mail.parse.headblock import header_end
 
@@ -58,8 +59,7 @@ def _head_of(path: Path) -> bytes:
 
 
 def too_large_reason(size: int, limit_mb: float, path: Path) -> str:
-    return (f"Mailen er {size / 1024 / 1024:.1f} MB, over grænsen på {limit_mb:g} MB: kun headers er gemt; "
-            f"selve mailen ligger stadig i filen {path}")
+    return incoming.too_large_reason(size, limit_mb, f"i filen {path}")
 
 
 def read_mail(path: Path, limit_mb: float) -> IncomingMail:
