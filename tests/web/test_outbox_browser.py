@@ -17,6 +17,7 @@ from inbox_worker.web.server import create_staff
 from tests.conftest import SmtpCapture
 from tests.web.conftest import PASSWORD
 from tests.web.hostile import PAYLOAD, hostile_mail
+from tests.web.live import log_in
 from tests.web.test_browser import _screenshot, browser, server  # noqa: F401  (fixtures)
 
 
@@ -33,10 +34,7 @@ def test_staff_send_a_refused_ack_again_from_the_desk_in_chromium(
         row_id = session.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == "ack")).one()
 
     page = browser.new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", "jh@mico.dk")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, server, "jh@mico.dk", PASSWORD)
     page.click("text=Fejlede afsendelser")
     page.wait_for_selector(f"#outbox-{row_id}")
     assert "<script>window.__pwned" in page.locator(f"#outbox-{row_id}").inner_text()  # shown, as text

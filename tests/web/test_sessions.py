@@ -16,7 +16,7 @@ from inbox_worker.store.models import Staff, WebSession
 from inbox_worker.store.staff import remove_staff, set_password
 from inbox_worker.web.passwords import hash_password
 from tests.web.conftest import PASSWORD, audit_actions, csrf_of, login
-from tests.web.live import chromium, serving
+from tests.web.live import chromium, log_in, serving
 
 COOKIE = "mico_session"
 
@@ -158,10 +158,7 @@ def test_in_chromium_the_cookie_kept_from_before_logout_no_longer_works(app: Fla
     with chromium() as browser, serving(app) as url:
         context = browser.new_context()
         page = context.new_page()
-        page.goto(f"{url}/")
-        page.fill("input[name=email]", "jh@mico.dk")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, url, "jh@mico.dk", PASSWORD)
         page.wait_for_selector("table.queue")
         kept = context.cookies()
         csrf = page.locator("form.logout input[name=csrf_token]").get_attribute("value")
