@@ -572,3 +572,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"inbox-worker: {DatabaseBusy(str(exc).splitlines()[0])}", file=sys.stderr)
         return 2
+    finally:
+        from inbox_worker.store.db import dispose_engines
+
+        dispose_engines()

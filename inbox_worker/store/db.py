@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 
 _READ_ONLY_OPTION = "inbox_worker_read_only"
 # Session.connection(execution_options=READ_ONLY) as the first thing in a session: a transaction that only reads.
 READ_ONLY = {_READ_ONLY_OPTION: True}
+
+# Every engine this process made, so a command can close them all before it exits: with SQLite in WAL
+# mode the last connection to close folds the log into the database file, and that must happen when the
+# command ends, not whenever the garbage collector gets to a forgotten engine (a later `explain` would
+# then appear to have written to the file).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _tracked(engine: Engine) -> Engine:
+    _ENGINES.add(engine)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close the connections of every engine made so far (end of a command)."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 # What a database says when another transaction holds the lock longer than we wait (SQLite), or when
 # PostgreSQL gives up on a lock, a deadlock or a serialisation conflict: try again later, no fault of the data.
@@ -76,7 +94,7 @@ def make_engine(url: str, busy_timeout_seconds: float = 30.0) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = _tracked(create_engine(url))
         event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, record, timeout_ms))
         # One writer at a time, decided at BEGIN: two workers can never both see a mail as unprocessed.
         # A transaction that only reads (READ_ONLY) begins deferred: in WAL mode it neither takes nor waits
@@ -85,8 +103,9 @@ def make_engine(url: str, busy_timeout_seconds: float = 30.0) -> Engine:
             "BEGIN" if connection.get_execution_options().get(_READ_ONLY_OPTION) else "BEGIN IMMEDIATE"))
         return engine
     if parsed.get_backend_name() == "sqlite":
-        return create_engine(url)
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={timeout_ms}"})
+        return _tracked(create_engine(url))
+    return _tracked(create_engine(url, pool_pre_ping=True,
+                                  connect_args={"options": f"-c lock_timeout={timeout_ms}"}))
 
 
 def make_readonly_engine(url: str) -> Engine | None:
@@ -96,10 +115,11 @@ def make_readonly_engine(url: str) -> Engine | None:
         if not path.exists():
             return None
         uri = f"file:{path.resolve()}?mode=ro"
-        return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
+        return _tracked(create_engine("sqlite://",
+                                      creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)))
     if make_url(url).get_backend_name() == "sqlite":
         return None
-    return create_engine(url, execution_options={"postgresql_readonly": True})
+    return _tracked(create_engine(url, execution_options={"postgresql_readonly": True}))
 
 
 def schema_ready(engine: Engine) -> bool:
