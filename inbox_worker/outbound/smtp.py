@@ -19,6 +19,8 @@ TRANSIENT_ERRORS = (TimeoutError, smtplib.SMTPException, OSError)
 # RFC 5321 §4.5.3.2.6: a client should wait 10 minutes for the reply to the final ".".
 DATA_TERMINATION_SECONDS = 600.0
 Client = smtplib.SMTP  # an open connection (this module is the only one that knows smtplib)
+NotOffered = smtplib.SMTPNotSupportedError  # the server does not have STARTTLS, or AUTH
+LoginRefused = smtplib.SMTPAuthenticationError
 
 
 class PermanentRefusal(Exception):
@@ -29,17 +31,47 @@ class Uncertain(Exception):
     """The whole message was sent, but no reply to its final "." came: the server may have taken it."""
 
 
-def connect(smtp: SmtpSettings) -> smtplib.SMTP:
+def open_connection(smtp: SmtpSettings) -> smtplib.SMTP:
+    """Connected and greeted (EHLO), over TLS from the start with `ssl`; nothing secured or sent yet."""
     client: smtplib.SMTP
     if smtp.ssl:
         client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
-        if smtp.starttls:
-            client.starttls()
-    if smtp.username:
-        client.login(smtp.username, smtp.password)
+    try:
+        client.ehlo_or_helo_if_needed()
+    except Exception:
+        abort(client)
+        raise
     return client
+
+
+def connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    """Ready to send: connected, STARTTLS when configured, logged in when a username is set."""
+    client = open_connection(smtp)
+    try:
+        secure(client, smtp)
+        log_in(client, smtp)
+    except Exception:
+        abort(client)
+        raise
+    return client
+
+
+def secure(client: smtplib.SMTP, smtp: SmtpSettings) -> bool:
+    """STARTTLS when configured (NotOffered when the server has none); whether it was done."""
+    if smtp.ssl or not smtp.starttls:
+        return False
+    client.starttls()
+    return True
+
+
+def log_in(client: smtplib.SMTP, smtp: SmtpSettings) -> bool:
+    """AUTH when a username is set (LoginRefused, or NotOffered without AUTH); whether it was done."""
+    if not smtp.username:
+        return False
+    client.login(smtp.username, smtp.password)
+    return True
 
 
 def send(client: smtplib.SMTP, sender: str, recipient: str, body: bytes, *,
