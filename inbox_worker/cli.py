@@ -371,6 +371,13 @@ def cmd_rules_copy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings | None) -> int:
+    from inbox_worker.features.doctor.run import report, run_checks
+
+    return report(run_checks(args.config, datetime.now(UTC)), as_json=args.json,
+                  write=lambda line: print(line, flush=True))
+
+
 def _version() -> str:
     """The installed distribution's version (a checkout run without installing says so)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -526,6 +533,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
                         ).set_defaults(run=cmd_demo)
 
+    doctor = commands.add_parser(
+        "doctor", help="check config, database, rules, templates, IMAP, SMTP, storage and clock; one line each",
+        description="Check everything the worker needs, one line per check: the config file; the database\n"
+        "(answers, newest schema); rules and templates; IMAP (connects, logs in, the folders exist, IDLE\n"
+        "and MOVE); SMTP (connects, STARTTLS, logs in: nothing is sent); web.secret_key; the attachments\n"
+        "folder (writable, storage.min_free_mb free); the clock and time zone. A failed check says what to\n"
+        "do; a check that needs a failed one says it was skipped. Exit 0 only when every check passes.",
+        epilog="example:\n  inbox-worker doctor --config /etc/inbox-worker/config.toml\n"
+        "  ✓ Database: postgresql+psycopg://inbox@db/inbox_worker svarer, skema på nyeste version (0007)\n"
+        "  ✗ IMAP-login: login afvist for support@mico.dk på imap.example.dk:993 (…) — ret adgangskoden\n"
+        "    i $INBOX_IMAP_PASSWORD (og mailbox.username)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    doctor.add_argument("--json", action="store_true",
+                        help="one object per check, one per line: name, ok, status, detail, advice")
+    doctor.set_defaults(run=cmd_doctor, reads_config_itself=True)  # a config that fails to load is one of its checks
+
     rules = commands.add_parser("rules", help="the rules and templates staff edit"
                                 ).add_subparsers(dest="sub", required=True)
     copy = rules.add_parser("copy", help="write the shipped default rules and templates to DIR/rules and "
@@ -555,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = load_settings(args.config)
+        settings = None if getattr(args, "reads_config_itself", False) else load_settings(args.config)
         result: int = args.run(args, settings)
         return result
     except UserError as exc:

@@ -111,6 +111,7 @@ class StorageSettings:
     attachments_dir: str = "var/attachments"
     # Attachments larger than this are recorded (name, type, size, hash) but their bytes are not kept.
     max_attachment_mb: float = 25.0
+    min_free_mb: int = 500  # `doctor` fails when the attachments folder's disk has less free space than this
 
 
 @dataclass(frozen=True)
