@@ -19,7 +19,7 @@ def why_unreachable(exc: BaseException, timeout: float) -> str:
         return "navnet kan ikke slås op (DNS)"
     if isinstance(exc, ConnectionRefusedError):
         return "forbindelsen blev afvist (intet lytter på porten)"
-    if isinstance(exc, TimeoutError):
+    if any(isinstance(cause, TimeoutError) for cause in _chain(exc)):  # smtplib re-raises it as "disconnected"
         return f"intet svar inden for {timeout:g} s"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"serverens certifikat kunne ikke verificeres ({exc.verify_message})"
@@ -28,6 +28,15 @@ def why_unreachable(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
 
 
 def _first_line(exc: BaseException) -> str:
