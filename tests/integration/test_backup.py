@@ -216,16 +216,16 @@ def test_a_failed_backup_leaves_the_previous_one_and_no_half_file(live: Path, tm
     result = run(live, "backup", str(archive))
 
     assert result.code == 2
-    assert result.err == f"inbox-worker: {archive}: cannot write the backup: No space left on device\n"
+    assert result.err == f"inbox-worker: {archive}: kan ikke skrive sikkerhedskopien: No space left on device\n"
     assert archive.read_bytes() == previous
     assert [p.name for p in archive.parent.iterdir()] == [archive.name]
 
 
 @pytest.mark.parametrize(("target", "says"), [
-    ("nowhere/inbox.tar.gz", "does not exist"),
-    ("a-file/inbox.tar.gz", "is not a folder"),
-    ("inbox.zip", "a backup is a .tar.gz archive"),
-    ("folder.tar.gz", "this is a folder"),
+    ("nowhere/inbox.tar.gz", "findes ikke"),
+    ("a-file/inbox.tar.gz", "er ikke en mappe"),
+    ("inbox.zip", "en sikkerhedskopi er et .tar.gz-arkiv"),
+    ("folder.tar.gz", "det er en mappe"),
 ])
 def test_a_bad_target_is_one_line_naming_it(empty: Path, tmp_path: Path, target: str, says: str) -> None:
     (tmp_path / "a-file").write_text("x")

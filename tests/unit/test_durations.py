@@ -39,5 +39,5 @@ def test_anything_else_is_refused_naming_what_was_typed(typed: str, says: str) -
 def test_a_work_date_may_be_iso_or_danish_and_empty_means_today() -> None:
     assert parse_day("2026-05-04") == parse_day("04.05.2026") == parse_day("4.5.2026") == date(2026, 5, 4)
     assert parse_day("") is None
-    with pytest.raises(UserError, match="dd.mm.åååå"):
+    with pytest.raises(UserError, match=r"dd\.mm\.åååå"):
         parse_day("31.02.2026")
