@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 STATUS = {"open": "Åben", "waiting": "Afventer kunde", "closed": "Lukket"}
 PRIORITY = {"emergency": "Akut", "high": "Høj", "normal": "Normal", "low": "Lav"}
@@ -34,6 +35,9 @@ ACTION = {
 OUTCOME = {"new_ticket": "Ny sag", "updated_ticket": "Sag opdateret", "reopened_ticket": "Sag genåbnet",
            "duplicate": "Dublet", "ignored": "Ignoreret (automatisk mail)", "quarantined": "I karantæne"}
 ACK = {"queued": "sendes", "suppressed": "holdt tilbage", "none": "ingen"}
+RAW_STATE = {"received": "modtaget, ikke behandlet endnu", "processed": "behandlet",
+             "duplicate": "kopi af en tidligere mail", "superseded": "erstattet af en senere kopi"}
+ACK_LINE = {"queued": "kvittering sendes", "suppressed": "kvittering holdt tilbage", "none": "ingen kvittering"}
 OUTBOX_STATUS = {"failed": "Fejlet", "uncertain": "Usikker", "queued": "I kø", "sending": "Sendes", "sent": "Sendt",
                  "cancelled": "Annulleret"}
 OUTBOX_KIND = {"ack": "Kvittering", "reply": "Svar", "summary": "Ugeoversigt", "oncall": "Vagtbesked"}
@@ -46,7 +50,7 @@ OUTCOME_COUNT = {
 
 ALL = {"status": STATUS, "priority": PRIORITY, "coverage": COVERAGE, "category": CATEGORY, "review": REVIEW,
        "entry": ENTRY, "agreement": AGREEMENT, "action": ACTION, "outcome": OUTCOME, "ack": ACK,
-       "outbox": OUTBOX_STATUS, "kind": OUTBOX_KIND}
+       "outbox": OUTBOX_STATUS, "kind": OUTBOX_KIND, "raw": RAW_STATE}
 
 
 def label(value: object, kind: str) -> str:
@@ -65,6 +69,15 @@ def outcome_counts(counts: Mapping[str, int]) -> str:
     parts = [count(counts[outcome], *OUTCOME_COUNT.get(outcome, (outcome, outcome)))
              for outcome in order if counts.get(outcome)]
     return ", ".join(parts) or "ingen mail"
+
+
+def decision_line(decision: Mapping[str, Any]) -> str:
+    """A decision object for a person: "Ny sag #21, kvittering sendes" or "I karantæne, ingen kvittering (...)"."""
+    ticket = f" #{decision['ticket']}" if decision.get("ticket") else ""
+    ack = str(decision.get("ack") or "none")
+    text = f"{label(decision.get('outcome'), 'outcome')}{ticket}, {ACK_LINE.get(ack, ack)}"
+    why = decision.get("reason") or decision.get("ack_reason")
+    return f"{text} ({why})" if why else text
 
 
 def duration(minutes: int) -> str:

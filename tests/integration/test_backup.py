@@ -101,7 +101,7 @@ def test_a_restored_backup_holds_every_ticket_and_every_attachment(live: Path, t
     result = run(live, "backup", str(archive))
 
     assert result.code == 0, result.err
-    assert result.err == "" and f"{archive}: backup of" in result.out
+    assert result.err == "" and f"{archive}: sikkerhedskopi af" in result.out
     assert archive.stat().st_mode & 0o077 == 0  # customer data: readable by its owner only
     assert [p.name for p in archive.parent.iterdir()] == [archive.name]  # no temporary left behind
     restored = restore(archive, tmp_path / "restored").parent
@@ -195,7 +195,7 @@ def test_a_missing_attachment_is_named_and_the_rest_is_backed_up(live: Path, tmp
     result = run(live, "backup", str(tmp_path / "b.tar.gz"))
 
     assert result.code == 1
-    assert result.err.count("\n") == 1 and relative in result.err and "missing" in result.err
+    assert result.err.count("\n") == 1 and relative in result.err and "mangler" in result.err
     manifest = json.loads((restore(tmp_path / "b.tar.gz", tmp_path / "r").parent / "manifest.json").read_text())
     assert manifest["missing"] == [relative] and manifest["counts"]["attachment_files"] >= 2
 

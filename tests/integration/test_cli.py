@@ -116,7 +116,7 @@ def test_reimporting_the_registry_updates_in_place(cli: Cli) -> None:
     prepared(cli)
     again = cli("registry", "import", str(DEMO / "registry.toml"))
     assert again.code == 0
-    assert "customers 0 new" in again.out and "contacts 0 new" in again.out and "devices 0 new" in again.out
+    assert "kunder 0 nye" in again.out and "kontakter 0 nye" in again.out and "enheder 0 nye" in again.out
 
 
 @pytest.mark.parametrize("config, expected", [

@@ -82,7 +82,7 @@ def test_rules_copy_refuses_to_overwrite_and_writes_nothing_unless_forced(tmp_pa
     assert edited.read_bytes() == (PACKAGED_RULES / "coverage.toml").read_bytes()
     assert (target / "templates" / "ack" / "ack.da.txt.j2").exists()
     assert (target / "rules" / "notes.txt").read_text(encoding="utf-8") == "ours"  # not ours to remove
-    assert "overwritten" in out
+    assert "overskrevet" in out
 
 
 @pytest.mark.parametrize("where", ["a-file", "a-file/below"])
