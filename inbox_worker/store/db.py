@@ -90,7 +90,7 @@ def make_engine(url: str, busy_timeout_seconds: float = 30.0) -> Engine:
     try:
         parsed = make_url(url)
     except Exception:
-        raise UserError(f"database.url is not a valid database URL: {url!r}") from None
+        raise UserError(f"database.url er ikke en gyldig database-URL: {url!r}") from None
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,8 +133,8 @@ def schema_ready(engine: Engine) -> bool:
 
 def require_schema(engine: Engine) -> None:
     if not schema_ready(engine):
-        raise UserError(f"the database {engine.url.render_as_string(hide_password=True)} has no schema yet: "
-                        "run 'inbox-worker init-db' first")
+        raise UserError(f"databasen {engine.url.render_as_string(hide_password=True)} har intet skema endnu: "
+                        "kør 'inbox-worker init-db' først")
 
 
 def _migrations() -> Any:

@@ -188,7 +188,7 @@ def test_xoauth2_token_sources_are_checked_and_never_shown(tmp_path: Path, mail_
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     dovecot, smtp = mail_servers
     failing = run_doctor(broken(tmp_path, dovecot, smtp, "mailbox", auth="xoauth2", oauth_token_command="false"))
-    assert failing.failed == {"imap.login"} and "oauth_token_command failed" in failing.lines["imap.login"]
+    assert failing.failed == {"imap.login"} and "oauth_token_command fejlede" in failing.lines["imap.login"]
     monkeypatch.setenv("DOCTOR_TOKEN", "ya29.token-som-ikke-maa-ses")
     refused = run_doctor(broken(tmp_path, dovecot, smtp, "mailbox", auth="xoauth2", oauth_token_env="DOCTOR_TOKEN"))
     assert refused.code == 1 and refused.failed == {"imap.login"}  # this Dovecot has no XOAUTH2

@@ -55,7 +55,7 @@ def _oauth_token(settings: MailboxSettings) -> str:
     if settings.oauth_token_env:
         token = os.environ.get(settings.oauth_token_env, "")
         if not token:
-            raise UserError(f"mailbox.oauth_token_env names ${settings.oauth_token_env}, which is empty or not set")
+            raise UserError(f"mailbox.oauth_token_env peger på ${settings.oauth_token_env}, som er tom eller ikke sat")
         return token
     if settings.oauth_token_command:
         try:
@@ -65,9 +65,9 @@ def _oauth_token(settings: MailboxSettings) -> str:
             raise UserError(f"mailbox.oauth_token_command could not run: {exc}") from None
         token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
         if result.returncode != 0 or not token:
-            raise UserError("mailbox.oauth_token_command failed or printed no token")
+            raise UserError("mailbox.oauth_token_command fejlede eller skrev ingen token")
         return token
-    raise UserError("mailbox.auth = 'xoauth2' needs oauth_token_env or oauth_token_command")
+    raise UserError("mailbox.auth = 'xoauth2' kræver oauth_token_env eller oauth_token_command")
 
 
 def login_mechanism(settings: MailboxSettings) -> str:
@@ -90,7 +90,7 @@ class ImapMailbox:
         """Connect (and upgrade with STARTTLS when configured), not yet logged in."""
         s = self.settings
         if not s.host:
-            raise UserError("mailbox.host is not configured")
+            raise UserError("mailbox.host er ikke sat i konfigurationen")
         client = IMAPClient(s.host, port=s.port, ssl=s.ssl, timeout=s.timeout_seconds)
         try:
             if not s.ssl and s.starttls:
