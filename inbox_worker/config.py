@@ -104,6 +104,7 @@ class SmtpSettings:
     password_env: str = ""
     from_address: str = "support@mico.dk"
     timeout_seconds: float = 30.0
+    ca_file: str = ""  # a CA certificate (PEM) to trust besides the system's, for a server with a private CA
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import ssl
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,7 @@ class SmtpRecorder(SmtpCapture):
     """An SMTP server's handler that also records every MAIL FROM (doctor must never give one)."""
 
     mail_from: list[str] = field(default_factory=list)
+    ca_file: str = ""  # the throwaway CA that signed the server's certificate (PEM), for [smtp] ca_file
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         self.mail_from.append(address)
@@ -88,7 +90,7 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, aut
 
 
 @contextlib.contextmanager
-def smtp_server(*, starttls: bool = True) -> Iterator[SmtpRecorder]:
+def smtp_server(*, starttls: bool = True, ca_dir: Path | None = None) -> Iterator[SmtpRecorder]:
     """A real aiosmtpd with AUTH (after STARTTLS, on a throwaway CA's certificate), or without TLS at all."""
     import trustme
     from aiosmtpd.controller import Controller
@@ -97,7 +99,11 @@ def smtp_server(*, starttls: bool = True) -> Iterator[SmtpRecorder]:
     options: dict[str, Any] = {"authenticator": _authenticator, "auth_require_tls": starttls}
     if starttls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+        authority = trustme.CA()
+        authority.issue_cert("127.0.0.1").configure_cert(context)
+        ca_path = Path(tempfile.mkdtemp(dir=ca_dir)) / "ca.pem"
+        authority.cert_pem.write_to_path(str(ca_path))
+        recorder.ca_file = str(ca_path)
         options.update(tls_context=context, require_starttls=True)
     controller = Controller(recorder, hostname="127.0.0.1", port=recorder.port, **options)
     controller.start()

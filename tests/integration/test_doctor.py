@@ -50,7 +50,7 @@ def healthy(tmp_path: Path, db_url: str, dovecot: Any, smtp: SmtpRecorder) -> di
         "mailbox": {"host": "127.0.0.1", "port": dovecot.port, "ssl": False, "username": dovecot.user,
                     "password_env": IMAP_PASSWORD_ENV, "processed_folder": "Behandlet", "timeout_seconds": 10.0},
         "smtp": {"host": smtp.host, "port": smtp.port, "starttls": True, "username": "support@mico.dk",
-                 "password_env": SMTP_PASSWORD_ENV},
+                 "password_env": SMTP_PASSWORD_ENV, "ca_file": smtp.ca_file},
         "web": {"secret_key_env": WEB_KEY_ENV},
         "storage": {"attachments_dir": str(tmp_path / "attachments")},
     }
@@ -194,3 +194,12 @@ def test_xoauth2_token_sources_are_checked_and_never_shown(tmp_path: Path, mail_
     assert refused.code == 1 and refused.failed == {"imap.login"}  # this Dovecot has no XOAUTH2
     assert "login afvist" in refused.lines["imap.login"] and "forny tokenet" in refused.lines["imap.login"]
     assert "token-som-ikke-maa-ses" not in refused.out + refused.err
+
+
+def test_an_smtp_certificate_nobody_vouches_for_fails_before_the_password_is_sent(
+        tmp_path: Path, mail_servers: Any) -> None:
+    dovecot, smtp = mail_servers
+    run = run_doctor(broken(tmp_path, dovecot, smtp, "smtp", ca_file=""))  # the server's CA is not trusted
+    assert run.code == 1 and run.failed == {"smtp.starttls"}, run.out
+    assert run.skipped == {"smtp.login"} and smtp.mail_from == []
+    assert SMTP_PASSWORD not in run.out + run.err
