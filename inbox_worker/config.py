@@ -190,6 +190,18 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    """What the commands log to stderr (systemd's journal under the service units)."""
+
+    format: str = "text"  # text: one readable line per event; json: one JSON object per line (python-json-logger)
+    level: str = "warning"  # debug | info | warning | error; -v lowers it to info. info logs one line per mail
+
+
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = DatabaseSettings()
     mailbox: MailboxSettings = MailboxSettings()
@@ -204,6 +216,7 @@ class Settings:
     summary: SummarySettings = SummarySettings()
     paths: PathSettings = PathSettings()
     web: WebSettings = WebSettings()
+    logging: LoggingSettings = LoggingSettings()
     source: str = "built-in defaults"
 
 
@@ -297,6 +310,13 @@ def _validate(settings: Settings, filename: str) -> None:
                         "and threads must be positive")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
+    _validate_logging(settings.logging, filename)
+
+
+def _validate_logging(section: LoggingSettings, filename: str) -> None:
+    for key, value, allowed in (("format", section.format, LOG_FORMATS), ("level", section.level, LOG_LEVELS)):
+        if value not in allowed:
+            raise UserError(f"{filename}: key 'logging.{key}' must be one of {', '.join(allowed)}, got {value!r}")
 
 
 def settings_from_dict(data: dict[str, Any], filename: str = "<config>") -> Settings:
