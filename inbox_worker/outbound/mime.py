@@ -62,6 +62,16 @@ def _refuse_control_characters(name: str, value: HeaderValue) -> None:
             raise HeaderInjection(f"control character in header {name}: {part[:60]!r}")
 
 
+_MESSAGE_ID = re.compile(r"<[^\s<>\x00-\x1f\x7f\x85\u2028\u2029]+>")
+THREAD_HEADERS = ("in-reply-to", "references")
+
+
+def thread_ids(value: str) -> str:
+    """The well-formed Message-IDs of an In-Reply-To or References value taken from a mail, space-separated:
+    a hostile mail's id with a control character in it is left out, not allowed to fail our reply."""
+    return " ".join(_MESSAGE_ID.findall(value))
+
+
 def mailbox(addr_spec: str, display_name: str | None = None) -> HeaderValue:
     """An address header's value: the address with its display name (cleaned to one line), or the bare
     address where `email` cannot represent it as one (a non-ASCII or obsolete local part, which an SMTP
@@ -77,10 +87,15 @@ def build_alternative(headers: Sequence[tuple[str, HeaderValue]], text: str, htm
     """The complete message: the given headers, MIME-Version, and the text and HTML alternatives.
 
     An address header takes an `Address` (`mailbox()`: its display name is never parsed as address
-    syntax); any other header a string, stored as given and encoded by the policy.
+    syntax); any other header a string, stored as given and encoded by the policy. In-Reply-To and
+    References keep only their well-formed Message-IDs (`thread_ids`), and are left out without one.
     """
     message = EmailMessage(policy=POLICY)
     for name, value in headers:
+        if name.lower() in THREAD_HEADERS and isinstance(value, str):
+            value = thread_ids(value)
+            if not value:
+                continue
         _refuse_control_characters(name, value)
         message[name] = value
     message.set_content(text, cte="quoted-printable")

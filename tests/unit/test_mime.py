@@ -144,3 +144,11 @@ def test_an_address_email_cannot_represent_goes_in_bare_and_the_mail_is_still_bu
     assert value == address
     _, message = sent(("To", value), ("Subject", "Kvittering"))
     assert message["Subject"] == "Kvittering"
+
+
+def test_a_hostile_message_id_is_left_out_of_the_threading_headers_not_allowed_to_fail_the_mail() -> None:
+    _, message = sent(("In-Reply-To", "<\x01B8PR06MB6395@DB8PR06MB6395.eurprd0>"),
+                      ("References", "<ok-1@bageriet-soerensen.dk> <\x00bad@x.dk> <with space@x.dk> <ok-2@x.dk>"))
+
+    assert message["In-Reply-To"] is None
+    assert message["References"] == "<ok-1@bageriet-soerensen.dk> <ok-2@x.dk>"
