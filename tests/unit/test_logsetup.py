@@ -24,12 +24,13 @@ def logged(settings: LoggingSettings, emit: object) -> list[str]:
     handler = logsetup.handler(settings, stream)
     logger = events.log
     logger.addHandler(handler)
-    old_level, logger.level = logger.level, logging.INFO
+    old_level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not .level =: it clears the loggers' isEnabledFor cache
     try:
         emit()  # type: ignore[operator]
     finally:
         logger.removeHandler(handler)
-        logger.level = old_level
+        logger.setLevel(old_level)
     return stream.getvalue().splitlines()
 
 
