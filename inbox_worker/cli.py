@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from inbox_worker import logsetup
 from inbox_worker.argparse_da import Commands, Parser, command, group, typed
 from inbox_worker.config import Settings, load_settings
 from inbox_worker.errors import DatabaseBusy, UserError
@@ -605,10 +606,12 @@ def _config_first(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(_config_first(list(sys.argv[1:] if argv is None else argv)))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = None if getattr(args, "reads_config_itself", False) else load_settings(args.config)
+        if getattr(args, "reads_config_itself", False):  # doctor: a config that fails to load is one of its checks
+            settings = None
+        else:
+            settings = load_settings(args.config)
+            logsetup.configure(settings.logging, args.verbose, sys.stderr)
         result: int = args.run(args, settings)
         return result
     except UserError as exc:

@@ -192,6 +192,18 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    """What the commands log to stderr (systemd's journal under the service units)."""
+
+    format: str = "text"  # text: one readable line per event; json: one JSON object per line (python-json-logger)
+    level: str = "warning"  # debug | info | warning | error; -v lowers it to info. info logs one line per mail
+
+
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = DatabaseSettings()
     mailbox: MailboxSettings = MailboxSettings()
@@ -206,6 +218,7 @@ class Settings:
     summary: SummarySettings = SummarySettings()
     paths: PathSettings = PathSettings()
     web: WebSettings = WebSettings()
+    logging: LoggingSettings = LoggingSettings()
     source: str = "built-in defaults"
 
 
@@ -310,6 +323,13 @@ def _validate(settings: Settings, filename: str) -> None:
                         "session_idle_minutes og threads være over 0")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: grænserne i [ack] og [tickets] må ikke være negative")
+    _validate_logging(settings.logging, filename)
+
+
+def _validate_logging(section: LoggingSettings, filename: str) -> None:
+    for key, value, allowed in (("format", section.format, LOG_FORMATS), ("level", section.level, LOG_LEVELS)):
+        if value not in allowed:
+            raise UserError(f"{filename}: nøglen 'logging.{key}' skal være en af {', '.join(allowed)}, ikke {value!r}")
 
 
 def settings_from_dict(data: dict[str, Any], filename: str = "<config>") -> Settings:

@@ -1,43 +1,40 @@
 """MICO's opening hours: is a moment inside them? Weekdays, hours and Danish public holidays. Pure.
 
-The caller passes the moment; nothing here reads the clock.
+The caller passes the moment; nothing here reads the clock. The holidays come from the `holidays`
+package (its rules for Denmark, the Easter computus included), not from a table of our own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-
-def easter_sunday(year: int) -> date:
-    """Gregorian Easter Sunday (the anonymous Gregorian algorithm, "Meeus/Jones/Butcher")."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 19 * weekday_shift) // 433
-    month = (h + weekday_shift - 7 * m + 90) // 25
-    day = (h + weekday_shift - 7 * m + 33 * month + 19) % 32
-    return date(year, month, day)
+import holidays
 
 
 @lru_cache(maxsize=64)
-def danish_public_holidays(year: int) -> frozenset[date]:
-    """Helligdage: New Year, Maundy Thursday to Easter Monday, Ascension, Whitsun, Christmas.
+def danish_public_holidays(year: int) -> Mapping[date, str]:
+    """The year's helligdage, date -> Danish name: New Year, Maundy Thursday to Easter Monday, Ascension,
+    Whitsun, Christmas (`holidays`' public category; store bededag only before 2024, abolished in 2023).
 
-    Store bededag is not a holiday from 2024 (abolished by law in 2023).
+    Not in it, as they are not public holidays by law: grundlovsdag, 1 May, juleaftensdag, nytårsaftensdag
+    (`company.closed_days` closes them).
     """
-    easter = easter_sunday(year)
-    around_easter = (-3, -2, 0, 1, 39, 49, 50)  # skærtorsdag ... 2. pinsedag
-    days = {date(year, 1, 1), date(year, 12, 25), date(year, 12, 26)}
-    days.update(easter + timedelta(days=offset) for offset in around_easter)
-    if year < 2024:
-        days.add(easter + timedelta(days=26))  # store bededag
-    return frozenset(days)
+    days = holidays.country_holidays("DK", years=year, categories=(holidays.PUBLIC,), language="da")
+    return MappingProxyType(dict(days))
+
+
+def is_public_holiday(day: date) -> bool:
+    return day in danish_public_holidays(day.year)
+
+
+def holiday_name(day: date) -> str | None:
+    """'Anden påskedag', or None on a day that is not a public holiday."""
+    return danish_public_holidays(day.year).get(day)
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,7 @@ class OfficeHours:
     def is_closed_day(self, day: date) -> bool:
         if day.weekday() not in self.weekdays:
             return True
-        if self.public_holidays and day in danish_public_holidays(day.year):
+        if self.public_holidays and is_public_holiday(day):
             return True
         return f"{day:%m-%d}" in self.closed_days or day.isoformat() in self.closed_days
 

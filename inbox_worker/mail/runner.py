@@ -32,6 +32,7 @@ from inbox_worker.domain.outgoing import MailOut, StoredAttachment
 from inbox_worker.domain.types import MailContext, ParsedMail, RegistrySnapshot, TraceEntry
 from inbox_worker.errors import DatabaseBusy, UserError
 from inbox_worker.mail.batching import ParsePool, process_batches
+from inbox_worker.mail.events import log_processed
 from inbox_worker.mail.incoming import IncomingMail, ParseResult, SavedAttachment, parse_safely, unreadable
 from inbox_worker.mail.parse.parser import ParseError
 from inbox_worker.mail.pipeline import PipelineParams, Rulebook, run_pipeline
@@ -104,8 +105,13 @@ class Runner:
 
     def run(self, batches: Iterable[list[IncomingMail]], pool: ParsePool | None = None,
             now: datetime | None = None) -> Iterator[tuple[list[IncomingMail], list[Decision]]]:
-        """Each batch's decisions, in order, after its transaction committed (`pool`: parse ahead)."""
-        return process_batches(self, batches, pool, now)
+        """Each batch's decisions, in order, after its transaction committed (`pool`: parse ahead).
+
+        Each mail's log event (mail/events.py) is written here, once the batch has committed.
+        """
+        for batch, decisions in process_batches(self, batches, pool, now):
+            log_processed(batch, decisions, self.last_timings)
+            yield batch, decisions
 
     def process(self, raw: bytes, source: str, uid: int | None = None, now: datetime | None = None,
                 quarantine_reason: str | None = None) -> dict[str, Any]:

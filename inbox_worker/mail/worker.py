@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from inbox_worker.config import Settings
-from inbox_worker.domain.decision import Decision
 from inbox_worker.mail.batching import ParsePool
 from inbox_worker.mail.incoming import IncomingMail, too_large_reason
 from inbox_worker.mail.runner import Runner
@@ -99,11 +98,10 @@ class MailboxWorker:
             self.runner.refresh()  # registry imports and rules edits take effect from this cycle
             uids = mailbox.pending_uids()
             batches = self._batches(uids, stats)
-            for batch, decisions in self.runner.run(batches, self.pool):
+            for batch, _decisions in self.runner.run(batches, self.pool):
                 done = [mail.uid for mail in batch if mail.uid is not None]
                 mailbox.mark_processed(done)  # only now: the batch's transaction has committed
                 stats.processed += len(done)
-                self._log(batch, decisions, self.runner.last_timings)
                 lease.acquire(self.engine, self.key, self.owner, datetime.now(UTC), settings.lease_seconds)
                 if self.stop.is_set():
                     break
@@ -126,14 +124,6 @@ class MailboxWorker:
         for batch in fetched:
             stats.fetched += len(batch)
             yield [_incoming(mail, self.key, settings.max_message_mb) for mail in batch]
-
-    @staticmethod
-    def _log(batch: list[IncomingMail], decisions: list[Decision], timings: list[float]) -> None:
-        """One structured line per mail; `ms` is the time to decide and write it (parsing runs alongside)."""
-        timings = timings if len(timings) == len(batch) else [0.0] * len(batch)
-        for mail, decision, ms in zip(batch, decisions, timings, strict=True):
-            log.info("message uid=%s message_id=%s outcome=%s ticket=%s ms=%.1f", mail.uid,
-                     decision.message_id, decision.outcome, decision.ticket, ms)
 
     def backoff_seconds(self) -> float:
         """After the n-th failure in a row: 1, 2, 4, ... seconds, capped by mailbox.retry_max_seconds."""

@@ -1,60 +1,105 @@
-"""Assemble a multipart/alternative (text + HTML) message as bytes, quickly and strictly.
+"""Assemble a multipart/alternative (text + HTML) message as bytes with the standard library's `email`.
 
-Header values are refused if they contain CR, LF or other control characters: with this and the
-parser's cleaning of subjects, mail content can never inject a header into outgoing mail.
+`EmailMessage` with `policy.SMTP` builds the message: CRLF line ends, headers folded at 78 columns,
+display names quoted or RFC 2047-encoded as they need (a comma or quote in a name stays inside it),
+quoted-printable bodies, a boundary that is checked against the bodies. Two things it leaves to us:
+
+- every header value, an address's display name included, is refused if it holds CR, LF or another
+  control character (Python 3.11 before 3.11.10 does not refuse them on every path, CVE-2024-6923):
+  with this and the parser's cleaning of subjects, mail content can never inject a header;
+- an unstructured header with non-ASCII text (a Danish subject) is folded by `email.header`, the
+  standard library's other RFC 2047 encoder: the policy's own folder glues words together or drops a
+  space where one encoded word follows another at a fold (CPython gh-144156, not fixed in 3.11), which
+  `tests/unit/test_mime.py` shows on a tenth of realistic long Danish subjects.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-import secrets
+from collections.abc import Sequence
+from email.errors import HeaderParseError
+from email.header import Header
+from email.headerregistry import Address, UnstructuredHeader
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+HeaderValue = str | Address
 
 
 class HeaderInjection(ValueError):
     """A header value contained a line break or control character."""
 
 
-def _encoded_words(value: str) -> str:
-    """RFC 2047 B-encoded words of at most 45 UTF-8 bytes each (never splitting a character), folded."""
-    words, chunk = [], b""
-    for char in value:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > 45:
-            words.append(chunk)
-            chunk = b""
-        chunk += encoded
-    words.append(chunk)
-    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
+class OutgoingPolicy(EmailPolicy):
+    """`policy.SMTP` at 78 columns, with non-ASCII unstructured headers folded by `email.header` (gh-144156)."""
+
+    def _encoded(self, name: str, value: Any) -> str | None:
+        if not isinstance(value, UnstructuredHeader):
+            return None
+        text = str(value)
+        folded = Header(text, "us-ascii" if text.isascii() else "utf-8", maxlinelen=self.max_line_length,
+                        header_name=name)
+        return f"{name}: {folded.encode(linesep=self.linesep)}{self.linesep}"
+
+    def fold(self, name: str, value: Any) -> str:
+        return self._encoded(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        encoded = self._encoded(name, value)
+        return encoded.encode("ascii") if encoded else super().fold_binary(name, value)
 
 
-def encode_header_value(value: str) -> str:
-    if _CONTROL.search(value):
-        raise HeaderInjection(f"control character in header value {value[:60]!r}")
-    if value.isascii() and len(value) < 900:
-        return value
-    # Only the display name of an address is encoded; the address itself stays plain ASCII.
-    name, bracket, address = value.rpartition(" <")
-    if bracket and address.endswith(">") and address.isascii() and not name.isascii():
-        return f"{_encoded_words(name.strip(chr(34)))} <{address}"
-    return _encoded_words(value)
+POLICY = OutgoingPolicy(linesep="\r\n", max_line_length=78)
 
 
-def _qp_part(content_type: str, text: str) -> bytes:
-    body = binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
-    return (f"Content-Type: {content_type}; charset=\"utf-8\"\r\n"
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode("ascii") + body + b"\r\n"
+def _refuse_control_characters(name: str, value: HeaderValue) -> None:
+    parts = (value.display_name, value.addr_spec) if isinstance(value, Address) else (value,)
+    for part in (name, *parts):
+        if _CONTROL.search(part):
+            raise HeaderInjection(f"control character in header {name}: {part[:60]!r}")
 
 
-def build_alternative(headers: list[tuple[str, str]], text: str, html: str) -> bytes:
-    """The complete message: the given headers, MIME-Version, and the text and HTML alternatives."""
-    boundary = f"=_mico_{secrets.token_hex(12)}"
-    lines = [f"{name}: {encode_header_value(value)}" for name, value in headers]
-    lines += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"']
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
-    delimiter = f"--{boundary}\r\n".encode("ascii")
-    return (head + delimiter + _qp_part("text/plain", text) + delimiter + _qp_part("text/html", html)
-            + f"--{boundary}--\r\n".encode("ascii"))
+_MESSAGE_ID = re.compile(r"<[^\s<>\x00-\x1f\x7f\x85\u2028\u2029]+>")
+THREAD_HEADERS = ("in-reply-to", "references")
+
+
+def thread_ids(value: str) -> str:
+    """The well-formed Message-IDs of an In-Reply-To or References value taken from a mail, space-separated:
+    a hostile mail's id with a control character in it is left out, not allowed to fail our reply."""
+    return " ".join(_MESSAGE_ID.findall(value))
+
+
+def mailbox(addr_spec: str, display_name: str | None = None) -> HeaderValue:
+    """An address header's value: the address with its display name (cleaned to one line), or the bare
+    address where `email` cannot represent it as one (a non-ASCII or obsolete local part, which an SMTP
+    server without SMTPUTF8 refuses anyway: the outbox then says so, rather than the mail failing here)."""
+    name = " ".join(_CONTROL.sub(" ", display_name or "").split())[:200]
+    try:
+        return Address(display_name=name, addr_spec=addr_spec)
+    except (ValueError, HeaderParseError):
+        return addr_spec
+
+
+def build_alternative(headers: Sequence[tuple[str, HeaderValue]], text: str, html: str) -> bytes:
+    """The complete message: the given headers, MIME-Version, and the text and HTML alternatives.
+
+    An address header takes an `Address` (`mailbox()`: its display name is never parsed as address
+    syntax); any other header a string, stored as given and encoded by the policy. In-Reply-To and
+    References keep only their well-formed Message-IDs (`thread_ids`), and are left out without one.
+    """
+    message = EmailMessage(policy=POLICY)
+    for name, value in headers:
+        if name.lower() in THREAD_HEADERS and isinstance(value, str):
+            value = thread_ids(value)
+            if not value:
+                continue
+        _refuse_control_characters(name, value)
+        message[name] = value
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    for part in message.iter_parts():  # add_alternative repeats MIME-Version in the parts: once is enough
+        del part["MIME-Version"]
+    return message.as_bytes()

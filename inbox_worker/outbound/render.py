@@ -1,14 +1,15 @@
 """Render outgoing mail from Jinja2 templates into complete RFC 5322 messages (text + HTML alternative).
 
-The MIME assembly (outbound/mime.py) refuses CR/LF in any header value: together with the
-parser's cleaning of subjects, no mail content can inject a header.
+The MIME assembly (outbound/mime.py, the standard library's `email` with `policy.SMTP`) encodes the
+headers and refuses CR/LF in any of them: together with the parser's cleaning of subjects, no mail
+content can inject a header.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from inbox_worker.domain.money import kroner
 from inbox_worker.domain.outgoing import OutgoingMail
 from inbox_worker.domain.ticket_tag import TICKET_TAG, ticket_subject
 from inbox_worker.domain.types import ParsedMail
-from inbox_worker.outbound.mime import build_alternative
+from inbox_worker.outbound.mime import HeaderValue, build_alternative, mailbox
 
 _MONTHS = {
     "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
@@ -101,8 +102,11 @@ class Renderer:
         return self.env.get_template(f"{template}.{language}.txt.j2").render(self._values(context))
 
     def compose(self, kind: str, recipient: str, subject: str, template: str, language: str,
-                context: dict[str, Any], headers: dict[str, str]) -> OutgoingMail:
-        """Any outgoing mail from `template`.{language}.{txt,html}.j2 (context must hold `now`)."""
+                context: dict[str, Any], headers: dict[str, str], recipient_name: str | None = None) -> OutgoingMail:
+        """Any outgoing mail from `template`.{language}.{txt,html}.j2 (context must hold `now`).
+
+        `recipient_name`: the display name in To (the envelope and the outbox keep the bare address).
+        """
         company = self.settings.company
         values = self._values(context)
         text = self.env.get_template(f"{template}.{language}.txt.j2").render(values)
@@ -110,8 +114,9 @@ class Renderer:
         if not is_safe_address(recipient):
             raise ValueError(f"refusing to address mail to {recipient!r}")
         message_id = f"<{kind}.{secrets.token_hex(10)}@{self.domain}>"
-        all_headers = [
-            ("From", formataddr((company.name, self.settings.smtp.from_address))), ("To", recipient),
+        all_headers: list[tuple[str, HeaderValue]] = [
+            ("From", mailbox(self.settings.smtp.from_address, company.name)),
+            ("To", mailbox(recipient, recipient_name)),
             ("Subject", subject), ("Date", format_datetime(context["now"])), ("Message-ID", message_id),
             ("X-MICO-Kind", kind), *headers.items(),
         ]
@@ -133,9 +138,10 @@ class Renderer:
             headers["In-Reply-To"] = mail.message_id
             headers["References"] = references
         received = mail.date or now
+        name = mail.from_name if mail.from_name and "@" not in mail.from_name else ""
         context = {
             "now": now, "ticket": number, "subject": TICKET_TAG.sub("", mail.subject or "").strip(),
-            "name": (mail.from_name or "").split(" ")[0] if mail.from_name and "@" not in mail.from_name else "",
+            "name": name.split(" ")[0],
             "received": local_time_text(received, language, self.settings.company.timezone),
         }
-        return self.compose("ack", mail.from_address, subject, "ack/ack", language, context, headers)
+        return self.compose("ack", mail.from_address, subject, "ack/ack", language, context, headers, name)

@@ -51,15 +51,16 @@ def test_dovecot_restarted_between_batches_skips_and_doubles_nothing(
     dovecot.append(mails(100))
     worker = MailboxWorker(imap_settings, engine, parallel=False)
     restarted = []
-    log_batch = worker._log
+    run_batches = worker.runner.run
 
-    def restart_after_first_batch(batch: Any, decisions: Any, timings: Any) -> None:
-        log_batch(batch, decisions, timings)
-        if not restarted:
-            restarted.append(True)
-            dovecot.restart()  # the server goes away between two batches
+    def restart_after_first_batch(*args: Any, **kwargs: Any) -> Any:
+        for batch in run_batches(*args, **kwargs):
+            yield batch  # the worker marks the batch processed, then asks for the next
+            if not restarted:
+                restarted.append(True)
+                dovecot.restart()  # the server goes away between two batches
 
-    worker._log = restart_after_first_batch  # type: ignore[method-assign]
+    worker.runner.run = restart_after_first_batch  # type: ignore[method-assign]
     try:
         worker.run_once()
     finally:

@@ -123,3 +123,21 @@ def test_a_subject_with_encoded_newlines_cannot_inject_headers(
     [ack] = smtp_server.messages
     assert ack["Bcc"] is None
     assert [rcpt for _, rcpts in smtp_server.envelopes for rcpt in rcpts] == [decision["from"]]
+
+
+def test_an_ack_to_a_danish_name_with_a_long_subject_arrives_with_name_and_subject_exact(
+    smtp_settings: Settings, engine: Engine, smtp_server: SmtpCapture
+) -> None:
+    from tests.mailbuilder import build_mail
+
+    subject = " ".join(["Printeren på 1. sal virker ikke, og scanneren på 2. sal siger fejl 0x1F — hjælp 😀"] * 3)
+    mail = build_mail(name='Lone "Bageren" Sørensen', subject=subject, message_id="<long-1@bageriet-soerensen.dk>")
+    decision = Runner(smtp_settings, engine).process(mail, "t", now=NOW)
+
+    assert flush_outbox(smtp_settings, engine, now=NOW).sent == 1
+    [ack] = smtp_server.messages
+    assert ack["Subject"] == f"[MICO #{decision['ticket']}] {subject}"
+    assert [(a.display_name, a.addr_spec) for a in ack["To"].addresses] == [
+        ('Lone "Bageren" Sørensen', "lone@bageriet-soerensen.dk")]
+    assert smtp_server.envelopes == [("support@mico.dk", ["lone@bageriet-soerensen.dk"])]  # the bare address
+    assert ack["In-Reply-To"] == "<long-1@bageriet-soerensen.dk>"

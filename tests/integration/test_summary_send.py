@@ -52,9 +52,10 @@ def test_the_demo_week_sends_one_danish_summary_per_contact_person_and_nothing_m
 
     summaries = [m for m in smtp_server.messages if m["X-MICO-Kind"] == "summary"]
     assert len(summaries) == len(customers_with_tickets) == 4
-    recipients = sorted(str(m["To"]) for m in summaries)
-    assert recipients == ["joergen@boegh-toemrer.dk", "lone@bageriet-soerensen.dk", "mette@tandlaegerne-aaen.dk",
-                          "pernille@salon-haarfin.dk"]
+    recipients = sorted((m["To"].addresses[0].addr_spec, m["To"].addresses[0].display_name) for m in summaries)
+    assert recipients == [("joergen@boegh-toemrer.dk", "Jørgen Bøgh"), ("lone@bageriet-soerensen.dk", "Lone Sørensen"),
+                          ("mette@tandlaegerne-aaen.dk", "Mette Kjærgaard"),
+                          ("pernille@salon-haarfin.dk", "Pernille Dalsgaard")]  # addressed by name, from the registry
     assert all(str(m["Subject"]).startswith("Ugeoversigt fra MICO ApS, uge 47 2026") for m in summaries)
     assert all(m["Auto-Submitted"] == "auto-generated" for m in summaries)
     assert "Uge 2026-W47: 0 ugeoversigter lagt i udbakken" in second.out and "allerede sendt" in second.out

@@ -34,4 +34,5 @@ def compose_summary(renderer: Renderer, summary: Summary, now: datetime) -> Outg
     language, subject, context = _parts(renderer, summary, now)
     headers = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
                "X-MICO-Week": str(facts.week)}
-    return renderer.compose("summary", facts.recipient, subject, "summary/summary", language, context, headers)
+    return renderer.compose("summary", facts.recipient, subject, "summary/summary", language, context, headers,
+                            facts.recipient_name)
