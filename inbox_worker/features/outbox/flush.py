@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import OutboxSettings, Settings
 from inbox_worker.domain.enums import OutboxStatus
+from inbox_worker.domain.health import SMTP_COMPONENT, FailureKind
 from inbox_worker.outbound import smtp
-from inbox_worker.store import outbox
+from inbox_worker.store import health, outbox
 from inbox_worker.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ class FlushSummary:
     failed: int = 0
     uncertain: int = 0  # the server may have these: held for staff, not retried
     interrupted: int = 0  # found still "sending" from a flush that died: held as uncertain
+    refused: int = 0  # of `failed`: refused for good by a server that answered (5xx)
+    trouble: tuple[FailureKind, str] | None = None  # the last failure that says SMTP is not working
 
 
 def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None, limit: int = 200) -> FlushSummary:
@@ -50,7 +53,16 @@ def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None
                 client = _deliver(settings, client, row, summary, now)
     finally:
         smtp.close(client)
+    _record(engine, summary, now)
     return summary
+
+
+def _record(engine: Engine, summary: FlushSummary, now: datetime) -> None:
+    """SMTP's health for /healthz and the alerts: working when it took a mail (or answered with a refusal)."""
+    if summary.sent or (summary.refused and summary.trouble is None):
+        health.quietly(health.succeeded, engine, SMTP_COMPONENT, now)
+    elif summary.trouble is not None:
+        health.quietly(health.failed, engine, SMTP_COMPONENT, now, *summary.trouble)
 
 
 def after_failure(attempts: int, permanent: bool, policy: OutboxSettings,
@@ -78,15 +90,18 @@ def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage,
     except smtp.Uncertain as exc:
         outbox.record_uncertain(row, str(exc))
         summary.uncertain += 1
+        summary.trouble = (FailureKind.UNCERTAIN, str(exc))
         log.warning("outbox row %s (%s) to %s is uncertain, not retried: %s", row.id, row.kind, row.recipient, exc)
         smtp.abort(client)
         return None
     except smtp.PermanentRefusal as exc:
         outbox.record_failure(row, str(exc), *after_failure(row.attempts, True, settings.outbox, now))
         summary.failed += 1
+        summary.refused += 1
     except smtp.TRANSIENT_ERRORS as exc:
         status, retry_at = after_failure(row.attempts, False, settings.outbox, now)
         outbox.record_failure(row, f"{type(exc).__name__}: {exc}", status, retry_at)
+        summary.trouble = (smtp.failure_kind(exc), f"{type(exc).__name__}: {exc}")
         if status == OutboxStatus.FAILED:
             summary.failed += 1
         else:
