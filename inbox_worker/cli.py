@@ -371,6 +371,24 @@ def cmd_rules_copy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_health_check(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.health.notify import evaluate_alerts
+    from inbox_worker.features.health.report import report_json, report_lines
+    from inbox_worker.features.health.snapshot import check_health
+    from inbox_worker.outbound.render import Renderer
+
+    engine, now = _engine(settings), datetime.now(UTC)
+    plan = evaluate_alerts(settings, engine, now) if args.alert else None
+    report = check_health(settings, engine, now)
+    if args.json:
+        print(json.dumps({**report_json(report), **({"mails_queued": plan.mails} if plan else {})}, ensure_ascii=False))
+    else:
+        print("\n".join(report_lines(report, Renderer(settings), settings.company.timezone)))
+        if plan is not None:
+            print(f"{plan.mails} mail(s) til {settings.company.staff_address} lagt i udbakken")
+    return 0 if report.ok else 1
+
+
 def _version() -> str:
     """The installed distribution's version (a checkout run without installing says so)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -522,6 +540,15 @@ def build_parser() -> argparse.ArgumentParser:
                                  "while the worker runs")
     backup.add_argument("file", help="the archive to write, e.g. /var/backups/inbox-worker/inbox-2026-05-04.tar.gz")
     backup.set_defaults(run=cmd_backup)
+
+    health = commands.add_parser("health", help="the worker's own health").add_subparsers(dest="sub", required=True)
+    check = health.add_parser("check", help="the /healthz checks, one line each; exit 0 only when all pass",
+                              description="The /healthz checks, one line each; exit 0 only when all pass. "
+                              "Example: inbox-worker health check --alert (from cron, when run does not)")
+    check.add_argument("--json", action="store_true", help="one JSON object (English keys)")
+    check.add_argument("--alert", action="store_true", help="also mail staff about conditions that began or "
+                       "cleared, as run does every minute")
+    check.set_defaults(run=cmd_health_check)
 
     commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
                         ).set_defaults(run=cmd_demo)
