@@ -66,8 +66,10 @@ def _with_outbox(state: AlertState, outbox_id: int) -> AlertState:
 
 
 def _log(settings: Settings, plan: Plan) -> None:
+    alerted_now = {state.condition for state, _ in plan.alerts}
     for condition in plan.opened:
-        log.warning("health: %s found; staff are mailed if it lasts", condition)
+        if condition not in alerted_now:
+            log.warning("health: %s found; staff are mailed if it lasts", condition)
     for state, found in plan.alerts:
         log.warning("health: %s since %s: alert to %s queued (%s)", state.condition, state.since.isoformat(),
                     settings.company.staff_address, found.facts)

@@ -39,22 +39,35 @@ def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None
     summary = FlushSummary()
     with Session(engine) as session, session.begin():
         summary.interrupted = outbox.mark_interrupted(session, settings.outbox, now)
-    with Session(engine) as session:
-        due = outbox.due(session, now, limit)
+        smtp_status = health.status(session, SMTP_COMPONENT)
     client: smtp.Client | None = None
     try:
-        for row_id in due:
+        client = _send_due(settings, engine, client, summary, now, limit)
+        if summary.sent and smtp_status is not None and smtp_status.failing:
+            # SMTP works again: what waits out a backoff from the outage goes now, not in up to an hour.
             with Session(engine) as session, session.begin():
-                if not outbox.claim(session, row_id, now):
-                    continue
-            with Session(engine, expire_on_commit=False) as session, session.begin():
-                row = session.get(OutboxMessage, row_id)
-                assert row is not None
-                client = _deliver(settings, client, row, summary, now)
+                waiting = outbox.expedite(session, now)
+            log.info("SMTP works again: %s queued mail(s) sent now", waiting)
+            client = _send_due(settings, engine, client, summary, now, limit)
     finally:
         smtp.close(client)
     _record(engine, summary, now)
     return summary
+
+
+def _send_due(settings: Settings, engine: Engine, client: smtp.Client | None, summary: FlushSummary,
+              now: datetime, limit: int) -> smtp.Client | None:
+    with Session(engine) as session:
+        due = outbox.due(session, now, limit)
+    for row_id in due:
+        with Session(engine) as session, session.begin():
+            if not outbox.claim(session, row_id, now):
+                continue
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            client = _deliver(settings, client, row, summary, now)
+    return client
 
 
 def _record(engine: Engine, summary: FlushSummary, now: datetime) -> None:
