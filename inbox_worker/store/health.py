@@ -85,10 +85,13 @@ def status(session: Session, name: str) -> ComponentStatus | None:
         int(row.error_count))
 
 
-def outbox_stats(session: Session) -> OutboxStats:
-    counts = {(status, kind): int(n) for status, kind, n in session.execute(
-        select(OutboxMessage.status, OutboxMessage.kind, func.count()).group_by(OutboxMessage.status,
-                                                                               OutboxMessage.kind))}
+def outbox_stats(session: Session, with_sent: bool = True) -> OutboxStats:
+    """Rows by status and kind (`with_sent`: the sent ones too, the bulk of the table, for /metrics)."""
+    query = select(OutboxMessage.status, OutboxMessage.kind, func.count()).group_by(OutboxMessage.status,
+                                                                                   OutboxMessage.kind)
+    if not with_sent:
+        query = query.where(OutboxMessage.status.in_([s.value for s in OutboxStatus if s != OutboxStatus.SENT]))
+    counts = {(status, kind): int(n) for status, kind, n in session.execute(query)}
     oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(UNSENT)))
     if isinstance(oldest, str):  # SQLite returns an aggregate of a datetime column as text
         oldest = datetime.fromisoformat(oldest)

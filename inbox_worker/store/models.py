@@ -104,7 +104,11 @@ class RawMessage(Base):
 
     __tablename__ = "raw_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
-    __table_args__ = (UniqueConstraint("identity", name="uq_raw_messages_identity"),)
+    __table_args__ = (
+        UniqueConstraint("identity", name="uq_raw_messages_identity"),
+        # What is in quarantine (and since when), found without reading every processed mail: the desk, /metrics.
+        Index("ix_raw_messages_outcome_state", "outcome", "state", "processed_at"),
+    )
     # Message-ID when the mail has one, else "sha256:<hex>". Not unique: copies and reused Message-IDs share it.
     dedupe_key: Mapped[str] = mapped_column(String(1000), index=True)
     # dedupe_key + content fingerprint, on the one copy of a mail that is handled (NULL on the other

@@ -46,13 +46,14 @@ def measure_disks(settings: Settings) -> tuple[DiskSpace, ...]:
 
 def read_snapshot(settings: Settings, session: Session, now: datetime, *, counts: bool = False,
                   disks: tuple[DiskSpace, ...] = ()) -> HealthSnapshot:
-    """What the rules look at, read in the session's (read-only) transaction; `counts`: mails by outcome too."""
+    """What the rules look at, in the session's (read-only) transaction; `counts`: what only /metrics shows too
+    (mails by outcome, sent mail by kind: the two counts that read an index as long as the history)."""
     session.connection(execution_options=READ_ONLY)
     key = mailbox_key(settings.mailbox)
     window = timedelta(minutes=settings.alerts.quarantine_window_minutes)
     return HealthSnapshot(
         now=now, mailbox=key, poll=health.status(session, key), smtp=health.status(session, SMTP_COMPONENT),
-        summary=health.status(session, SUMMARY_COMPONENT), outbox=health.outbox_stats(session),
+        summary=health.status(session, SUMMARY_COMPONENT), outbox=health.outbox_stats(session, with_sent=counts),
         quarantine=health.quarantine_stats(session, now, window), disks=disks,
         mails_by_outcome=health.mails_by_outcome(session) if counts else {})
 

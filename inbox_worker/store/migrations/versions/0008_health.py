@@ -6,8 +6,8 @@ Create Date: 2026-12-09
 
 The web process reads what the worker writes here: when it last polled, whether polling or SMTP
 fails and since when. alert_state keeps, per condition, when it began and whether staff were mailed,
-so a restart or a second worker never mails twice. Two indexes let /metrics count outbox rows by
-status and kind, and decisions by outcome, without reading the tables.
+so a restart or a second worker never mails twice. Three indexes let /metrics count outbox rows by
+status and kind, decisions by outcome and the quarantine without reading the tables.
 """
 from collections.abc import Sequence
 
@@ -54,9 +54,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_status_kind', ['status', 'kind'], unique=False)
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decisions_outcome'), ['outcome'], unique=False)
+    with op.batch_alter_table('raw_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_raw_messages_outcome_state', ['outcome', 'state', 'processed_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('raw_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_raw_messages_outcome_state')
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decisions_outcome'))
     with op.batch_alter_table('outbox', schema=None) as batch_op:
