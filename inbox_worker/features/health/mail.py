@@ -28,12 +28,24 @@ def duration_text(start: datetime, end: datetime) -> str:
     return f"{minutes} min" if minutes < 60 else hours_text(minutes)
 
 
-def _context(settings: Settings, state: AlertState, now: datetime, recovered: bool) -> dict[str, Any]:
+def _context(renderer: Renderer, settings: Settings, state: AlertState, now: datetime,
+             recovered: bool) -> dict[str, Any]:
     zone = settings.company.timezone
-    return {"now": now, "condition": state.condition, "facts": state.facts, "recovered": recovered,
-            "since_text": local_time_text(state.since, "da", zone), "since_short": short_time(state.since, now, zone),
-            "now_text": local_time_text(now, "da", zone), "duration": duration_text(state.since, now),
-            "host": socket.gethostname()}
+    context = {"now": now, "condition": state.condition, "facts": state.facts, "recovered": recovered,
+               "since_text": local_time_text(state.since, "da", zone),
+               "since_short": short_time(state.since, now, zone), "now_text": local_time_text(now, "da", zone),
+               "duration": duration_text(state.since, now), "host": socket.gethostname()}
+    return context | words(renderer, state.condition, state.facts, context)
+
+
+def words(renderer: Renderer, condition: str, facts: dict[str, Any], context: dict[str, Any]) -> dict[str, str]:
+    """The condition's title, what is wrong and what to do (templates/alert/_conditions.da.j2), as plain text.
+
+    Called from here, not from the mail templates: a macro of a text template called from an HTML one
+    would hand over its text unescaped as markup; as plain strings, the HTML part escapes them.
+    """
+    module: Any = renderer.env.get_template("alert/_conditions.da.j2").make_module(context)
+    return {name: str(getattr(module, name)(condition, facts)).strip() for name in ("title", "what", "advice")}
 
 
 def _subject(renderer: Renderer, context: dict[str, Any]) -> str:
@@ -42,7 +54,7 @@ def _subject(renderer: Renderer, context: dict[str, Any]) -> str:
 
 def compose(renderer: Renderer, settings: Settings, state: AlertState, now: datetime, recovered: bool) -> OutgoingMail:
     """The alert (the condition began) or, with `recovered`, the notice that it cleared; to the staff address."""
-    context = _context(settings, state, now, recovered)
+    context = _context(renderer, settings, state, now, recovered)
     template = "alert/recovered" if recovered else "alert/alert"
     headers = {**HEADERS, "X-MICO-Alert": state.condition}
     return renderer.compose(KIND, settings.company.staff_address, _subject(renderer, context), template, "da",

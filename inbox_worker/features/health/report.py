@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inbox_worker.features.health.mail import short_time
+from inbox_worker.features.health.mail import short_time, words
 from inbox_worker.features.health.rules import CHECKS
 from inbox_worker.features.health.snapshot import HealthReport
 from inbox_worker.outbound.render import Renderer
@@ -22,7 +22,6 @@ def report_json(report: HealthReport) -> dict[str, Any]:
 
 def report_lines(report: HealthReport, renderer: Renderer, zone: str) -> list[str]:
     """One line per check (✓/✗), each failing one followed by what was found, in the alert mails' words."""
-    titles = renderer.env.get_template("alert/_conditions.da.j2").module
     lines = []
     for check in CHECKS:
         if check not in report.failing:
@@ -34,6 +33,7 @@ def report_lines(report: HealthReport, renderer: Renderer, zone: str) -> list[st
         for found in (f for f in report.found if f.check == check):
             since = f" siden {short_time(found.since, report.snapshot.now, zone)}" \
                 if found.since and report.snapshot else ""
-            lines.append(f"    {titles.title(found.condition.value, found.facts)}{since} ({found.condition.value})")  # type: ignore[attr-defined]
+            title = words(renderer, found.condition.value, found.facts, {"since_text": since})["title"]
+            lines.append(f"    {title}{since} ({found.condition.value})")
     lines.append("Alt er i orden." if report.ok else f"{len(report.failing)} tjek fejler.")
     return lines
