@@ -184,3 +184,41 @@ def test_a_weekly_summary_run_that_fails_is_mailed_and_clears_when_a_run_succeed
     with Session(engine) as session:
         record = session.get(AlertRecord, "summary-failing")
         assert record is not None and record.cleared_at is not None and record.recovery_outbox_id is not None
+
+
+def test_run_beats_polls_and_says_when_it_stopped(imap_settings: Settings, engine: Engine, dovecot: Any,
+                                                  smtp_server: SmtpCapture) -> None:
+    from dataclasses import replace
+
+    from inbox_worker.schedule import run
+
+    imap_settings = replace(imap_settings, smtp=replace(imap_settings.smtp, host=smtp_server.host,
+                                                        port=smtp_server.port, starttls=False))
+    dovecot.append(mails(1))
+    stop = threading.Event()
+    worker = threading.Thread(target=run, args=(imap_settings, engine, stop))
+    worker.start()
+    try:
+        deadline = datetime.now(UTC) + timedelta(seconds=60)
+        while datetime.now(UTC) < deadline and dovecot.count("Behandlet") < 1:
+            stop.wait(0.2)
+        report = check_health(imap_settings, engine, datetime.now(UTC))
+    finally:
+        stop.set()
+        worker.join(timeout=60)
+    assert report.ok, report.failing
+    assert report.snapshot is not None and report.snapshot.poll is not None
+    assert report.snapshot.poll.started_at is not None and report.snapshot.poll.ok_count >= 1
+    after = check_health(imap_settings, engine, datetime.now(UTC))
+    assert after.failing == ("worker_heartbeat",)  # stopped cleanly: /healthz says so at once
+
+
+def test_idle_is_reissued_within_half_the_stale_limit_and_polling_keeps_its_interval(settings: Settings) -> None:
+    from dataclasses import replace
+
+    from inbox_worker.schedule import idle_wait
+
+    assert idle_wait(settings, has_idle=True) == 300  # 25 minutes of IDLE, cut to half of poll_stale_minutes (10)
+    quick = replace(settings, mailbox=replace(settings.mailbox, idle_seconds=120))
+    assert idle_wait(quick, has_idle=True) == 120
+    assert idle_wait(settings, has_idle=False) == settings.mailbox.poll_interval_seconds
