@@ -93,15 +93,7 @@ def outbox_stats(session: Session, with_sent: bool = True) -> OutboxStats:
         query = query.where(OutboxMessage.status.in_([s.value for s in OutboxStatus if s != OutboxStatus.SENT]))
     counts = {(status, kind): int(n) for status, kind, n in session.execute(query)}
     oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(UNSENT)))
-    if isinstance(oldest, str):  # SQLite returns an aggregate of a datetime column as text
-        oldest = datetime.fromisoformat(oldest)
-    return OutboxStats(counts, _aware(oldest))
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+    return OutboxStats(counts, oldest)  # min() keeps the column's type: an aware UTC datetime
 
 
 _IN_QUARANTINE = (RawMessage.state == RawState.PROCESSED.value, RawMessage.outcome == Outcome.QUARANTINED.value)

@@ -9,6 +9,7 @@ notice that it recovered.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 
@@ -60,8 +61,6 @@ def _write(session: Session, plan: Plan, started: list[OutgoingMail], cleared: l
 
 
 def _with_outbox(state: AlertState, outbox_id: int) -> AlertState:
-    import dataclasses
-
     return dataclasses.replace(state, alert_outbox_id=outbox_id)
 
 
@@ -87,6 +86,8 @@ def evaluate_alerts(settings: Settings, engine: Engine, now: datetime, renderer:
     renderer = renderer or Renderer(settings)
     for _ in range(ATTEMPTS):
         states, plan = _decide(settings, engine, now)
+        if not plan.mails and not plan.dropped and {s.condition: s for s in plan.states} == states:
+            return plan  # nothing new: no write (most minutes)
         started, cleared = _render(renderer, settings, plan, now)
         with Session(engine) as session, session.begin():
             alerts.lock(session)
