@@ -110,6 +110,7 @@ def test_while_smtp_is_down_healthz_and_the_log_say_so_and_the_alert_goes_out_fi
                                                   "starttls": False})
     Runner(down, engine).process(build_mail(), "test")  # a customer's mail: its ack waits in the outbox
     clock = Clock()
+    started = clock.now
     worker = MailboxWorker(down, engine, parallel=False, clock=clock)  # no IMAP here: only its heartbeat
     caplog.set_level(logging.WARNING)
     for minute in range(60):
@@ -122,6 +123,9 @@ def test_while_smtp_is_down_healthz_and_the_log_say_so_and_the_alert_goes_out_fi
     worker.close()
 
     assert "SMTP is failing" in caplog.text
+    with Session(engine) as session:  # back at minute 20: found by logging in, though every row waited out a backoff
+        record = session.get(AlertRecord, "smtp-failing")
+        assert record is not None and record.cleared_at == started + timedelta(minutes=20)
     kinds = [(m["X-MICO-Kind"], m["Subject"]) for m in smtp_server.messages]
     alerts = [subject for kind, subject in kinds if kind == "alert"]
     assert len(alerts) == 2 and alerts[0].startswith("[inbox-worker] Advarsel: SMTP-serveren svarer ikke siden ")

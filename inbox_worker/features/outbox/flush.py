@@ -1,7 +1,10 @@
 """Deliver the outbox by SMTP: claim a row, send it, mark it sent; retry what surely did not arrive.
 
 A failure before the message was handed over is retried with backoff; a 5xx fails at once; a send
-whose reply to the final "." never came is held as uncertain for staff (at most once, README).
+whose reply to the final "." never came is held as uncertain for staff (at most once, README). Each
+flush records whether SMTP works (/healthz, alerts); while the server cannot be reached or refuses our
+login, a flush with nothing due logs in to see whether it is back, and once it is, what waited out the
+outage's backoff is sent at once.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from inbox_worker.store.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
+OUTAGE = (FailureKind.UNREACHABLE, FailureKind.LOGIN_REFUSED)
+
+
 @dataclass
 class FlushSummary:
     sent: int = 0
@@ -32,6 +38,7 @@ class FlushSummary:
     interrupted: int = 0  # found still "sending" from a flush that died: held as uncertain
     refused: int = 0  # of `failed`: refused for good by a server that answered (5xx)
     trouble: tuple[FailureKind, str] | None = None  # the last failure that says SMTP is not working
+    probed: bool = False  # SMTP was failing, nothing was due, and a login without sending worked
 
 
 def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None, limit: int = 200) -> FlushSummary:
@@ -40,10 +47,14 @@ def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None
     with Session(engine) as session, session.begin():
         summary.interrupted = outbox.mark_interrupted(session, settings.outbox, now)
         smtp_status = health.status(session, SMTP_COMPONENT)
+    # The server itself was unusable (not a 4xx to a message, whose backoff the server asked for).
+    outage = smtp_status is not None and smtp_status.failing and smtp_status.error_kind in OUTAGE
     client: smtp.Client | None = None
     try:
         client = _send_due(settings, engine, client, summary, now, limit)
-        if summary.sent and smtp_status is not None and smtp_status.failing:
+        if outage and not (summary.sent or summary.refused or summary.trouble):
+            client = _probe(settings, summary)  # all of it waits out a backoff: is the server back?
+        if outage and (summary.sent or summary.probed):
             # SMTP works again: what waits out a backoff from the outage goes now, not in up to an hour.
             with Session(engine) as session, session.begin():
                 waiting = outbox.expedite(session, now)
@@ -70,9 +81,20 @@ def _send_due(settings: Settings, engine: Engine, client: smtp.Client | None, su
     return client
 
 
+def _probe(settings: Settings, summary: FlushSummary) -> smtp.Client | None:
+    """While SMTP is failing and no row is due: connect and log in, sending nothing (the connection is used next)."""
+    try:
+        client = smtp.connect(settings.smtp)
+    except smtp.TRANSIENT_ERRORS as exc:
+        summary.trouble = (smtp.failure_kind(exc), f"{type(exc).__name__}: {exc}")
+        return None
+    summary.probed = True
+    return client
+
+
 def _record(engine: Engine, summary: FlushSummary, now: datetime) -> None:
-    """SMTP's health for /healthz and the alerts: working when it took a mail (or answered with a refusal)."""
-    if summary.sent or (summary.refused and summary.trouble is None):
+    """SMTP's health for /healthz and the alerts: working when it took a mail, let us log in, or refused one."""
+    if summary.sent or summary.probed or (summary.refused and summary.trouble is None):
         health.quietly(health.succeeded, engine, SMTP_COMPONENT, now)
     elif summary.trouble is not None:
         health.quietly(health.failed, engine, SMTP_COMPONENT, now, *summary.trouble)
