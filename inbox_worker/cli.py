@@ -368,6 +368,24 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings | None) -> int:
                   write=lambda line: print(line, flush=True))
 
 
+def cmd_health_check(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.health.notify import evaluate_alerts
+    from inbox_worker.features.health.report import report_json, report_lines
+    from inbox_worker.features.health.snapshot import check_health
+    from inbox_worker.outbound.render import Renderer
+
+    engine, now = _engine(settings), datetime.now(UTC)
+    plan = evaluate_alerts(settings, engine, now) if args.alert else None
+    report = check_health(settings, engine, now)
+    if args.json:
+        print(json.dumps({**report_json(report), **({"mails_queued": plan.mails} if plan else {})}, ensure_ascii=False))
+    else:
+        print("\n".join(report_lines(report, Renderer(settings), settings.company.timezone)))
+        if plan is not None:
+            print(f"{plan.mails} mail(s) til {settings.company.staff_address} lagt i udbakken")
+    return 0 if report.ok else 1
+
+
 def _version() -> str:
     """The installed distribution's version (a checkout run without installing says so)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -548,6 +566,13 @@ def _admin_commands(commands: Commands) -> None:
     add.add_argument("--name", metavar="NAVN", help="det fulde navn")
     add.add_argument("--initials", metavar="XY", help="initialer, fx JH (standard: ud fra navnet)")
     add.add_argument("--password-env", metavar="VARIABEL", help="læs adgangskoden fra denne miljøvariabel")
+    health = group(commands, "health", "arbejderens eget helbred", "inbox-worker health check")
+    check = command(health, "check", "/healthz-tjekkene, én linje hver; afslutter med 0, kun når alle består",
+                    "inbox-worker health check --alert", run=cmd_health_check,
+                    more="Med --alert også fra cron, når run ikke er den, der holder øje.")
+    check.add_argument("--json", action="store_true", help="ét JSON-objekt (engelske nøgler)")
+    check.add_argument("--alert", action="store_true", help="mail også medarbejderne om forhold, der er begyndt "
+                       "eller ophørt, som run gør hvert minut")
 
     backup = command(commands, "backup", "en sikkerhedskopi af SQLite-databasen og de vedhæftede filer, mens "
                      "arbejderen kører", "inbox-worker backup /var/backups/inbox-worker/inbox-2026-05-04.tar.gz",

@@ -165,6 +165,22 @@ class SummarySettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """When the worker mails `company.staff_address` about itself, and what /healthz calls failing (README)."""
+
+    enabled: bool = True  # mail staff when a condition starts and when it clears
+    after_minutes: int = 10  # failing polls, failing SMTP, failed mail, a low disk: mailed once this old
+    heartbeat_stale_minutes: int = 5  # no heartbeat from `run` (or a poll) for this long: the worker is down
+    poll_stale_minutes: int = 10  # `run` is up but has not polled successfully for this long
+    outbox_max_age_minutes: int = 30  # the oldest unsent outgoing mail has waited longer than this
+    quarantine_new: int = 5  # this many mails quarantined within the window ...
+    quarantine_window_minutes: int = 60
+    quarantine_max: int = 25  # ... or this many in quarantine at all: the quarantine is growing
+    disk_min_free_mb: int = 1024  # the attachments' or SQLite database's file system has less free than this ...
+    disk_min_free_percent: float = 5.0  # ... or less than this share of it
+
+
+@dataclass(frozen=True)
 class PathSettings:
     rules: str = str(PACKAGED_RULES)
     templates: str = str(PACKAGED_TEMPLATES)
@@ -189,6 +205,9 @@ class WebSettings:
     login_window_seconds: int = 900
     page_size: int = 50
     threads: int = 8
+    # Who may read /metrics: addresses or networks (CIDR). A request that came through a proxy (X-Forwarded-For,
+    # Forwarded, X-Real-IP) is let in only when every address it names is allowed too.
+    metrics_allow: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
 
 
 @dataclass(frozen=True)
@@ -216,6 +235,7 @@ class Settings:
     rates: RateSettings = RateSettings()
     billing: BillingSettings = BillingSettings()
     summary: SummarySettings = SummarySettings()
+    alerts: AlertSettings = AlertSettings()
     paths: PathSettings = PathSettings()
     web: WebSettings = WebSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -324,12 +344,32 @@ def _validate(settings: Settings, filename: str) -> None:
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: grænserne i [ack] og [tickets] må ikke være negative")
     _validate_logging(settings.logging, filename)
+    _validate_monitoring(settings, filename)
 
 
 def _validate_logging(section: LoggingSettings, filename: str) -> None:
     for key, value, allowed in (("format", section.format, LOG_FORMATS), ("level", section.level, LOG_LEVELS)):
         if value not in allowed:
             raise UserError(f"{filename}: nøglen 'logging.{key}' skal være en af {', '.join(allowed)}, ikke {value!r}")
+
+
+def _validate_monitoring(settings: Settings, filename: str) -> None:
+    import ipaddress
+
+    for entry in settings.web.metrics_allow:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise UserError(f"{filename}: nøglen 'web.metrics_allow': {entry!r} er hverken en IP-adresse "
+                            "eller et netværk") from None
+    alerts = settings.alerts
+    minutes = (alerts.after_minutes, alerts.outbox_max_age_minutes, alerts.quarantine_window_minutes)
+    if min(minutes) < 0 or alerts.heartbeat_stale_minutes < 1 or alerts.poll_stale_minutes < 1 \
+            or alerts.quarantine_new < 1 or alerts.quarantine_max < 1 or alerts.disk_min_free_mb < 0 \
+            or not 0 <= alerts.disk_min_free_percent < 100:
+        raise UserError(f"{filename}: [alerts]: minutterne og grænserne må ikke være negative "
+                        "(heartbeat_stale_minutes, poll_stale_minutes, quarantine_new og quarantine_max mindst 1; "
+                        "disk_min_free_percent under 100)")
 
 
 def settings_from_dict(data: dict[str, Any], filename: str = "<config>") -> Settings:

@@ -1,8 +1,9 @@
 """`inbox-worker run`: the APScheduler wiring of the long-running worker. No logic of its own.
 
 Jobs: the poll round (a cycle, then IDLE or a sleep until mail arrives; it reschedules itself, after
-a backoff when the round failed), outbox delivery every minute, and the weekly summaries (a cron
-trigger on the company clock, plus one catch-up at start; sending is idempotent per customer and week).
+a backoff when the round failed), outbox delivery every minute, the weekly summaries (a cron
+trigger on the company clock, plus one catch-up at start; sending is idempotent per customer and week),
+and every minute the heartbeat the web process reads and the evaluation of the staff alerts.
 SIGTERM and SIGINT set the stop event: the mail in hand is finished, IDLE is left within a second,
 and the process exits 0.
 """
@@ -21,14 +22,27 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from inbox_worker.config import Settings
+from inbox_worker.domain.health import SUMMARY_COMPONENT, FailureKind
+from inbox_worker.features.health.notify import evaluate_alerts
 from inbox_worker.features.outbox.flush import flush_outbox
 from inbox_worker.features.summary.build import summary_due
 from inbox_worker.features.summary.send import send_summaries
 from inbox_worker.mail.sources.imap import CONNECTION_ERRORS
 from inbox_worker.mail.worker import MailboxWorker
+from inbox_worker.store import health
 
 log = logging.getLogger("inbox_worker.schedule")
 OUTBOX_EVERY_SECONDS = 60
+HEALTH_EVERY_SECONDS = 60
+
+
+def idle_wait(settings: Settings, has_idle: bool) -> float:
+    """How long one round waits for mail: IDLE is re-issued well within `alerts.poll_stale_minutes`, so a
+    connection dropped silently (a NAT's idle timeout) is found, and a quiet mailbox never looks stale."""
+    box = settings.mailbox
+    if not (box.idle and has_idle):
+        return float(box.poll_interval_seconds)
+    return float(min(box.idle_seconds, max(30, settings.alerts.poll_stale_minutes * 60 // 2)))
 
 
 def _poll_round(scheduler: BackgroundScheduler, worker: MailboxWorker) -> None:
@@ -36,10 +50,8 @@ def _poll_round(scheduler: BackgroundScheduler, worker: MailboxWorker) -> None:
     try:
         worker.cycle()
         worker.failures = 0
-        settings = worker.settings.mailbox
         mailbox = worker._connected()
-        wait = settings.idle_seconds if settings.idle and mailbox.has_idle else settings.poll_interval_seconds
-        mailbox.wait_for_mail(wait, worker.stop)
+        mailbox.wait_for_mail(idle_wait(worker.settings, mailbox.has_idle), worker.stop)
     except CONNECTION_ERRORS as exc:
         worker.failures += 1
         worker._drop_connection()
@@ -66,8 +78,21 @@ def _weekly_summaries(settings: Settings, engine: Engine) -> None:
                            settings.summary.time)
         run = send_summaries(settings, engine, week)
         log.info("summaries week=%s queued=%s skipped=%s", week, len(run.sent), len(run.skipped))
-    except Exception:  # the poll and the outbox must go on; the next start or week tries again
+        health.quietly(health.succeeded, engine, SUMMARY_COMPONENT, datetime.now(UTC))
+    except Exception as exc:  # the poll and the outbox must go on; the next start or week tries again
         log.exception("weekly summaries failed")
+        health.quietly(health.failed, engine, SUMMARY_COMPONENT, datetime.now(UTC), FailureKind.ERROR,
+                       f"{type(exc).__name__}: {exc}")
+
+
+def health_tick(settings: Settings, engine: Engine, worker: MailboxWorker, now: datetime | None = None) -> None:
+    """Every minute: the heartbeat /healthz reads, then the alert evaluation (which must never stop the worker)."""
+    now = now or worker.clock()
+    health.quietly(health.heartbeat, engine, worker.key, now, worker.owner)
+    try:
+        evaluate_alerts(settings, engine, now)
+    except Exception:
+        log.exception("health: alert evaluation failed; the next minute tries again")
 
 
 def summary_trigger(settings: Settings) -> CronTrigger:
@@ -98,11 +123,15 @@ def run(settings: Settings, engine: Engine, stop: threading.Event | None = None)
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
     worker = MailboxWorker(settings, engine, stop)
+    health.quietly(health.started, engine, worker.key, datetime.now(UTC), worker.owner)
     scheduler = BackgroundScheduler(timezone=settings.company.timezone)
     scheduler.add_job(_poll_round, "date", run_date=datetime.now(UTC), args=[scheduler, worker], id="poll",
                       misfire_grace_time=None)
     scheduler.add_job(_flush, "interval", seconds=OUTBOX_EVERY_SECONDS, args=[settings, engine], id="outbox",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(health_tick, "interval", seconds=HEALTH_EVERY_SECONDS, args=[settings, engine, worker],
+                      id="health", max_instances=1, coalesce=True,
+                      next_run_time=datetime.now(UTC) + timedelta(seconds=HEALTH_EVERY_SECONDS))
     add_summary_jobs(scheduler, settings, engine)
     scheduler.start()
     log.info("worker running for %s (stop with SIGTERM)", worker.key)
@@ -110,6 +139,7 @@ def run(settings: Settings, engine: Engine, stop: threading.Event | None = None)
         stop.wait()
     finally:
         scheduler.shutdown(wait=True)
+        health.quietly(health.stopped, engine, worker.key, datetime.now(UTC), worker.owner)
         worker.close()
     log.info("worker stopped")
     return 0

@@ -40,7 +40,8 @@ RAW_STATE = {"received": "modtaget, ikke behandlet endnu", "processed": "behandl
 ACK_LINE = {"queued": "kvittering sendes", "suppressed": "kvittering holdt tilbage", "none": "ingen kvittering"}
 OUTBOX_STATUS = {"failed": "Fejlet", "uncertain": "Usikker", "queued": "I kø", "sending": "Sendes", "sent": "Sendt",
                  "cancelled": "Annulleret"}
-OUTBOX_KIND = {"ack": "Kvittering", "reply": "Svar", "summary": "Ugeoversigt", "oncall": "Vagtbesked"}
+OUTBOX_KIND = {"ack": "Kvittering", "reply": "Svar", "summary": "Ugeoversigt", "oncall": "Vagtbesked",
+               "alert": "Driftsadvarsel"}
 # How many of each outcome, in the order of interface.md: (one, several), as in "1 ny sag", "20 nye sager".
 OUTCOME_COUNT = {
     "new_ticket": ("ny sag", "nye sager"), "updated_ticket": ("opdateret sag", "opdaterede sager"),

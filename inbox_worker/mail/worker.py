@@ -15,19 +15,20 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from inbox_worker.config import Settings
+from inbox_worker.domain.health import FailureKind
 from inbox_worker.mail.batching import ParsePool
 from inbox_worker.mail.incoming import IncomingMail, too_large_reason
 from inbox_worker.mail.runner import Runner
-from inbox_worker.mail.sources.imap import CONNECTION_ERRORS, FetchedMail, ImapMailbox, mailbox_key
+from inbox_worker.mail.sources.imap import CONNECTION_ERRORS, FetchedMail, ImapMailbox, failure_kind, mailbox_key
 from inbox_worker.mail.sources.prefetch import prefetch
-from inbox_worker.store import lease
+from inbox_worker.store import health, lease
 
 log = logging.getLogger("inbox_worker.mail.worker")
 
@@ -51,8 +52,9 @@ class MailboxWorker:
     """Polls one mailbox. Keeps its connection between cycles (for IDLE); reconnects after faults."""
 
     def __init__(self, settings: Settings, engine: Engine, stop: threading.Event | None = None,
-                 parallel: bool = True) -> None:
+                 parallel: bool = True, clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
+        self.clock = clock or (lambda: datetime.now(UTC))  # tests of the alerts drive it by hand
         self.engine = engine
         self.stop = stop or threading.Event()
         self.key = mailbox_key(settings.mailbox)
@@ -86,13 +88,14 @@ class MailboxWorker:
         stats = CycleStats()
         started = time.monotonic()
         settings = self.settings.mailbox
-        if not lease.acquire(self.engine, self.key, self.owner, datetime.now(UTC), settings.lease_seconds):
+        if not lease.acquire(self.engine, self.key, self.owner, self.clock(), settings.lease_seconds):
             log.info("cycle mailbox=%s skipped=another-worker-holds-the-lease", self.key)
             stats.skipped = True
+            health.quietly(health.heartbeat, self.engine, self.key, self.clock(), self.owner)
             return stats
         try:
             mailbox = self._connected()
-            if lease.check_uidvalidity(self.engine, self.key, mailbox.uidvalidity, datetime.now(UTC)):
+            if lease.check_uidvalidity(self.engine, self.key, mailbox.uidvalidity, self.clock()):
                 log.warning("UIDVALIDITY of %s changed to %s: rescanning; Message-ID dedupe prevents doubles",
                             self.key, mailbox.uidvalidity)
             self.runner.refresh()  # registry imports and rules edits take effect from this cycle
@@ -102,17 +105,27 @@ class MailboxWorker:
                 done = [mail.uid for mail in batch if mail.uid is not None]
                 mailbox.mark_processed(done)  # only now: the batch's transaction has committed
                 stats.processed += len(done)
-                lease.acquire(self.engine, self.key, self.owner, datetime.now(UTC), settings.lease_seconds)
+                lease.acquire(self.engine, self.key, self.owner, self.clock(), settings.lease_seconds)
                 if self.stop.is_set():
                     break
-        except CONNECTION_ERRORS:
+        except CONNECTION_ERRORS as exc:
             stats.errors += 1
             self._drop_connection()
+            self._record_failure(failure_kind(exc), exc)
+            raise
+        except Exception as exc:
+            self._record_failure(FailureKind.ERROR, exc)
             raise
         finally:
             log.info("cycle mailbox=%s fetched=%s processed=%s errors=%s ms=%.0f", self.key, stats.fetched,
                      stats.processed, stats.errors, (time.monotonic() - started) * 1000)
+        health.quietly(health.succeeded, self.engine, self.key, self.clock(), self.owner, beat=True)
         return stats
+
+    def _record_failure(self, kind: FailureKind, exc: BaseException) -> None:
+        """The poll status the web process and the alerts read (the server's answer, never the password)."""
+        health.quietly(health.failed, self.engine, self.key, self.clock(), kind, f"{type(exc).__name__}: {exc}",
+                       self.owner, beat=True)
 
     def _batches(self, uids: list[int], stats: CycleStats) -> Iterator[list[IncomingMail]]:
         settings = self.settings.mailbox

@@ -14,6 +14,7 @@ import smtplib
 import ssl
 
 from inbox_worker.config import SmtpSettings
+from inbox_worker.domain.health import FailureKind
 
 # Failures before the message was handed over (connection, login, MAIL, RCPT, DATA, writing the message).
 TRANSIENT_ERRORS = (TimeoutError, smtplib.SMTPException, OSError)
@@ -30,6 +31,20 @@ class PermanentRefusal(Exception):
 
 class Uncertain(Exception):
     """The whole message was sent, but no reply to its final "." came: the server may have taken it."""
+
+
+def failure_kind(exc: BaseException) -> FailureKind:
+    """What a failed send says about the server (for /healthz and the staff alerts)."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return FailureKind.LOGIN_REFUSED
+    if isinstance(exc, Uncertain):
+        return FailureKind.UNCERTAIN
+    if isinstance(exc, smtplib.SMTPResponseException):  # a 4xx to one of our commands
+        return FailureKind.REFUSED
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | TimeoutError) or (
+            isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)):
+        return FailureKind.UNREACHABLE
+    return FailureKind.ERROR
 
 
 def open_connection(smtp: SmtpSettings) -> smtplib.SMTP:

@@ -104,7 +104,11 @@ class RawMessage(Base):
 
     __tablename__ = "raw_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
-    __table_args__ = (UniqueConstraint("identity", name="uq_raw_messages_identity"),)
+    __table_args__ = (
+        UniqueConstraint("identity", name="uq_raw_messages_identity"),
+        # What is in quarantine (and since when), found without reading every processed mail: the desk, /metrics.
+        Index("ix_raw_messages_outcome_state", "outcome", "state", "processed_at"),
+    )
     # Message-ID when the mail has one, else "sha256:<hex>". Not unique: copies and reused Message-IDs share it.
     dedupe_key: Mapped[str] = mapped_column(String(1000), index=True)
     # dedupe_key + content fingerprint, on the one copy of a mail that is handled (NULL on the other
@@ -227,9 +231,11 @@ class OutboxMessage(Base):
         Index("ix_outbox_due", "status", "next_attempt_at"),
         # The loop limit counts a sender's acks by when the mails that triggered them arrived.
         Index("ix_outbox_recipient_trigger", "recipient", "trigger_date"),
+        # /metrics counts rows by status and kind (sent summaries, on-call notices) from this index alone.
+        Index("ix_outbox_status_kind", "status", "kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # ack | reply | summary | oncall
+    kind: Mapped[str] = mapped_column(String(16))  # ack | reply | summary | oncall | alert
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     message_id: Mapped[str] = mapped_column(String(1000), unique=True)
@@ -268,7 +274,7 @@ class DecisionLog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id", ondelete="CASCADE"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    outcome: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20), index=True)  # indexed for /metrics' counts by outcome
     decision: Mapped[dict[str, Any]] = mapped_column(default=dict)
     trace: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
@@ -373,7 +379,45 @@ class AuditEntry(Base):
     created_at: Mapped[datetime]
 
 
+class WorkerStatus(Base):
+    """The health of one part of the worker, written by the worker and read by /healthz, /metrics and the alerts.
+
+    One row per mailbox (its key: the poll loop, and the heartbeat of `run`), one for SMTP delivery
+    ("smtp") and one for the weekly summary job ("summary"); domain/health.py says what each column means.
+    """
+
+    __tablename__ = "worker_status"
+    name: Mapped[str] = mapped_column(String(500), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(200))  # host:pid of the last process that wrote it
+    started_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    last_error_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    ok_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    error_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AlertRecord(Base):
+    """A condition staff are (or were) told about: one row per condition, its latest episode; see features/health."""
+
+    __tablename__ = "alert_state"
+    condition: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_seen_at: Mapped[datetime]
+    since: Mapped[datetime]
+    alerted_at: Mapped[datetime | None]
+    alert_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    cleared_at: Mapped[datetime | None]  # set when it cleared: the row is history until the condition returns
+    recovery_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 __all__ = [
+    "AlertRecord",
     "AttachmentRecord",
     "AuditEntry",
     "Base",
@@ -396,4 +440,5 @@ __all__ = [
     "TimeEntry",
     "UniqueConstraint",
     "WebSession",
+    "WorkerStatus",
 ]

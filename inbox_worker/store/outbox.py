@@ -37,6 +37,14 @@ def due(session: Session, now: datetime, limit: int) -> list[int]:
         .order_by(OutboxMessage.id).limit(limit)))
 
 
+def expedite(session: Session, now: datetime) -> int:
+    """Every queued row waiting out a backoff is due now (SMTP works again); how many."""
+    result = session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at > now)
+        .values(next_attempt_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def claim(session: Session, row_id: int, now: datetime) -> bool:
     """Take one due row for sending; False when another flush took it first."""
     result = session.execute(

@@ -92,6 +92,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         AttachmentStore(settings.storage.attachments_dir, int(settings.storage.max_attachment_mb * 1024 * 1024)),
         security.LoginLimiter(settings.web.login_max_failures, settings.web.login_window_seconds))
     security.install(app)
+    from inbox_worker.web import health_page
+
+    health_page.install(app)  # /healthz, /metrics and the request timing: before the login check
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)

@@ -19,7 +19,9 @@ from inbox_worker.web.security import client_key, safe_next
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
-OPEN_ENDPOINTS = frozenset({"auth.login", "auth.login_post", "static"})
+# Served without a login: the login page itself, the stylesheet, and the monitoring endpoints (web/health_page.py:
+# /healthz tells nothing but check names; /metrics checks the client's address itself).
+OPEN_ENDPOINTS = frozenset({"auth.login", "auth.login_post", "static", "health.healthz", "health.metrics"})
 TOKEN = "sid"  # the cookie's key for the session token
 
 

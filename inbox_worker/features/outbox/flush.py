@@ -1,7 +1,10 @@
 """Deliver the outbox by SMTP: claim a row, send it, mark it sent; retry what surely did not arrive.
 
 A failure before the message was handed over is retried with backoff; a 5xx fails at once; a send
-whose reply to the final "." never came is held as uncertain for staff (at most once, README).
+whose reply to the final "." never came is held as uncertain for staff (at most once, README). Each
+flush records whether SMTP works (/healthz, alerts); while the server cannot be reached or refuses our
+login, a flush with nothing due logs in to see whether it is back, and once it is, what waited out the
+outage's backoff is sent at once.
 """
 
 from __future__ import annotations
@@ -15,11 +18,15 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import OutboxSettings, Settings
 from inbox_worker.domain.enums import OutboxStatus
+from inbox_worker.domain.health import SMTP_COMPONENT, FailureKind
 from inbox_worker.outbound import smtp
-from inbox_worker.store import outbox
+from inbox_worker.store import health, outbox
 from inbox_worker.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+
+OUTAGE = (FailureKind.UNREACHABLE, FailureKind.LOGIN_REFUSED)
 
 
 @dataclass
@@ -30,6 +37,9 @@ class FlushSummary:
     uncertain: int = 0  # the server may have these: held for staff, not retried
     interrupted: int = 0  # found still "sending" from a flush that died: held as uncertain
     unsent: list[int] = field(default_factory=list)  # the rows tried now and not sent (why: their last_error)
+    refused: int = 0  # of `failed`: refused for good by a server that answered (5xx)
+    trouble: tuple[FailureKind, str] | None = None  # the last failure that says SMTP is not working
+    probed: bool = False  # SMTP was failing, nothing was due, and a login without sending worked
 
 
 def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None, limit: int = 200) -> FlushSummary:
@@ -37,21 +47,58 @@ def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None
     summary = FlushSummary()
     with Session(engine) as session, session.begin():
         summary.interrupted = outbox.mark_interrupted(session, settings.outbox, now)
-    with Session(engine) as session:
-        due = outbox.due(session, now, limit)
+        smtp_status = health.status(session, SMTP_COMPONENT)
+    # The server itself was unusable (not a 4xx to a message, whose backoff the server asked for).
+    outage = smtp_status is not None and smtp_status.failing and smtp_status.error_kind in OUTAGE
     client: smtp.Client | None = None
     try:
-        for row_id in due:
+        client = _send_due(settings, engine, client, summary, now, limit)
+        if outage and not (summary.sent or summary.refused or summary.trouble):
+            client = _probe(settings, summary)  # all of it waits out a backoff: is the server back?
+        if outage and (summary.sent or summary.probed):
+            # SMTP works again: what waits out a backoff from the outage goes now, not in up to an hour.
             with Session(engine) as session, session.begin():
-                if not outbox.claim(session, row_id, now):
-                    continue
-            with Session(engine, expire_on_commit=False) as session, session.begin():
-                row = session.get(OutboxMessage, row_id)
-                assert row is not None
-                client = _deliver(settings, client, row, summary, now)
+                waiting = outbox.expedite(session, now)
+            log.info("SMTP works again: %s queued mail(s) sent now", waiting)
+            client = _send_due(settings, engine, client, summary, now, limit)
     finally:
         smtp.close(client)
+    _record(engine, summary, now)
     return summary
+
+
+def _send_due(settings: Settings, engine: Engine, client: smtp.Client | None, summary: FlushSummary,
+              now: datetime, limit: int) -> smtp.Client | None:
+    with Session(engine) as session:
+        due = outbox.due(session, now, limit)
+    for row_id in due:
+        with Session(engine) as session, session.begin():
+            if not outbox.claim(session, row_id, now):
+                continue
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            client = _deliver(settings, client, row, summary, now)
+    return client
+
+
+def _probe(settings: Settings, summary: FlushSummary) -> smtp.Client | None:
+    """While SMTP is failing and no row is due: connect and log in, sending nothing (the connection is used next)."""
+    try:
+        client = smtp.connect(settings.smtp)
+    except smtp.TRANSIENT_ERRORS as exc:
+        summary.trouble = (smtp.failure_kind(exc), f"{type(exc).__name__}: {exc}")
+        return None
+    summary.probed = True
+    return client
+
+
+def _record(engine: Engine, summary: FlushSummary, now: datetime) -> None:
+    """SMTP's health for /healthz and the alerts: working when it took a mail, let us log in, or refused one."""
+    if summary.sent or summary.probed or (summary.refused and summary.trouble is None):
+        health.quietly(health.succeeded, engine, SMTP_COMPONENT, now)
+    elif summary.trouble is not None:
+        health.quietly(health.failed, engine, SMTP_COMPONENT, now, *summary.trouble)
 
 
 def after_failure(attempts: int, permanent: bool, policy: OutboxSettings,
@@ -80,6 +127,7 @@ def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage,
         outbox.record_uncertain(row, str(exc))
         summary.unsent.append(row.id)
         summary.uncertain += 1
+        summary.trouble = (FailureKind.UNCERTAIN, str(exc))
         log.warning("outbox row %s (%s) to %s is uncertain, not retried: %s", row.id, row.kind, row.recipient, exc)
         smtp.abort(client)
         return None
@@ -87,10 +135,12 @@ def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage,
         outbox.record_failure(row, str(exc), *after_failure(row.attempts, True, settings.outbox, now))
         summary.failed += 1
         summary.unsent.append(row.id)
+        summary.refused += 1
     except smtp.TRANSIENT_ERRORS as exc:
         status, retry_at = after_failure(row.attempts, False, settings.outbox, now)
         outbox.record_failure(row, f"{type(exc).__name__}: {exc}", status, retry_at)
         summary.unsent.append(row.id)
+        summary.trouble = (smtp.failure_kind(exc), f"{type(exc).__name__}: {exc}")
         if status == OutboxStatus.FAILED:
             summary.failed += 1
         else:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from inbox_worker.config import MailboxSettings
+from inbox_worker.domain.health import FailureKind
 from inbox_worker.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,15 @@ PROCESSED_KEYWORD = b"$MicoProcessed"
 # Errors after which the connection is gone or unusable: reconnect (with backoff) and carry on.
 CONNECTION_ERRORS = (IMAPClientError, OSError, socket.timeout, ssl_module.SSLError, EOFError)
 LoginRefused = LoginError  # the server refused the login (one of CONNECTION_ERRORS)
+
+
+def failure_kind(exc: BaseException) -> FailureKind:
+    """What a failed cycle says about the server: it refused our login, or it could not be reached (for alerts)."""
+    if isinstance(exc, LoginError):
+        return FailureKind.LOGIN_REFUSED
+    if isinstance(exc, OSError | EOFError | IMAPClientAbortError):  # socket.timeout and SSLError are OSErrors
+        return FailureKind.UNREACHABLE
+    return FailureKind.ERROR
 
 
 @dataclass(frozen=True)
