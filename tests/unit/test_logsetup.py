@@ -88,9 +88,9 @@ def test_the_level_is_the_configured_one_lowered_to_info_by_verbose(configured: 
 
 
 @pytest.mark.parametrize("section, message", [
-    ({"format": "xml"}, "config.toml: key 'logging.format' must be one of text, json, got 'xml'"),
-    ({"level": "loud"}, "config.toml: key 'logging.level' must be one of debug, info, warning, error, got 'loud'"),
-    ({"colour": True}, "config.toml: unknown key 'logging.colour'"),
+    ({"format": "xml"}, "config.toml: nøglen 'logging.format' skal være en af text, json, ikke 'xml'"),
+    ({"level": "loud"}, "config.toml: nøglen 'logging.level' skal være en af debug, info, warning, error, ikke 'loud'"),
+    ({"colour": True}, "config.toml: ukendt nøgle 'logging.colour'"),
 ])
 def test_a_bad_logging_section_is_one_clear_line(section: dict[str, object], message: str) -> None:
     with pytest.raises(UserError) as refused:
