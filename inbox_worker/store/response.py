@@ -1,0 +1,54 @@
+"""A ticket's response-time clocks in the database: read them as `ResponseClocks`, write a `ClockChange`.
+
+The one place the clock columns of `tickets` and the rows of `response_events` are written, so the
+columns, their history and the derived `next_due_at` can never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inbox_worker.domain.enums import ClockMode
+from inbox_worker.domain.response_clock import ClockChange, ResponseClocks, ResponseTargets
+from inbox_worker.store.models import ResponseEvent, Ticket
+
+
+def clocks_of(ticket: Ticket) -> ResponseClocks | None:
+    """The ticket's clocks, or None for a ticket from before the clocks existed."""
+    if ticket.clock_started_at is None or ticket.first_response_due_at is None or ticket.resolution_due_at is None:
+        return None
+    targets = ResponseTargets(ticket.first_response_minutes or 0, ticket.resolution_minutes or 0,
+                              ClockMode(ticket.clock_mode or ClockMode.OPENING_HOURS), ticket.response_rule or "",
+                              ticket.response_reason or "")
+    return ResponseClocks(targets, ticket.clock_started_at, ticket.first_response_due_at, ticket.resolution_due_at,
+                          first_response_at=ticket.first_response_at, paused_at=ticket.paused_at,
+                          paused_minutes=ticket.paused_minutes or 0, resolved_at=ticket.resolved_at)
+
+
+def record(session: Session, ticket: Ticket, change: ClockChange, at: datetime, actor: str | None = None) -> None:
+    """Put the changed clocks on the ticket and add the event to its history (the caller's transaction)."""
+    clocks, targets = change.clocks, change.clocks.targets
+    ticket.response_rule, ticket.response_reason = targets.rule, targets.reason[:500]
+    ticket.first_response_minutes = targets.first_response_minutes
+    ticket.resolution_minutes = targets.resolution_minutes
+    ticket.clock_mode = targets.mode.value
+    ticket.clock_started_at = clocks.started_at
+    ticket.first_response_due_at, ticket.first_response_at = clocks.first_response_due, clocks.first_response_at
+    ticket.resolution_due_at, ticket.resolved_at = clocks.resolution_due, clocks.resolved_at
+    ticket.paused_at, ticket.paused_minutes = clocks.paused_at, clocks.paused_minutes
+    pending = clocks.next_due
+    ticket.next_due_at = pending[1] if pending else None
+    if ticket.id is None:
+        session.flush()  # a new ticket: its number first, for the event row
+    session.add(ResponseEvent(ticket_id=ticket.id, event=change.event.value, rule=change.rule[:64],
+                              reason=change.reason[:500], actor=actor, first_response_due_at=clocks.first_response_due,
+                              resolution_due_at=clocks.resolution_due, created_at=at))
+
+
+def history(session: Session, ticket_id: int) -> list[ResponseEvent]:
+    """The ticket's clock events, oldest first."""
+    return list(session.scalars(select(ResponseEvent).where(ResponseEvent.ticket_id == ticket_id)
+                                .order_by(ResponseEvent.created_at, ResponseEvent.id)))
