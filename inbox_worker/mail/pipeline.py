@@ -31,6 +31,7 @@ from inbox_worker.mail.decide.guard import GuardRules, decide_guard
 from inbox_worker.mail.decide.link import LinkParams, LinkRules, decide_devices, decide_sender, settle_devices
 from inbox_worker.mail.decide.oncall import OncallAddresses, decide_oncall
 from inbox_worker.mail.decide.priority import PriorityRules, decide_priority
+from inbox_worker.mail.decide.response import ResponseRules
 from inbox_worker.mail.decide.thread import decide_thread
 
 _OUTCOME_OF_ACTION = {
@@ -49,6 +50,7 @@ class Rulebook:
     classify: ClassifyRules
     priority: PriorityRules
     coverage: CoverageRules
+    response: ResponseRules
 
 
 @dataclass(frozen=True)
