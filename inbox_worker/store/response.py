@@ -7,6 +7,7 @@ columns, their history and the derived `next_due_at` can never disagree.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,24 +29,35 @@ def clocks_of(ticket: Ticket) -> ResponseClocks | None:
                           paused_minutes=ticket.paused_minutes or 0, resolved_at=ticket.resolved_at)
 
 
+def clock_values(change: ClockChange) -> dict[str, Any]:
+    """The ticket columns that hold these clocks (for an ORM ticket or a Core insert/update alike)."""
+    clocks, targets = change.clocks, change.clocks.targets
+    pending = clocks.next_due
+    return {
+        "response_rule": targets.rule[:64], "response_reason": targets.reason[:500],
+        "first_response_minutes": targets.first_response_minutes, "resolution_minutes": targets.resolution_minutes,
+        "clock_mode": targets.mode.value, "clock_started_at": clocks.started_at,
+        "first_response_due_at": clocks.first_response_due, "first_response_at": clocks.first_response_at,
+        "resolution_due_at": clocks.resolution_due, "resolved_at": clocks.resolved_at,
+        "paused_at": clocks.paused_at, "paused_minutes": clocks.paused_minutes,
+        "next_due_at": pending[1] if pending else None,
+    }
+
+
+def event_values(ticket_id: int, change: ClockChange, at: datetime, actor: str | None = None) -> dict[str, Any]:
+    """The `response_events` row of a change."""
+    return {"ticket_id": ticket_id, "event": change.event.value, "rule": change.rule[:64],
+            "reason": change.reason[:500], "actor": actor, "first_response_due_at": change.clocks.first_response_due,
+            "resolution_due_at": change.clocks.resolution_due, "created_at": at}
+
+
 def record(session: Session, ticket: Ticket, change: ClockChange, at: datetime, actor: str | None = None) -> None:
     """Put the changed clocks on the ticket and add the event to its history (the caller's transaction)."""
-    clocks, targets = change.clocks, change.clocks.targets
-    ticket.response_rule, ticket.response_reason = targets.rule, targets.reason[:500]
-    ticket.first_response_minutes = targets.first_response_minutes
-    ticket.resolution_minutes = targets.resolution_minutes
-    ticket.clock_mode = targets.mode.value
-    ticket.clock_started_at = clocks.started_at
-    ticket.first_response_due_at, ticket.first_response_at = clocks.first_response_due, clocks.first_response_at
-    ticket.resolution_due_at, ticket.resolved_at = clocks.resolution_due, clocks.resolved_at
-    ticket.paused_at, ticket.paused_minutes = clocks.paused_at, clocks.paused_minutes
-    pending = clocks.next_due
-    ticket.next_due_at = pending[1] if pending else None
+    for column, value in clock_values(change).items():
+        setattr(ticket, column, value)
     if ticket.id is None:
         session.flush()  # a new ticket: its number first, for the event row
-    session.add(ResponseEvent(ticket_id=ticket.id, event=change.event.value, rule=change.rule[:64],
-                              reason=change.reason[:500], actor=actor, first_response_due_at=clocks.first_response_due,
-                              resolution_due_at=clocks.resolution_due, created_at=at))
+    session.add(ResponseEvent(**event_values(ticket.id, change, at, actor)))
 
 
 def history(session: Session, ticket_id: int) -> list[ResponseEvent]:
