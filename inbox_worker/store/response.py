@@ -1,24 +1,38 @@
 """A ticket's response-time clocks in the database: read them as `ResponseClocks`, write a `ClockChange`.
 
 The one place the clock columns of `tickets` and the rows of `response_events` are written, so the
-columns, their history and the derived `next_due_at` can never disagree.
+columns, their history and the derived `next_due_at` can never disagree: through the ORM for staff
+actions (`record`), as Core statements and values for the mail path (store/apply.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.enums import ClockMode
 from inbox_worker.domain.response_clock import ClockChange, ResponseClocks, ResponseTargets
-from inbox_worker.store.models import ResponseEvent, Ticket
+from inbox_worker.domain.response_decision import ResponseDecision
+from inbox_worker.store.models import Base, ResponseEvent, Ticket
+
+_RULE, _REASON = 64, 500  # the column lengths of the rule and the reason
+COLUMNS = ("response_rule", "response_reason", "first_response_minutes", "resolution_minutes", "clock_mode",
+           "clock_started_at", "first_response_due_at", "first_response_at", "resolution_due_at", "resolved_at",
+           "paused_at", "paused_minutes", "next_due_at")
+_TICKETS = Base.metadata.tables["tickets"]
+# Bound names differ from the column names: an UPDATE may not bind a parameter named like a column it sets.
+_SET_CLOCKS = update(_TICKETS).where(_TICKETS.c.id == bindparam("clock_ticket")).values(
+    {name: bindparam(f"new_{name}") for name in COLUMNS})
+INSERT_EVENTS = insert(Base.metadata.tables["response_events"])
 
 
-def clocks_of(ticket: Ticket) -> ResponseClocks | None:
-    """The ticket's clocks, or None for a ticket from before the clocks existed."""
+def clocks_of(ticket: Any) -> ResponseClocks | None:
+    """The clocks of a ticket (a `Ticket`, or a row with its clock columns), or None for a ticket from
+    before the clocks existed."""
     if ticket.clock_started_at is None or ticket.first_response_due_at is None or ticket.resolution_due_at is None:
         return None
     targets = ResponseTargets(ticket.first_response_minutes or 0, ticket.resolution_minutes or 0,
@@ -34,7 +48,7 @@ def clock_values(change: ClockChange) -> dict[str, Any]:
     clocks, targets = change.clocks, change.clocks.targets
     pending = clocks.next_due
     return {
-        "response_rule": targets.rule[:64], "response_reason": targets.reason[:500],
+        "response_rule": targets.rule[:_RULE], "response_reason": targets.reason[:_REASON],
         "first_response_minutes": targets.first_response_minutes, "resolution_minutes": targets.resolution_minutes,
         "clock_mode": targets.mode.value, "clock_started_at": clocks.started_at,
         "first_response_due_at": clocks.first_response_due, "first_response_at": clocks.first_response_at,
@@ -46,9 +60,30 @@ def clock_values(change: ClockChange) -> dict[str, Any]:
 
 def event_values(ticket_id: int, change: ClockChange, at: datetime, actor: str | None = None) -> dict[str, Any]:
     """The `response_events` row of a change."""
-    return {"ticket_id": ticket_id, "event": change.event.value, "rule": change.rule[:64],
-            "reason": change.reason[:500], "actor": actor, "first_response_due_at": change.clocks.first_response_due,
+    return {"ticket_id": ticket_id, "event": change.event.value, "rule": change.rule[:_RULE],
+            "reason": change.reason[:_REASON], "actor": actor,
+            "first_response_due_at": change.clocks.first_response_due,
             "resolution_due_at": change.clocks.resolution_due, "created_at": at}
+
+
+def as_stored(clocks: ResponseClocks) -> ResponseClocks:
+    """The clocks as `clocks_of` reads them back once written (the rule and reason cut to their columns)."""
+    targets = clocks.targets
+    if len(targets.rule) <= _RULE and len(targets.reason) <= _REASON:
+        return clocks
+    return dataclasses.replace(clocks, targets=dataclasses.replace(
+        targets, rule=targets.rule[:_RULE], reason=targets.reason[:_REASON]))
+
+
+def update_clocks(connection: Connection, ticket_id: int, change: ClockChange) -> None:
+    """Core: put the changed clocks on an existing ticket (the mail path's transaction)."""
+    values = clock_values(change)
+    connection.execute(_SET_CLOCKS, {"clock_ticket": ticket_id, **{f"new_{k}": values[k] for k in COLUMNS}})
+
+
+def decided_events(ticket_id: int, decision: ResponseDecision, actor: str | None = None) -> list[dict[str, Any]]:
+    """The `response_events` rows of what a mail (or call) did to the clocks; `actor` wins over the decision's."""
+    return [event_values(ticket_id, change, decision.at, actor or decision.actor) for change in decision.changes]
 
 
 def record(session: Session, ticket: Ticket, change: ClockChange, at: datetime, actor: str | None = None) -> None:
