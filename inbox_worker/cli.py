@@ -185,6 +185,34 @@ def cmd_tickets_set_coverage(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+def cmd_tickets_set_targets(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+    from zoneinfo import ZoneInfo
+
+    from inbox_worker.domain.working_minutes import parse_working_minutes
+    from inbox_worker.features.tickets.clocks import ClockSetup
+    from inbox_worker.features.tickets.targets import set_targets
+    from inbox_worker.mail.decide.response import danish_moment
+    from inbox_worker.web.labels import duration
+
+    first = parse_working_minutes(args.first, "--first")
+    resolution = parse_working_minutes(args.resolution, "--resolution")
+    try:
+        by = args.by or getpass.getuser()
+    except OSError:
+        raise UserError("sig, hvem der sætter fristerne, med --by") from None
+    setup = ClockSetup.from_settings(settings)
+    with Session(_engine(settings)) as session, session.begin():
+        change = set_targets(session, args.ticket, first, resolution, args.clock, args.reason, by, setup,
+                             datetime.now(UTC))
+    zone, clocks = ZoneInfo(settings.company.timezone), change.clocks
+    clock = "døgnet rundt" if clocks.targets.mode == "around_the_clock" else "i åbningstiden"
+    print(f"#{args.ticket}: frister sat af {by}: første svar {duration(first)}, løst {duration(resolution)} ({clock})")
+    print(f"  første svar senest {danish_moment(clocks.first_response_due, zone)}, "
+          f"løst senest {danish_moment(clocks.resolution_due, zone)}")
+    return 0
+
+
 def cmd_tickets_log_time(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
     from datetime import date
@@ -481,6 +509,20 @@ def build_parser() -> argparse.ArgumentParser:
     override.add_argument("--reason", required=True)
     override.add_argument("--by", help="who decides (default: the login name)")
     override.set_defaults(run=cmd_tickets_set_coverage)
+    targets = tickets.add_parser(
+        "set-targets", help="staff override of a ticket's response-time targets (wins over the rules)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Durations are working time: 90 (minutes), 1:30 (hours:minutes) or 4t (hours).\n"
+               "example: inbox-worker tickets set-targets 1042 --first 1:00 --resolution 2t "
+               "--reason \"Aftalt med kunden i telefonen\"")
+    targets.add_argument("ticket", type=int)
+    targets.add_argument("--first", required=True, help="working time to the first response, e.g. 90 or 1:30")
+    targets.add_argument("--resolution", required=True, help="working time to the resolution, e.g. 7t or 420")
+    targets.add_argument("--clock", choices=["opening_hours", "around_the_clock"],
+                         help="the clock the targets run on (default: the ticket's clock now)")
+    targets.add_argument("--reason", required=True, help="why (kept with the targets and in the audit log)")
+    targets.add_argument("--by", help="who decides, e.g. staff initials (default: the login name)")
+    targets.set_defaults(run=cmd_tickets_set_targets)
     log_time = tickets.add_parser("log-time", help="a time entry on a ticket (entries are never edited)")
     log_time.add_argument("ticket", type=int)
     log_time.add_argument("minutes", type=int, help="minutes spent; negative only with --corrects")

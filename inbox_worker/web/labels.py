@@ -26,6 +26,7 @@ ACTION = {
     "assign": "Tildelt", "note": "Notat", "reply": "Svar sendt", "merge": "Flettet ind i anden sag",
     "merged-in": "Anden sag flettet ind", "reviewed": "Markeret som gennemset", "phone-ticket": "Oprettet fra telefon",
     "set-coverage": "Dækning ændret", "log-time": "Tid registreret", "correct-time": "Tid rettet",
+    "set-targets": "Frister ændret",
     "quarantine-reprocess": "Mail behandlet igen fra karantæne", "outbox-retry": "Mail sendt igen",
     "outbox-cancel": "Mail annulleret",
 }
