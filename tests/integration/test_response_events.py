@@ -8,6 +8,7 @@ answer, 3 working days (21 h) to the resolution, in opening hours (09-16 Copenha
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -19,6 +20,7 @@ from inbox_worker.features.tickets.edit import set_field
 from inbox_worker.features.tickets.phone import PhoneCall, open_phone_ticket
 from inbox_worker.features.tickets.reply import queue_reply
 from inbox_worker.features.tickets.targets import set_targets
+from inbox_worker.mail.incoming import IncomingMail
 from inbox_worker.mail.runner import Runner
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.models import DecisionLog, OutboxMessage, ResponseEvent, Ticket
@@ -245,3 +247,45 @@ def test_a_ticket_merged_into_another_stops_its_clocks(settings: Settings, engin
     assert merged.resolved_at == cph(1, 9, 10) and merged.next_due_at is None
     assert events(engine, int(second["ticket"]))[-1].reason == f"Flettet ind i sag #{first}: fristerne følger den sag"
     assert ticket_of(engine, first).next_due_at == cph(1, 13)  # the other ticket's clock runs on
+
+
+RAISE = "Nu er serveren helt nede og ingen kan arbejde.\n\nLone"
+
+
+def _follow_up_mail(body: str, n: int) -> IncomingMail:
+    return IncomingMail(build_mail(subject="Sv: Printeren virker ikke", body=body, in_reply_to=FIRST_MAIL,
+                                   message_id=f"<printer-{n}@bageriet-soerensen.dk>"), f"mail {n}")
+
+
+def test_a_batch_takes_the_clocks_it_decided_before_its_write_when_nothing_changed(settings: Settings,
+                                                                                    engine: Engine) -> None:
+    runner = Runner(settings, engine)
+    batch = [IncomingMail(build_mail(message_id=FIRST_MAIL), "mail 1"), _follow_up_mail(RAISE, 2),
+             _follow_up_mail("Hej\n\nTak for hjælpen.\n\nLone", 3)]
+
+    decisions = runner.process_batch(batch, cph(1, 9))
+
+    assert runner.decided_again == 0  # the later mails read the clocks the earlier ones would write, as written
+    assert [[c.event.value for c in d.response.changes] for d in decisions if d.response] == [
+        ["started"], ["recomputed"], []]
+    assert ticket_of(engine, int(decisions[0].ticket or 0)).response_rule == "response-emergency"
+
+
+def test_targets_set_between_deciding_and_writing_make_the_mail_be_decided_again_on_them(settings: Settings,
+                                                                                          engine: Engine) -> None:
+    number = open_printer_ticket(settings, engine, cph(1, 9))
+
+    class StaffMeanwhile(Runner):
+        def _prepare(self, items: Any, now: datetime) -> Any:
+            prepared = super()._prepare(items, now)
+            with Session(engine) as session, session.begin():  # the web UI, while the batch waits for its turn
+                set_targets(session, number, 60, 120, None, "Aftalt med Lone", "JH",
+                            ClockSetup.from_settings(settings), now)
+            return prepared
+
+    runner = StaffMeanwhile(settings, engine)
+    [decision] = runner.process_batch([_follow_up_mail(RAISE, 2)], cph(1, 9, 30))
+
+    assert runner.decided_again == 1  # only the clocks changed, and that is enough
+    assert decision.response is not None and decision.response.changes == ()  # the staff's targets stay
+    assert ticket_of(engine, number).response_rule == "staff-override"
