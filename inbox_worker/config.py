@@ -163,6 +163,16 @@ class SummarySettings:
 
 
 @dataclass(frozen=True)
+class ResponseSettings:
+    """The response-time warnings `run` sends (targets themselves are data: rules/response.toml)."""
+
+    warnings: bool = True
+    # One notice per ticket and target this many working minutes before the due moment (the clock's own
+    # working time: opening hours, or around the clock for emergencies).
+    warn_before_minutes: int = 30
+
+
+@dataclass(frozen=True)
 class PathSettings:
     rules: str = str(PACKAGED_RULES)
     templates: str = str(PACKAGED_TEMPLATES)
@@ -187,6 +197,8 @@ class WebSettings:
     login_window_seconds: int = 900
     page_size: int = 50
     threads: int = 8
+    # The UI's address as staff open it (e.g. https://support.mico.dk): links in staff notices. Empty: no links.
+    base_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +214,7 @@ class Settings:
     rates: RateSettings = RateSettings()
     billing: BillingSettings = BillingSettings()
     summary: SummarySettings = SummarySettings()
+    response: ResponseSettings = ResponseSettings()
     paths: PathSettings = PathSettings()
     web: WebSettings = WebSettings()
     source: str = "built-in defaults"
@@ -295,6 +308,12 @@ def _validate(settings: Settings, filename: str) -> None:
             or web.threads < 1):
         raise UserError(f"{filename}: [web] page_size, login_max_failures, session_hours, session_idle_minutes "
                         "and threads must be positive")
+    if settings.response.warn_before_minutes < 1:
+        raise UserError(f"{filename}: key 'response.warn_before_minutes' must be at least 1 "
+                        "(turn warnings off with response.warnings = false)")
+    if web.base_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", web.base_url):
+        raise UserError(f"{filename}: key 'web.base_url' must look like https://support.mico.dk, "
+                        f"not {web.base_url!r}")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
 
