@@ -160,6 +160,8 @@ class SummarySettings:
     weekday: str = "mon"
     time: str = "07:00"  # company time zone
     misfire_grace_hours: int = 6  # a late scheduler still sends within this; after it, the start-up catch-up
+    # One line on how many of the week's requests were answered within the promise, and the median time.
+    response_times: bool = True
 
 
 @dataclass(frozen=True)
