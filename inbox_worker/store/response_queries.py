@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from sqlalchemy.sql.expression import Exists
 
 from inbox_worker.domain.enums import TicketStatus
@@ -19,11 +19,18 @@ from inbox_worker.domain.response_figures import TicketClocks
 from inbox_worker.store.models import Customer, ResponseWarning, Staff, Ticket
 from inbox_worker.store.response import clocks_of
 
+# What clocks_of reads (a month's tickets load these, not their subjects, coverage and review JSON).
+_CLOCK_COLUMNS = (Ticket.response_rule, Ticket.response_reason, Ticket.first_response_minutes,
+                  Ticket.resolution_minutes, Ticket.clock_mode, Ticket.clock_started_at, Ticket.first_response_due_at,
+                  Ticket.first_response_at, Ticket.resolution_due_at, Ticket.paused_at, Ticket.paused_minutes,
+                  Ticket.resolved_at)
+
 
 def clocks_started(session: Session, start: datetime, end: datetime,
                    customer_id: int | None = None) -> list[TicketClocks]:
     """Tickets whose clocks started in [start, end), by ticket number; only one customer's when named."""
     query = (select(Ticket, Customer.key, Customer.name)
+             .options(load_only(Ticket.id, Ticket.priority, *_CLOCK_COLUMNS))
              .outerjoin(Customer, Customer.id == Ticket.customer_id)
              .where(Ticket.clock_started_at >= start, Ticket.clock_started_at < end,
                     Ticket.merged_into_id.is_(None))

@@ -19,12 +19,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.domain.enums import Priority
-from inbox_worker.domain.response_figures import (
-    TargetFigures,
-    TicketClocks,
-    first_response_figures,
-    resolution_figures,
-)
+from inbox_worker.domain.response_figures import Counted, TargetFigures, TicketClocks, count, figures_of
 from inbox_worker.domain.worktime import WorkCalendar
 from inbox_worker.errors import UserError
 from inbox_worker.features.response.workcalendar import work_calendar
@@ -82,10 +77,9 @@ class Report:
     total: ReportRow
 
 
-def _row(tickets: list[TicketClocks], as_of: datetime, calendar: WorkCalendar, customer: str | None,
-         name: str, priority: str | None) -> ReportRow:
-    return ReportRow(customer, name, priority, len(tickets), first_response_figures(tickets, as_of, calendar),
-                     resolution_figures(tickets, as_of, calendar))
+def _row(counted: list[Counted], customer: str | None, name: str, priority: str | None) -> ReportRow:
+    first_response, resolution = figures_of(counted)
+    return ReportRow(customer, name, priority, len(counted), first_response, resolution)
 
 
 def _priority_order(priority: str) -> int:
@@ -95,14 +89,17 @@ def _priority_order(priority: str) -> int:
 def build_report(tickets: list[TicketClocks], month: Month, customer: str | None, as_of: datetime,
                  calendar: WorkCalendar) -> Report:
     """Rows by customer name (no known customer last), then priority, most urgent first; and the total."""
-    groups: dict[tuple[str | None, str], list[TicketClocks]] = {}
+    groups: dict[tuple[str | None, str], list[Counted]] = {}
     names: dict[str | None, str] = {}
+    everything = []
     for ticket in tickets:
-        groups.setdefault((ticket.customer, ticket.priority), []).append(ticket)
+        counted = count(ticket.clocks, as_of, calendar)
+        everything.append(counted)
+        groups.setdefault((ticket.customer, ticket.priority), []).append(counted)
         names[ticket.customer] = ticket.customer_name
     order = sorted(groups, key=lambda g: (g[0] is None, names[g[0]].casefold(), g[0] or "", _priority_order(g[1])))
-    rows = tuple(_row(groups[key], as_of, calendar, key[0], names[key[0]], key[1]) for key in order)
-    return Report(month, customer, as_of, rows, _row(tickets, as_of, calendar, None, "", None))
+    rows = tuple(_row(groups[key], key[0], names[key[0]], key[1]) for key in order)
+    return Report(month, customer, as_of, rows, _row(everything, None, "", None))
 
 
 def month_report(session: Session, settings: Settings, month: Month, customer: str | None,
