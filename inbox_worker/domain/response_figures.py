@@ -145,13 +145,9 @@ def figures_of(counted: Sequence[Counted]) -> tuple[TargetFigures, TargetFigures
 
 
 def first_response_figures(tickets: Sequence[TicketClocks], as_of: datetime, calendar: WorkCalendar) -> TargetFigures:
+    """The first responses alone (the weekly summary's line)."""
     return _figures((first_response_kept(t.clocks, as_of) for t in tickets),
                     (first_response_minutes(t.clocks, calendar, as_of) for t in tickets))
-
-
-def resolution_figures(tickets: Sequence[TicketClocks], as_of: datetime, calendar: WorkCalendar) -> TargetFigures:
-    return _figures((resolution_kept(t.clocks, as_of) for t in tickets),
-                    (resolution_minutes(t.clocks, calendar, as_of) for t in tickets))
 
 
 def clock_modes(tickets: Iterable[TicketClocks]) -> frozenset[ClockMode]:
