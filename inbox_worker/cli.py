@@ -275,6 +275,20 @@ def cmd_summary_send(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sla_report(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.response.report import Month, month_report, report_json
+    from inbox_worker.features.response.report_text import report_table
+    from inbox_worker.store.db import READ_ONLY
+
+    month = Month.parse(args.month)
+    with Session(_engine(settings)) as session:
+        session.connection(execution_options=READ_ONLY)
+        report = month_report(session, settings, month, args.customer, datetime.now(UTC))
+    print(json.dumps(report_json(report), ensure_ascii=False, indent=2) if args.json
+          else report_table(report, settings.company.timezone))
+    return 0
+
+
 def _local(moment: datetime | None, settings: Settings) -> str:
     from zoneinfo import ZoneInfo
 
@@ -547,6 +561,17 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--customer", help="only this customer (registry key)")
     send.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
     send.set_defaults(run=cmd_summary_send)
+
+    sla = commands.add_parser("sla", help="response-time targets").add_subparsers(dest="sub", required=True)
+    report = sla.add_parser(
+        "report", help="targets met per customer and priority, with median and 90th-percentile times",
+        description="Tickets whose clocks started in the month (Copenhagen time), as of now: first response and "
+                    "resolution met %, open, median and 90th percentile (nearest rank) in working hours.",
+        epilog="example: inbox-worker sla report --month 2026-11 --customer bageriet")
+    report.add_argument("--month", required=True, help="e.g. 2026-11")
+    report.add_argument("--customer", help="only this customer (registry key)")
+    report.add_argument("--json", action="store_true", help="one JSON object (English keys, minutes and hours)")
+    report.set_defaults(run=cmd_sla_report)
 
     web = commands.add_parser("web", help="the staff web UI (waitress)")
     web.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")

@@ -160,6 +160,18 @@ class SummarySettings:
     weekday: str = "mon"
     time: str = "07:00"  # company time zone
     misfire_grace_hours: int = 6  # a late scheduler still sends within this; after it, the start-up catch-up
+    # One line on how many of the week's requests were answered within the promise, and the median time.
+    response_times: bool = True
+
+
+@dataclass(frozen=True)
+class ResponseSettings:
+    """The response-time warnings `run` sends (targets themselves are data: rules/response.toml)."""
+
+    warnings: bool = True
+    # One notice per ticket and target this many working minutes before the due moment (the clock's own
+    # working time: opening hours, or around the clock for emergencies).
+    warn_before_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -187,6 +199,8 @@ class WebSettings:
     login_window_seconds: int = 900
     page_size: int = 50
     threads: int = 8
+    # The UI's address as staff open it (e.g. https://support.mico.dk): links in staff notices. Empty: no links.
+    base_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +216,7 @@ class Settings:
     rates: RateSettings = RateSettings()
     billing: BillingSettings = BillingSettings()
     summary: SummarySettings = SummarySettings()
+    response: ResponseSettings = ResponseSettings()
     paths: PathSettings = PathSettings()
     web: WebSettings = WebSettings()
     source: str = "built-in defaults"
@@ -295,6 +310,12 @@ def _validate(settings: Settings, filename: str) -> None:
             or web.threads < 1):
         raise UserError(f"{filename}: [web] page_size, login_max_failures, session_hours, session_idle_minutes "
                         "and threads must be positive")
+    if settings.response.warn_before_minutes < 1:
+        raise UserError(f"{filename}: key 'response.warn_before_minutes' must be at least 1 "
+                        "(turn warnings off with response.warnings = false)")
+    if web.base_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", web.base_url):
+        raise UserError(f"{filename}: key 'web.base_url' must look like https://support.mico.dk, "
+                        f"not {web.base_url!r}")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
 

@@ -245,7 +245,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_recipient_trigger", "recipient", "trigger_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # ack | reply | summary | oncall
+    kind: Mapped[str] = mapped_column(String(16))  # ack | reply | summary | oncall | warning
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     message_id: Mapped[str] = mapped_column(String(1000), unique=True)

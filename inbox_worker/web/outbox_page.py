@@ -14,7 +14,8 @@ from inbox_worker.web.context import db, now, staff, web
 bp = Blueprint("outbox", __name__)
 STATUS = {"failed": "Fejlet", "uncertain": "Usikker", "queued": "I kø", "sending": "Sendes", "sent": "Sendt",
           "cancelled": "Annulleret"}
-KIND = {"ack": "Kvittering", "reply": "Svar", "summary": "Ugeoversigt", "oncall": "Vagtbesked"}
+KIND = {"ack": "Kvittering", "reply": "Svar", "summary": "Ugeoversigt", "oncall": "Vagtbesked",
+        "warning": "Fristvarsel"}
 SHOWN = 200
 
 
