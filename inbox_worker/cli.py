@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from inbox_worker.argparse_da import Commands, Parser, command, group, typed
 from inbox_worker.config import Settings, load_settings
 from inbox_worker.errors import DatabaseBusy, UserError
 
@@ -32,23 +33,35 @@ def _engine(settings: Settings, *, migrate_first: bool = False) -> Any:
     return engine
 
 
+def _who(given: str | None, what: str) -> str:
+    """Who does it, for the audit log: --by, else the login name."""
+    import getpass
+
+    try:
+        return given or getpass.getuser()
+    except OSError:
+        raise UserError(f"sig hvem der {what}, med --by") from None
+
+
 def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_worker.store.db import make_engine, migrate
 
     revision = migrate(make_engine(settings.database.url, settings.database.busy_timeout_seconds))
-    print(f"database ready at schema revision {revision}")
+    print(f"Databasen er klar (skemaversion {revision})")
     return 0
 
 
 def cmd_registry_import(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.domain.labels import count
     from inbox_worker.store.registry_import import import_registry
 
     engine = _engine(settings)
     with Session(engine) as session, session.begin():
         summary = import_registry(session, Path(args.file))
-    print(f"{args.file}: customers {summary.customers[0]} new, {summary.customers[1]} updated; "
-          f"contacts {summary.contacts[0]} new, {summary.contacts[1]} updated; "
-          f"devices {summary.devices[0]} new, {summary.devices[1]} updated")
+    print(f"{args.file}: " + "; ".join(
+        f"{what} {count(new, 'ny', 'nye')}, {updated} opdateret"
+        for what, (new, updated) in (("kunder", summary.customers), ("kontakter", summary.contacts),
+                                     ("enheder", summary.devices))))
     return 0
 
 
@@ -61,19 +74,16 @@ def _ingest(settings: Settings, paths: list[str], emit: Callable[[str, dict[str,
     return ingest_paths(Runner(settings, _engine(settings)), paths, emit)
 
 
-def _describe(source: str, decision: dict[str, Any]) -> str:
-    ticket = f"#{decision['ticket']}" if decision.get("ticket") else "-"
-    extra = decision.get("reason") or decision.get("ack_reason") or ""
-    return f"{source.removeprefix('file:')}: {decision['outcome']} {ticket} ack={decision['ack']} {extra}".rstrip()
-
-
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.domain.labels import decision_line, outcome_counts
+
     def emit(source: str, decision: dict[str, Any]) -> None:
-        print(json.dumps(decision, ensure_ascii=False) if args.json else _describe(source, decision), flush=True)
+        text = f"{source.removeprefix('file:')}: {decision_line(decision)}"
+        print(json.dumps(decision, ensure_ascii=False) if args.json else text, flush=True)
 
     outcomes = _ingest(settings, args.paths, emit)
     if not args.json:
-        print(", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "no mail")
+        print(outcome_counts(outcomes))
     return 0
 
 
@@ -85,22 +95,23 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.domain.labels import count
     from inbox_worker.mail.sources.imap import CONNECTION_ERRORS
     from inbox_worker.mail.worker import MailboxWorker
 
     if not args.once:
-        raise UserError("poll needs --once (the long-running worker is 'inbox-worker run')")
+        raise UserError("poll kræver --once (arbejderen, der kører hele tiden, er 'inbox-worker run')")
     worker = MailboxWorker(settings, _engine(settings))
     try:
         stats = worker.run_once()
     except CONNECTION_ERRORS as exc:
-        raise UserError(f"mailbox {worker.key}: {type(exc).__name__}: {exc}") from None
+        raise UserError(f"postkassen {worker.key} kunne ikke læses: {type(exc).__name__}: {exc}") from None
     finally:
         worker.close()
     if stats.skipped:
-        print(f"{worker.key}: another worker holds the mailbox; nothing done")
+        print(f"{worker.key}: en anden proces arbejder i postkassen lige nu; intet gjort")
     else:
-        print(f"{worker.key}: {stats.fetched} fetched, {stats.processed} processed")
+        print(f"{worker.key}: {count(stats.fetched, 'mail', 'mails')} hentet, {stats.processed} behandlet")
     return 0
 
 
@@ -112,11 +123,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_outbox_flush(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_worker.features.outbox.flush import flush_outbox
+    from inbox_worker.features.outbox.report import flush_report
 
-    summary = flush_outbox(settings, _engine(settings))
-    print(f"outbox: {summary.sent} sent, {summary.retrying} to retry, {summary.failed} failed"
-          + (f", {summary.uncertain} uncertain (not retried: see outbox list)" if summary.uncertain else "")
-          + (f", {summary.interrupted} interrupted earlier (held as uncertain)" if summary.interrupted else ""))
+    engine = _engine(settings)
+    summary = flush_outbox(settings, engine)
+    with Session(engine) as session:
+        print("\n".join(flush_report(session, summary, settings.company.timezone, settings.smtp.host)))
     return 0
 
 
@@ -130,21 +142,16 @@ def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
         for row in rows:
             print(json.dumps(row.as_json(), ensure_ascii=False))
     else:
-        print(outbox_table(rows, settings.company.timezone))
+        print(outbox_table(rows, settings.company.timezone, settings.smtp.host))
     return 0
 
 
 def _outbox_change(args: argparse.Namespace, settings: Settings) -> int:
     """`outbox retry` and `outbox cancel`: all the rows named, or none of them (one line says why)."""
-    import getpass
-
     from inbox_worker.features.outbox import desk
 
     ids = desk.parse_ids(args.ids)
-    try:
-        by = args.by or getpass.getuser()
-    except OSError:
-        raise UserError("say who does it with --by") from None
+    by = _who(args.by, "gør det")
     change = desk.retry if args.sub == "retry" else desk.cancel
     with Session(_engine(settings)) as session, session.begin():
         lines = change(session, ids, by, datetime.now(UTC), settings.company.timezone)
@@ -166,22 +173,23 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _coverage_text(status: str, rate_dkk: int) -> str:
+    from inbox_worker.domain.labels import label
+
+    return label(status, "coverage").lower() + ("" if status == "covered" else f", {rate_dkk} kr./time")
+
+
 def cmd_tickets_set_coverage(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
-    import getpass
 
     from inbox_worker.features.tickets.ops import set_coverage
 
-    try:
-        by = args.by or getpass.getuser()
-    except OSError:
-        raise UserError("say who decides with --by") from None
+    by = _who(args.by, "afgør det")
     with Session(_engine(settings)) as session, session.begin():
         coverage = set_coverage(session, args.ticket, args.status, args.reason, by,
                                 dataclasses.asdict(settings.rates), rate=args.rate,
                                 timezone=settings.company.timezone)
-    rate = "" if coverage.status == "covered" else f", {coverage.rate_dkk} kr./time"
-    print(f"#{args.ticket}: dækning sat til {coverage.status}{rate} ({coverage.reason})")
+    print(f"#{args.ticket}: dækning sat til {_coverage_text(coverage.status, coverage.rate_dkk)} ({coverage.reason})")
     return 0
 
 
@@ -215,21 +223,16 @@ def cmd_tickets_set_targets(args: argparse.Namespace, settings: Settings) -> int
 
 def cmd_tickets_log_time(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
-    from datetime import date
 
+    from inbox_worker.domain.labels import duration
     from inbox_worker.features.tickets.ops import log_time
 
-    try:
-        day = date.fromisoformat(args.date) if args.date else None
-    except ValueError:
-        raise UserError(f"--date must look like 2026-05-04, not {args.date!r}") from None
     with Session(_engine(settings)) as session, session.begin():
         entry = log_time(session, args.ticket, args.minutes, args.by, dataclasses.asdict(settings.rates),
-                         note=args.note, coverage=args.coverage, work_date=day, corrects=args.corrects,
+                         note=args.note, coverage=args.coverage, work_date=args.date, corrects=args.corrects,
                          timezone=settings.company.timezone)
-    rate = "" if entry.status == "covered" else f", {entry.rate_dkk} kr./time"
-    print(f"#{entry.ticket}: tidsregistrering {entry.id}: {entry.minutes} min {entry.work_date} af {entry.by}, "
-          f"{entry.status}{rate}")
+    print(f"#{entry.ticket}: tidsregistrering {entry.id}: {duration(entry.minutes)} den {entry.work_date:%d.%m.%Y} "
+          f"af {entry.by}, {_coverage_text(entry.status, entry.rate_dkk)}")
     return 0
 
 
@@ -247,7 +250,7 @@ def cmd_billing_export(args: argparse.Namespace, settings: Settings) -> int:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise UserError(f"{args.out}: cannot write: {exc.strerror}") from None
+            raise UserError(f"{args.out}: kan ikke skrive CSV-filen: {exc.strerror}") from None
         print(summary_text(result))
         print(f"CSV: {args.out}")
     else:  # the CSV on stdout for a pipe, the summary on stderr
@@ -257,6 +260,7 @@ def cmd_billing_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_summary_send(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.domain.labels import count
     from inbox_worker.features.summary.build import IsoWeek
     from inbox_worker.features.summary.send import send_summaries
 
@@ -270,8 +274,8 @@ def cmd_summary_send(args: argparse.Namespace, settings: Settings) -> int:
     for key, why in run.skipped:
         print(f"{key}: ikke sendt ({why})")
     verb = "ville blive sendt" if args.dry_run else "lagt i udbakken"
-    print(f"Uge {week}: {len(run.previews) if args.dry_run else len(run.sent)} ugeoversigt(er) {verb}, "
-          f"{len(run.skipped)} sprunget over")
+    made = count(len(run.previews) if args.dry_run else len(run.sent), "ugeoversigt", "ugeoversigter")
+    print(f"Uge {week}: {made} {verb}, {len(run.skipped)} sprunget over")
     return 0
 
 
@@ -296,6 +300,7 @@ def _local(moment: datetime | None, settings: Settings) -> str:
 
 
 def cmd_quarantine_list(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.quarantine.text import listing
     from inbox_worker.store.quarantine import quarantined
 
     with Session(_engine(settings)) as session:
@@ -303,16 +308,13 @@ def cmd_quarantine_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         for mail in mails:
             print(json.dumps(mail.as_json(), ensure_ascii=False))
-        return 0
-    for mail in mails:
-        print(f"{mail.id:>6}  {_local(mail.received_at, settings)}  {mail.rule:<18}  {(mail.sender or '-')[:40]:<40}  "
-              f"{(mail.subject or '(intet emne)')[:60]}")
-    print(f"{len(mails)} mail(s) i karantæne" + (f" med årsagen {args.reason!r}" if args.reason else ""))
+    else:
+        print(listing(mails, settings.company.timezone, args.reason))
     return 0
 
 
 def cmd_quarantine_show(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_worker.features.quarantine.desk import header_block
+    from inbox_worker.features.quarantine.text import detail
     from inbox_worker.store.quarantine import history, quarantined, raw_bytes, raw_message
 
     with Session(_engine(settings)) as session:
@@ -321,67 +323,59 @@ def cmd_quarantine_show(args: argparse.Namespace, settings: Settings) -> int:
             raise UserError(f"quarantine show: ingen gemt mail med id {args.id}")
         found = quarantined(session, ids=[args.id])
         data, decisions = raw_bytes(session, raw), history(session, args.id)
-    print(f"Mail {raw.id}: {'i karantæne' if found else raw.state + ' / ' + (raw.outcome or '-')}")
-    if found:
-        print(f"Årsag: {found[0].rule}: {found[0].reason}")
-    print(f"Modtaget: {_local(raw.received_at, settings)}  ankommet: {_local(raw.arrived_at, settings)}  "
-          f"størrelse: {raw.size} bytes\nKilde: {raw.source}\nMessage-ID: {raw.message_id or '-'}")
-    if raw.superseded_by_id:
-        print(f"Erstattet af mail {raw.superseded_by_id}")
-    print("Historik:")
-    for entry in decisions:
-        what = f"#{entry.ticket}" if entry.ticket else (entry.rule or "")
-        print(f"  {_local(entry.at, settings)}  {entry.outcome}  {what}  {entry.reason or ''}".rstrip())
-    print("Headers:\n" + header_block(data))
+        print(detail(raw, found[0] if found else None, data, decisions, settings.company.timezone))
     return 0
 
 
 def _reprocessed(results: list[Any]) -> int:
+    from inbox_worker.domain.labels import decision_line
+
     refused = 0
     for result in results:
         if result.decision is None:
             refused += 1
             print(f"mail {result.raw_id}: ikke behandlet igen: {result.refused}")
-            continue
-        decision = result.decision.as_json()
-        print(f"mail {result.raw_id}: {_describe('behandlet igen', decision)}")
+        else:
+            print(f"mail {result.raw_id}: behandlet igen: {decision_line(result.decision.as_json())}")
     return 1 if refused else 0
 
 
 def cmd_quarantine_reprocess(args: argparse.Namespace, settings: Settings) -> int:
-    import getpass
-
     from inbox_worker.features.quarantine.desk import reprocess, reprocess_all
     from inbox_worker.mail.runner import Runner
 
     if bool(args.ids) == bool(args.all):
-        raise UserError("quarantine reprocess: name the mails (ID ...) or say --all, not both")
+        raise UserError("quarantine reprocess: angiv mailene (ID ...) eller --all, ikke begge")
     if args.reason and not args.all:
-        raise UserError("quarantine reprocess: --reason goes with --all")
+        raise UserError("quarantine reprocess: --reason bruges sammen med --all")
     runner = Runner(settings, _engine(settings))
-    by = (args.by or getpass.getuser())[:16]
+    by = _who(args.by, "tager mailen tilbage")[:16]
     results = reprocess_all(runner, args.reason, by) if args.all else reprocess(runner, args.ids, by)
     return _reprocessed(results)
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.domain.labels import count
     from inbox_worker.store.backup import backup
 
     result = backup(settings.database.url, settings.storage.attachments_dir, Path(args.file),
                     settings.database.busy_timeout_seconds)
     counts, megabytes = result.counts, (result.database_bytes + result.attachment_bytes) / 1e6
-    print(f"{result.path}: backup of {counts['tickets']} tickets, {counts['messages']} mails, "
-          f"{result.attachment_files} attachment files ({megabytes:.1f} MB before compression)")
+    size = f"{megabytes:.1f}".replace(".", ",")
+    print(f"{result.path}: sikkerhedskopi af {count(counts['tickets'], 'sag', 'sager')}, "
+          f"{count(counts['messages'], 'mail', 'mails')} og "
+          f"{count(result.attachment_files, 'vedhæftet fil', 'vedhæftede filer')} ({size} MB før komprimering)")
     for relative in result.missing:
-        print(f"inbox-worker: backup: attachment {relative} is missing or unreadable in "
-              f"{settings.storage.attachments_dir}: not in the backup", file=sys.stderr)
+        print(f"inbox-worker: backup: den vedhæftede fil {relative} mangler eller kan ikke læses i "
+              f"{settings.storage.attachments_dir}: ikke med i sikkerhedskopien", file=sys.stderr)
     for relative in result.damaged:
-        print(f"inbox-worker: backup: attachment {relative} in {settings.storage.attachments_dir} does not match "
-              "its sha256 (backed up as it is)", file=sys.stderr)
+        print(f"inbox-worker: backup: den vedhæftede fil {relative} i {settings.storage.attachments_dir} passer ikke "
+              "med sin sha256 (kopieret, som den er)", file=sys.stderr)
     return 1 if result.missing or result.damaged else 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.domain.labels import outcome_counts
     from inbox_worker.features.queue.listing import queue_table
     from inbox_worker.features.queue.rows import ticket_rows
     from inbox_worker.store.registry_import import import_registry
@@ -391,7 +385,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         import_registry(session, DEMO_DIR / "registry.toml")
     print(f"Demo-register indlæst fra {DEMO_DIR / 'registry.toml'}")
     outcomes = _ingest(settings, [str(DEMO_DIR / "inbox")], lambda source, decision: None)
-    print("Demo-indbakke behandlet: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
+    print(f"Demo-indbakke behandlet: {outcome_counts(outcomes)}")
     print(f"Database: {settings.database.url}\n")
     with Session(engine) as session:
         print(queue_table(ticket_rows(session)))
@@ -401,16 +395,24 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rules_copy(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.domain.labels import count
     from inbox_worker.features.defaults.copy_out import copy_defaults
 
     copied = copy_defaults(Path(args.dir), force=args.force)
-    print(f"{copied.rules_files} rules files written to {copied.rules_dir}")
-    print(f"{copied.template_files} templates written to {copied.templates_dir}")
+    print(f"{count(copied.rules_files, 'regelfil', 'regelfiler')} skrevet til {copied.rules_dir}")
+    print(f"{count(copied.template_files, 'skabelon', 'skabeloner')} skrevet til {copied.templates_dir}")
     if copied.overwritten:
-        print(f"({copied.overwritten} existing files overwritten)")
-    print("Edit the copies, and point the config file at them (section [paths]):\n\n[paths]")
+        print(f"({count(copied.overwritten, 'eksisterende fil', 'eksisterende filer')} overskrevet)")
+    print("Ret i kopierne, og peg konfigurationsfilen på dem (afsnittet [paths]):\n\n[paths]")
     print("\n".join(copied.config_lines()))
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings | None) -> int:
+    from inbox_worker.features.doctor.run import report, run_checks
+
+    return report(run_checks(args.config, datetime.now(UTC)), as_json=args.json,
+                  write=lambda line: print(line, flush=True))
 
 
 def _version() -> str:
@@ -422,7 +424,7 @@ def _version() -> str:
     except PackageNotFoundError:
         from inbox_worker import __version__
 
-        return f"inbox-worker {__version__} (not installed)"
+        return f"inbox-worker {__version__} (ikke installeret)"
 
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
@@ -437,7 +439,7 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
 
     email, initials = create_staff(_engine(settings), args.email, args.name or "", args.initials or "",
                                    password_from(args.password_env))
-    print(f"staff member {email} ({initials}) added; log in at inbox-worker web")
+    print(f"Medarbejder {email} ({initials}) oprettet; log ind i inbox-worker web")
     return 0
 
 
@@ -453,153 +455,208 @@ def _demo_web_hint(settings: Settings, engine: Any) -> None:
               "opret en ny med inbox-worker staff add)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="inbox-worker", description="MICO ApS support-inbox processor")
-    parser.add_argument("--config", help="config file (default: $INBOX_WORKER_CONFIG, else ./config.toml)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    parser.add_argument("--version", action="version", version=_version(), help="print the installed version")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _mail_commands(commands: Commands) -> None:
+    """init-db, registry import, and the path of mail: ingest, explain, poll, run."""
+    command(commands, "init-db", "opret databasen, eller bring den op til det nuværende skema (Alembic)",
+            "inbox-worker init-db --config /etc/inbox-worker/config.toml", run=cmd_init_db)
+    registry = group(commands, "registry", "kunderegistret: kunder, kontakter, enheder og aftaler",
+                     "inbox-worker registry import registry.toml")
+    imp = command(registry, "import", "indlæs kunder, kontakter, enheder og aftaler fra en registerfil",
+                  "inbox-worker registry import /etc/inbox-worker/registry.toml", run=cmd_registry_import,
+                  more="Indlæses filen igen, opdateres det, der findes; intet bliver dobbelt.")
+    imp.add_argument("file", metavar="FIL", help="registerfilen (TOML; formatet står i interface.md)")
 
-    commands.add_parser("init-db", help="create or migrate the database").set_defaults(run=cmd_init_db)
-    registry = commands.add_parser("registry", help="customer registry").add_subparsers(dest="sub", required=True)
-    imp = registry.add_parser("import", help="load customers, contacts, devices from a registry file")
-    imp.add_argument("file")
-    imp.set_defaults(run=cmd_registry_import)
+    ingest = command(commands, "ingest", "kør .eml-filer eller Maildir-mapper gennem hele forløbet, som mail fra IMAP",
+                     "inbox-worker ingest ~/Maildir/ printer-virker-ikke.eml", run=cmd_ingest)
+    ingest.add_argument("paths", nargs="+", metavar="STI", help=".eml-filer og Maildir-mapper, i den rækkefølge")
+    ingest.add_argument("--json", action="store_true",
+                        help="én beslutning (JSON, felterne på engelsk) pr. mail, én pr. linje, i samme rækkefølge")
+    explain = command(commands, "explain", "beslutningen for én .eml som JSON, uden at skrive eller sende noget",
+                      "inbox-worker explain printer-virker-ikke.eml", run=cmd_explain)
+    explain.add_argument("file", metavar="FIL", help="mailen (.eml)")
 
-    ingest = commands.add_parser("ingest", help="run .eml files or Maildir folders through the pipeline")
-    ingest.add_argument("paths", nargs="+")
-    ingest.add_argument("--json", action="store_true", help="one decision object per message, one per line")
-    ingest.set_defaults(run=cmd_ingest)
+    poll = command(commands, "poll", "hent og behandl det nye i IMAP-postkassen ([mailbox]), og stop",
+                   "inbox-worker poll --once", run=cmd_poll)
+    poll.add_argument("--once", action="store_true", help="én runde og så stop (påkrævet)")
+    command(commands, "run", "arbejderen, der kører hele tiden: IMAP (IDLE), udbakken og ugeoversigterne",
+            "inbox-worker run --config /etc/inbox-worker/config.toml", run=cmd_run)
 
-    explain = commands.add_parser("explain", help="the decision for one .eml, without writing anything")
-    explain.add_argument("file")
-    explain.set_defaults(run=cmd_explain)
 
-    poll = commands.add_parser("poll", help="fetch and process what is new in the IMAP mailbox")
-    poll.add_argument("--once", action="store_true", help="one cycle, then exit")
-    poll.set_defaults(run=cmd_poll)
-    commands.add_parser("run", help="the long-running worker: IMAP polling (IDLE), outbox delivery"
-                        ).set_defaults(run=cmd_run)
+def _outbox_commands(commands: Commands) -> None:
+    """outbox flush, list, retry, cancel."""
+    outbox = group(commands, "outbox", "udgående mail: send, se, send igen eller annullér", "inbox-worker outbox list")
+    command(outbox, "flush", "send mailene i udbakken med SMTP nu, og sig hvorfor de, der venter, venter",
+            "inbox-worker outbox flush", run=cmd_outbox_flush,
+            more="En mail, der ikke kunne sendes, bliver i kø og prøves igen senere.")
+    listing = command(outbox, "list", "udgående mail, der ikke er sendt (fejlede afsendelser)",
+                      "inbox-worker outbox list --status failed", run=cmd_outbox_list)
+    listing.add_argument("--status", choices=["queued", "sending", "failed", "uncertain", "sent", "cancelled"],
+                         help="kun mail med denne status (standard: alt, der ikke er sendt)")
+    listing.add_argument("--json", action="store_true", help="ét objekt (felterne på engelsk) pr. mail, ét pr. linje")
+    for name, what, example in (
+            ("retry", "læg fejlet eller usikker mail i kø igen; den sendes ved næste afsendelse", "retry 12 13"),
+            ("cancel", "markér mail, så den aldrig bliver sendt", "cancel 12")):
+        change = command(outbox, name, what, f"inbox-worker outbox {example} --by JH", run=_outbox_change)
+        change.add_argument("ids", nargs="+", metavar="ID", help="udbakke-id'er, som outbox list viser dem")
+        change.add_argument("--by", metavar="HVEM", help="hvem gør det, til revisionsloggen (standard: login-navnet)")
 
-    outbox = commands.add_parser("outbox", help="outgoing mail").add_subparsers(dest="sub", required=True)
-    outbox.add_parser("flush", help="deliver queued mail by SMTP now").set_defaults(run=cmd_outbox_flush)
-    outbox_list = outbox.add_parser("list", help="outgoing mail not sent (the failed-sends desk)")
-    outbox_list.add_argument("--status", choices=["queued", "sending", "failed", "uncertain", "sent", "cancelled"],
-                             help="only rows in this state (default: every row not sent)")
-    outbox_list.add_argument("--json", action="store_true", help="one object per row, one per line")
-    outbox_list.set_defaults(run=cmd_outbox_list)
-    for name, what in (("retry", "queue failed or uncertain mail again, to be sent by the next flush"),
-                       ("cancel", "mark mail never to be sent")):
-        change = outbox.add_parser(name, help=what)
-        change.add_argument("ids", nargs="+", metavar="ID", help="outbox ids, as outbox list shows them")
-        change.add_argument("--by", help="who does it, for the audit log (default: the login name)")
-        change.set_defaults(run=_outbox_change)
 
-    quarantine = commands.add_parser("quarantine", help="mail that could not be processed"
-                                     ).add_subparsers(dest="sub", required=True)
-    q_list = quarantine.add_parser("list", help="what is in quarantine, oldest first")
-    q_list.add_argument("--reason", help="only this rule id (e.g. truncated-mime), or words of the reason")
-    q_list.add_argument("--json", action="store_true", help="one object per mail, one per line")
-    q_list.set_defaults(run=cmd_quarantine_list)
-    q_show = quarantine.add_parser("show", help="one quarantined mail: why, its history and its headers")
-    q_show.add_argument("id", type=int)
-    q_show.set_defaults(run=cmd_quarantine_show)
-    q_again = quarantine.add_parser("reprocess", help="run stored mail through today's rules and code again")
-    q_again.add_argument("ids", nargs="*", type=int, metavar="ID")
-    q_again.add_argument("--all", action="store_true", help="everything in quarantine (or with --reason)")
-    q_again.add_argument("--reason", help="with --all: only this rule id, or words of the reason")
-    q_again.add_argument("--by", help="who takes it back (default: the login name)")
-    q_again.set_defaults(run=cmd_quarantine_reprocess)
+def _quarantine_commands(commands: Commands) -> None:
+    """quarantine list, show, reprocess."""
+    quarantine = group(commands, "quarantine", "mail, der ikke kunne behandles sikkert",
+                       "inbox-worker quarantine list")
+    q_list = command(quarantine, "list", "det, der ligger i karantæne, ældste først",
+                     "inbox-worker quarantine list --reason truncated-mime", run=cmd_quarantine_list)
+    q_list.add_argument("--reason", metavar="ÅRSAG",
+                        help="kun dette regel-id (fx truncated-mime) eller ord fra årsagen")
+    q_list.add_argument("--json", action="store_true", help="ét objekt (felterne på engelsk) pr. mail, ét pr. linje")
+    q_show = command(quarantine, "show", "én gemt mail: hvorfor den er i karantæne, dens historik og dens headers",
+                     "inbox-worker quarantine show 42", run=cmd_quarantine_show)
+    q_show.add_argument("id", type=int, metavar="ID", help="mailens id (første kolonne i quarantine list)")
+    q_again = command(quarantine, "reprocess", "kør gemt mail gennem dagens regler og kode igen",
+                      "inbox-worker quarantine reprocess --all --reason truncated-mime", run=cmd_quarantine_reprocess)
+    q_again.add_argument("ids", nargs="*", type=int, metavar="ID", help="mailenes id'er (eller --all)")
+    q_again.add_argument("--all", action="store_true", help="alt i karantæne (med --reason: kun det med den årsag)")
+    q_again.add_argument("--reason", metavar="ÅRSAG", help="med --all: kun dette regel-id eller ord fra årsagen")
+    q_again.add_argument("--by", metavar="HVEM", help="hvem tager mailen tilbage (standard: login-navnet)")
 
-    tickets = commands.add_parser("tickets", help="the ticket queue").add_subparsers(dest="sub", required=True)
-    listing = tickets.add_parser("list", help="list tickets")
-    listing.add_argument("--json", action="store_true")
-    listing.add_argument("--status", choices=["open", "waiting", "closed"])
-    listing.set_defaults(run=cmd_tickets_list)
-    override = tickets.add_parser("set-coverage", help="staff override of a ticket's coverage")
-    override.add_argument("ticket", type=int)
-    override.add_argument("status", choices=["covered", "billable"])
-    override.add_argument("--rate", help="a rate key of [rates] (agreement, trial, none) or DKK per hour")
-    override.add_argument("--reason", required=True)
-    override.add_argument("--by", help="who decides (default: the login name)")
-    override.set_defaults(run=cmd_tickets_set_coverage)
-    targets = tickets.add_parser(
-        "set-targets", help="staff override of a ticket's response-time targets (wins over the rules)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Durations are working time: 90 (minutes), 1:30 (hours:minutes) or 4t (hours).\n"
-               "example: inbox-worker tickets set-targets 1042 --first 1:00 --resolution 2t "
-               "--reason \"Aftalt med kunden i telefonen\"")
-    targets.add_argument("ticket", type=int)
-    targets.add_argument("--first", required=True, help="working time to the first response, e.g. 90 or 1:30")
-    targets.add_argument("--resolution", required=True, help="working time to the resolution, e.g. 7t or 420")
+
+def _ticket_commands(commands: Commands) -> None:
+    """tickets list, set-coverage, set-targets, log-time."""
+    from functools import partial
+
+    from inbox_worker.features.tickets.durations import parse_day, parse_minutes
+
+    tickets = group(commands, "tickets", "sagskøen: se sager, afgør dækning, registrér tid",
+                    "inbox-worker tickets list")
+    listing = command(tickets, "list", "sagerne i køen, ældste først", "inbox-worker tickets list --status open",
+                      run=cmd_tickets_list)
+    listing.add_argument("--json", action="store_true",
+                         help="ét objekt pr. sag, ét pr. linje (felterne og værdierne på engelsk, som i interface.md)")
+    listing.add_argument("--status", choices=["open", "waiting", "closed"],
+                         help="kun sager med denne status: open (åben), waiting (afventer kunde), closed (lukket)")
+    override = command(tickets, "set-coverage", "medarbejderens afgørelse af en sags dækning; den vinder over reglerne",
+                       'inbox-worker tickets set-coverage 1042 billable --rate agreement --reason "Ny pc"',
+                       run=cmd_tickets_set_coverage)
+    override.add_argument("ticket", type=int, metavar="N", help="sagsnummeret (1042 for #1042)")
+    override.add_argument("status", choices=["covered", "billable"],
+                          help="covered (dækket) eller billable (faktureres)")
+    override.add_argument("--rate", metavar="SATS",
+                          help="en sats fra [rates] (agreement, trial, none) eller kr. pr. time; kun ved billable")
+    override.add_argument("--reason", required=True, metavar="TEKST", help="begrundelsen (står i revisionsloggen)")
+    override.add_argument("--by", metavar="HVEM", help="hvem afgør det (standard: login-navnet)")
+    targets = command(tickets, "set-targets", "medarbejderens egne svartidsfrister for en sag; de vinder over "
+                      "reglerne fra nu af", 'inbox-worker tickets set-targets 1042 --first 1:00 --resolution 2t '
+                      '--reason "Aftalt med kunden i telefonen"', run=cmd_tickets_set_targets,
+                      more="Tiderne er arbejdstid: 90 (minutter), 1:30 (timer:minutter) eller 4t (timer).")
+    targets.add_argument("ticket", type=int, metavar="N", help="sagsnummeret (1042 for #1042)")
+    targets.add_argument("--first", required=True, metavar="TID", help="arbejdstid til første svar, fx 90 eller 1:30")
+    targets.add_argument("--resolution", required=True, metavar="TID", help="arbejdstid til løsning, fx 7t eller 420")
     targets.add_argument("--clock", choices=["opening_hours", "around_the_clock"],
-                         help="the clock the targets run on (default: the ticket's clock now)")
-    targets.add_argument("--reason", required=True, help="why (kept with the targets and in the audit log)")
-    targets.add_argument("--by", help="who decides, e.g. staff initials (default: the login name)")
-    targets.set_defaults(run=cmd_tickets_set_targets)
-    log_time = tickets.add_parser("log-time", help="a time entry on a ticket (entries are never edited)")
-    log_time.add_argument("ticket", type=int)
-    log_time.add_argument("minutes", type=int, help="minutes spent; negative only with --corrects")
-    log_time.add_argument("--by", required=True, help="the staff member's initials")
-    log_time.add_argument("--note")
-    log_time.add_argument("--date", help="the day the work was done (default: today)")
-    log_time.add_argument("--corrects", type=int, help="the id of the entry this one corrects")
+                         help="uret, fristerne løber på: opening_hours (i åbningstiden) eller around_the_clock "
+                              "(døgnet rundt); standard: sagens nuværende")
+    targets.add_argument("--reason", required=True, metavar="TEKST",
+                         help="begrundelsen (gemmes med fristerne og i revisionsloggen)")
+    targets.add_argument("--by", metavar="HVEM", help="hvem afgør det, fx initialer (standard: login-navnet)")
+    log_time = command(tickets, "log-time", "en tidsregistrering på en sag (rettes med en ny, aldrig i sig selv)",
+                       'inbox-worker tickets log-time 1042 1:30 --by JH --note "Ny toner sat i"',
+                       run=cmd_tickets_log_time)
+    log_time.add_argument("ticket", type=int, metavar="N", help="sagsnummeret (1042 for #1042)")
+    log_time.add_argument("minutes", metavar="TID", type=typed(partial(parse_minutes, signed=True)),
+                          help="tiden: 90, 1:30 eller 1t30m; negativ (fx -15) kun med --corrects")
+    log_time.add_argument("--by", required=True, metavar="INITIALER", help="medarbejderens initialer, fx JH")
+    log_time.add_argument("--note", metavar="TEKST", help="hvad tiden gik med")
+    log_time.add_argument("--date", metavar="DATO", type=typed(parse_day),
+                          help="dagen, arbejdet blev gjort: 04.05.2026 eller 2026-05-04 (standard: i dag)")
+    log_time.add_argument("--corrects", type=int, metavar="ID",
+                          help="id'et på den registrering, denne retter (TID lægges til eller trækkes fra)")
     which = log_time.add_mutually_exclusive_group()
-    which.add_argument("--billable", dest="coverage", action="store_const", const="billable")
-    which.add_argument("--covered", dest="coverage", action="store_const", const="covered")
-    log_time.set_defaults(run=cmd_tickets_log_time)
+    which.add_argument("--billable", dest="coverage", action="store_const", const="billable",
+                       help="faktureres, uanset sagens dækning")
+    which.add_argument("--covered", dest="coverage", action="store_const", const="covered",
+                       help="dækket, uanset sagens dækning")
 
-    billing = commands.add_parser("billing", help="invoicing").add_subparsers(dest="sub", required=True)
-    export = billing.add_parser("export", help="the quarter's invoice lines per customer as CSV")
-    export.add_argument("--quarter", required=True, help="e.g. 2026-Q2")
-    export.add_argument("--out", help="write the CSV here (default: stdout, summary on stderr)")
-    export.set_defaults(run=cmd_billing_export)
 
-    summary = commands.add_parser("summary", help="weekly summaries").add_subparsers(dest="sub", required=True)
-    send = summary.add_parser("send", help="queue the week's summary to each customer's contact person (once)")
-    send.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the week that just ended)")
-    send.add_argument("--customer", help="only this customer (registry key)")
-    send.add_argument("--dry-run", action="store_true", help="print what would be sent; send and record nothing")
-    send.set_defaults(run=cmd_summary_send)
+def _report_commands(commands: Commands) -> None:
+    """billing export, summary send, sla report."""
+    billing = group(commands, "billing", "fakturering", "inbox-worker billing export --quarter 2026-Q2")
+    export = command(billing, "export", "kvartalets fakturalinjer pr. kunde som CSV",
+                     "inbox-worker billing export --quarter 2026-Q2 --out faktura-2026-Q2.csv", run=cmd_billing_export)
+    export.add_argument("--quarter", required=True, metavar="ÅÅÅÅ-Qn", help="kvartalet, fx 2026-Q2")
+    export.add_argument("--out", metavar="FIL",
+                        help="skriv CSV-filen her (standard: CSV på stdout, oversigten på stderr)")
 
-    sla = commands.add_parser("sla", help="response-time targets").add_subparsers(dest="sub", required=True)
-    report = sla.add_parser(
-        "report", help="targets met per customer and priority, with median and 90th-percentile times",
-        description="Tickets whose clocks started in the month (Copenhagen time), as of now: first response and "
-                    "resolution met %, open, median and 90th percentile (nearest rank) in working hours.",
-        epilog="example: inbox-worker sla report --month 2026-11 --customer bageriet")
-    report.add_argument("--month", required=True, help="e.g. 2026-11")
-    report.add_argument("--customer", help="only this customer (registry key)")
-    report.add_argument("--json", action="store_true", help="one JSON object (English keys, minutes and hours)")
-    report.set_defaults(run=cmd_sla_report)
+    summary = group(commands, "summary", "ugeoversigter til kunderne", "inbox-worker summary send --dry-run")
+    send = command(summary, "send", "læg ugens oversigt i udbakken til hver kundes kontaktperson (én gang pr. uge)",
+                   "inbox-worker summary send --week 2026-W47 --dry-run", run=cmd_summary_send)
+    send.add_argument("--week", metavar="ÅÅÅÅ-Wuu", help="ISO-uge, fx 2026-W47 (standard: ugen, der lige er slut)")
+    send.add_argument("--customer", metavar="NØGLE", help="kun denne kunde (nøglen i registret)")
+    send.add_argument("--dry-run", action="store_true",
+                      help="vis, hvad der ville blive sendt; intet sendes eller gemmes")
+    sla = group(commands, "sla", "svartider: løfterne holdt pr. kunde og prioritet",
+                "inbox-worker sla report --month 2026-11")
+    report = command(sla, "report", "frister holdt pr. kunde og prioritet, med median og 90-percentil i arbejdstimer",
+                     "inbox-worker sla report --month 2026-11 --customer bageriet", run=cmd_sla_report,
+                     more="Sager, hvis ure startede i måneden (dansk tid), som de står nu: første svar og løsning "
+                     "holdt i %, åbne, median og 90-percentil (nærmeste rang) i arbejdstimer.")
+    report.add_argument("--month", required=True, metavar="ÅÅÅÅ-MM", help="måneden, fx 2026-11")
+    report.add_argument("--customer", metavar="NØGLE", help="kun denne kunde (nøglen i registret)")
+    report.add_argument("--json", action="store_true",
+                        help="ét JSON-objekt (engelske nøgler, minutter og timer)")
 
-    web = commands.add_parser("web", help="the staff web UI (waitress)")
-    web.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")
-    web.add_argument("--port", type=int, help="port (default: web.port, 8080)")
-    web.set_defaults(run=cmd_web)
-    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(dest="sub", required=True)
-    add = staff.add_parser("add", help="a staff login for the web UI (password asked, or --password-env)")
-    add.add_argument("email")
-    add.add_argument("--name")
-    add.add_argument("--initials", help="e.g. JH (default: from the name)")
-    add.add_argument("--password-env", help="read the password from this environment variable")
-    add.set_defaults(run=cmd_staff_add)
 
-    backup = commands.add_parser("backup", help="a consistent backup of the SQLite database and its attachments, "
-                                 "while the worker runs")
-    backup.add_argument("file", help="the archive to write, e.g. /var/backups/inbox-worker/inbox-2026-05-04.tar.gz")
-    backup.set_defaults(run=cmd_backup)
+def _admin_commands(commands: Commands) -> None:
+    """web, staff add, backup, demo, rules copy."""
+    web = command(commands, "web", "medarbejdernes webgrænseflade (waitress)", "inbox-worker web --port 8080",
+                  run=cmd_web)
+    web.add_argument("--host", metavar="ADRESSE", help="adressen, der lyttes på (standard: web.host, 127.0.0.1)")
+    web.add_argument("--port", type=int, metavar="PORT", help="porten (standard: web.port, 8080)")
+    staff = group(commands, "staff", "medarbejderkonti til webgrænsefladen", "inbox-worker staff add lise@mico.dk")
+    add = command(staff, "add", "et login til webgrænsefladen; adgangskoden spørges om to gange (eller --password-env)",
+                  'inbox-worker staff add lise@mico.dk --name "Lise Holm" --initials LH', run=cmd_staff_add)
+    add.add_argument("email", metavar="EMAIL", help="medarbejderens mailadresse; den er login-navnet")
+    add.add_argument("--name", metavar="NAVN", help="det fulde navn")
+    add.add_argument("--initials", metavar="XY", help="initialer, fx JH (standard: ud fra navnet)")
+    add.add_argument("--password-env", metavar="VARIABEL", help="læs adgangskoden fra denne miljøvariabel")
 
-    commands.add_parser("demo", help="demo registry + demo inbox into the default database; print the queue"
-                        ).set_defaults(run=cmd_demo)
+    backup = command(commands, "backup", "en sikkerhedskopi af SQLite-databasen og de vedhæftede filer, mens "
+                     "arbejderen kører", "inbox-worker backup /var/backups/inbox-worker/inbox-2026-05-04.tar.gz",
+                     run=cmd_backup, more="Til PostgreSQL bruges pg_dump (README: Backups).")
+    backup.add_argument("file", metavar="FIL", help="arkivet, der skrives (.tar.gz)")
+    doctor = command(commands, "doctor", "tjek alt, arbejderen har brug for, én linje pr. tjek",
+                     "inbox-worker doctor --config /etc/inbox-worker/config.toml", run=cmd_doctor,
+                     more="Konfigurationsfilen; databasen (svarer, nyeste skema); regler og skabeloner; IMAP "
+                     "(forbinder, logger ind, mapperne findes, IDLE og MOVE); SMTP (forbinder, STARTTLS, logger ind: "
+                     "intet sendes); web.secret_key; mappen til vedhæftede filer (skrivbar, storage.min_free_mb "
+                     "ledigt); uret og tidszonen. Et fejlet tjek siger, hvad der skal gøres; et tjek, der afhænger "
+                     "af et fejlet, siges sprunget over. Afslutter med 0, kun når alle tjek består.")
+    doctor.add_argument("--json", action="store_true",
+                        help="ét objekt pr. tjek, ét pr. linje: name, ok, status, detail, advice (engelske nøgler)")
+    doctor.set_defaults(reads_config_itself=True)  # a config that fails to load is one of its checks
+    command(commands, "demo", "demo-register og demo-indbakke ind i standarddatabasen, og køen vist",
+            "inbox-worker demo", run=cmd_demo)
+    rules = group(commands, "rules", "reglerne og skabelonerne, som MICO retter i",
+                  "inbox-worker rules copy /etc/inbox-worker")
+    copy = command(rules, "copy", "skriv de medfølgende regler og skabeloner til MAPPE/rules og MAPPE/templates",
+                   "inbox-worker rules copy /etc/inbox-worker", run=cmd_rules_copy,
+                   more="Ret i kopierne, og peg [paths] rules og templates i konfigurationen på dem.")
+    copy.add_argument("dir", metavar="MAPPE", help="mappen, kopierne skrives i")
+    copy.add_argument("--force", action="store_true", help="overskriv filer, der allerede findes dér")
 
-    rules = commands.add_parser("rules", help="the rules and templates staff edit"
-                                ).add_subparsers(dest="sub", required=True)
-    copy = rules.add_parser("copy", help="write the shipped default rules and templates to DIR/rules and "
-                            "DIR/templates, to edit and point [paths] at")
-    copy.add_argument("dir", metavar="DIR")
-    copy.add_argument("--force", action="store_true", help="overwrite files that already exist there")
-    copy.set_defaults(run=cmd_rules_copy)
+
+def build_parser() -> Parser:
+    parser = Parser(prog="inbox-worker", description="MICO ApS' supportindbakke: mail til support bliver til sager "
+                    "med kunde,\ndækning og kvittering; tid, ugeoversigter og fakturagrundlag.",
+                    epilog="Eksempel:\n  inbox-worker demo\n\nHjælp til en kommando: inbox-worker KOMMANDO --help")
+    parser.add_argument("--config", metavar="FIL", help="konfigurationsfilen (standard: $INBOX_WORKER_CONFIG, ellers "
+                        "./config.toml); kan stå hvor som helst på linjen")
+    parser.add_argument("-v", "--verbose", action="store_true", help="skriv forløbet til stderr")
+    parser.add_argument("--version", action="version", version=_version(), help="vis den installerede version")
+    commands = parser.add_subparsers(dest="command", required=True, title="kommandoer", metavar="KOMMANDO",
+                                     help="se inbox-worker KOMMANDO --help")
+    for add in (_mail_commands, _outbox_commands, _quarantine_commands, _ticket_commands, _report_commands,
+                _admin_commands):
+        add(commands)
     return parser
 
 
@@ -622,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = load_settings(args.config)
+        settings = None if getattr(args, "reads_config_itself", False) else load_settings(args.config)
         result: int = args.run(args, settings)
         return result
     except UserError as exc:

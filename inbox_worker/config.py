@@ -104,6 +104,7 @@ class SmtpSettings:
     password_env: str = ""
     from_address: str = "support@mico.dk"
     timeout_seconds: float = 30.0
+    ca_file: str = ""  # a CA certificate (PEM) to trust besides the system's, for a server with a private CA
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class StorageSettings:
     attachments_dir: str = "var/attachments"
     # Attachments larger than this are recorded (name, type, size, hash) but their bytes are not kept.
     max_attachment_mb: float = 25.0
+    min_free_mb: int = 500  # `doctor` fails when the attachments folder's disk has less free space than this
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,11 @@ class Settings:
     source: str = "built-in defaults"
 
 
+# How a key's type is named in an error: "nøglen 'smtp.port' skal være et helt tal, ikke 'x'".
+TYPE_NAMES = {"int": "et helt tal", "float": "et tal", "str": "en tekst (i anførselstegn)", "bool": "true eller false",
+              "list": "en liste, fx [\"a\", \"b\"]"}
+
+
 def _check_type(value: Any, expected: Any) -> bool:
     if expected is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
@@ -237,15 +244,16 @@ def _check_type(value: Any, expected: Any) -> bool:
 
 def _build_section(cls: type, data: Any, where: str, filename: str) -> Any:
     if not isinstance(data, dict):
-        raise UserError(f"{filename}: [{where}] must be a table")
+        raise UserError(f"{filename}: [{where}] skal være en tabel")
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     for key, value in data.items():
         if key not in known:
-            raise UserError(f"{filename}: unknown key '{where}.{key}'")
+            raise UserError(f"{filename}: ukendt nøgle '{where}.{key}'")
         if not _check_type(value, hints[key]):
             type_name = getattr(hints[key], "__name__", str(hints[key]))
-            raise UserError(f"{filename}: key '{where}.{key}' must be of type {type_name}, got {value!r}")
+            kind = TYPE_NAMES.get(type_name, type_name)
+            raise UserError(f"{filename}: nøglen '{where}.{key}' skal være {kind}, ikke {value!r}")
     return cls(**data)
 
 
@@ -257,7 +265,7 @@ def _resolve_secret(section: Any, where: str, filename: str) -> Any:
     if not env_name:
         return section
     if env_name not in os.environ:
-        raise UserError(f"{filename}: '{where}.password_env' names ${env_name}, which is not set")
+        raise UserError(f"{filename}: '{where}.password_env' peger på ${env_name}, som ikke er sat")
     return dataclasses.replace(section, password=os.environ[env_name])
 
 
@@ -265,7 +273,7 @@ def _resolve_web_secret(section: WebSettings, filename: str) -> WebSettings:
     if not section.secret_key_env:
         return section
     if section.secret_key_env not in os.environ:
-        raise UserError(f"{filename}: 'web.secret_key_env' names ${section.secret_key_env}, which is not set")
+        raise UserError(f"{filename}: 'web.secret_key_env' peger på ${section.secret_key_env}, som ikke er sat")
     return dataclasses.replace(section, secret_key=os.environ[section.secret_key_env])
 
 
@@ -273,51 +281,56 @@ def _validate(settings: Settings, filename: str) -> None:
     try:
         settings.company.opening_hours()
     except ValueError:
-        raise UserError(f"{filename}: key 'company.hours' must look like 09:00-16:00") from None
+        raise UserError(f"{filename}: nøglen 'company.hours' skal se ud som 09:00-16:00, "
+                        f"ikke {settings.company.hours!r}") from None
     try:
         settings.company.open_weekdays()
     except ValueError:
-        raise UserError(f"{filename}: key 'company.weekdays' must look like mon-fri or mon,tue,wed") from None
+        raise UserError(f"{filename}: nøglen 'company.weekdays' skal se ud som mon-fri eller mon,tue,wed, "
+                        f"ikke {settings.company.weekdays!r}") from None
     summary = settings.summary
     if summary.weekday not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") or not re.fullmatch(
             r"\d{2}:\d{2}", summary.time) or summary.misfire_grace_hours < 0:
-        raise UserError(f"{filename}: [summary] weekday must be mon..sun and time like 07:00")
+        raise UserError(f"{filename}: i [summary] skal weekday være mon..sun, time som 07:00 og "
+                        "misfire_grace_hours mindst 0")
     for day in settings.company.closed_days:
         if not re.fullmatch(r"(\d{4}-)?\d{2}-\d{2}", day):
-            raise UserError(f"{filename}: key 'company.closed_days': {day!r} is not MM-DD or YYYY-MM-DD")
+            raise UserError(f"{filename}: nøglen 'company.closed_days': {day!r} er ikke MM-DD eller ÅÅÅÅ-MM-DD")
     try:
         import zoneinfo
 
         zoneinfo.ZoneInfo(settings.company.timezone)
     except Exception:
-        raise UserError(f"{filename}: key 'company.timezone' is not a known time zone") from None
+        raise UserError(f"{filename}: nøglen 'company.timezone': {settings.company.timezone!r} er ikke en kendt "
+                        "tidszone (fx Europe/Copenhagen)") from None
     for where, address in (
         ("company.support_address", settings.company.support_address),
         ("smtp.from_address", settings.smtp.from_address),
     ):
         if "@" not in address:
-            raise UserError(f"{filename}: key '{where}' is not an email address")
+            raise UserError(f"{filename}: nøglen '{where}' er ikke en mailadresse: {address!r}")
     if settings.mailbox.auth not in ("password", "xoauth2"):
-        raise UserError(f"{filename}: key 'mailbox.auth' must be 'password' or 'xoauth2'")
+        raise UserError(f"{filename}: nøglen 'mailbox.auth' skal være 'password' eller 'xoauth2', "
+                        f"ikke {settings.mailbox.auth!r}")
     if settings.database.busy_timeout_seconds < 0:
-        raise UserError(f"{filename}: key 'database.busy_timeout_seconds' must not be negative")
+        raise UserError(f"{filename}: nøglen 'database.busy_timeout_seconds' må ikke være negativ")
     if settings.mailbox.batch_size < 1:
-        raise UserError(f"{filename}: key 'mailbox.batch_size' must be at least 1")
+        raise UserError(f"{filename}: nøglen 'mailbox.batch_size' skal være mindst 1")
     if settings.billing.round_up_minutes < 1 or min(dataclasses.astuple(settings.rates)) < 1:
-        raise UserError(f"{filename}: 'billing.round_up_minutes' and the [rates] must be at least 1")
+        raise UserError(f"{filename}: 'billing.round_up_minutes' og satserne i [rates] skal være mindst 1")
     web = settings.web
     if (web.page_size < 1 or web.login_max_failures < 1 or web.session_hours <= 0 or web.session_idle_minutes <= 0
             or web.threads < 1):
-        raise UserError(f"{filename}: [web] page_size, login_max_failures, session_hours, session_idle_minutes "
-                        "and threads must be positive")
+        raise UserError(f"{filename}: i [web] skal page_size, login_max_failures, session_hours, "
+                        "session_idle_minutes og threads være over 0")
     if settings.response.warn_before_minutes < 1:
-        raise UserError(f"{filename}: key 'response.warn_before_minutes' must be at least 1 "
-                        "(turn warnings off with response.warnings = false)")
+        raise UserError(f"{filename}: nøglen 'response.warn_before_minutes' skal være mindst 1 "
+                        "(slå varsler fra med response.warnings = false)")
     if web.base_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", web.base_url):
-        raise UserError(f"{filename}: key 'web.base_url' must look like https://support.mico.dk, "
-                        f"not {web.base_url!r}")
+        raise UserError(f"{filename}: nøglen 'web.base_url' skal ligne https://support.mico.dk, "
+                        f"ikke {web.base_url!r}")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
-        raise UserError(f"{filename}: limits in [ack] and [tickets] must not be negative")
+        raise UserError(f"{filename}: grænserne i [ack] og [tickets] må ikke være negative")
 
 
 def settings_from_dict(data: dict[str, Any], filename: str = "<config>") -> Settings:
@@ -326,7 +339,7 @@ def settings_from_dict(data: dict[str, Any], filename: str = "<config>") -> Sett
     hints = typing.get_type_hints(Settings)
     for name, value in data.items():
         if name not in fields_by_name:
-            raise UserError(f"{filename}: unknown section [{name}]")
+            raise UserError(f"{filename}: ukendt afsnit [{name}]")
         section = _build_section(hints[name], value, name, filename)
         sections[name] = _resolve_secret(section, name, filename)
     settings = Settings(**sections, source=filename)
@@ -349,4 +362,4 @@ def load_settings(explicit: str | None = None) -> Settings:
     path = config_path(explicit)
     if path is None:
         return Settings()
-    return settings_from_dict(read_toml(path, "config file"), str(path))
+    return settings_from_dict(read_toml(path, "konfigurationsfilen"), str(path))

@@ -141,7 +141,10 @@ def cli(tmp_path: Path, settings: Settings) -> Any:
         config = config or write_config(tmp_path, settings)
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["--config", str(config), *args])
+            try:
+                code = main(["--config", str(config), *args])
+            except SystemExit as exc:  # argparse: --help, and a bad command line (exit 2)
+                code = int(exc.code or 0)
         return CliResult(code, out.getvalue(), err.getvalue())
 
     return run

@@ -23,22 +23,22 @@ KINDS = ("covered_device", "covered_category", "visits_per_year")
 def exception_error(row: Any) -> str | None:
     """Why one exception table is invalid, or None when it is fine (used by the registry import)."""
     if not isinstance(row, dict):
-        return "each exception must be a table, e.g. { covered_device = \"TAG\" }"
+        return "hver undtagelse skal være en tabel, fx { covered_device = \"TAG\" }"
     unknown = set(row) - {*KINDS, "note"}
     if unknown:
-        return f"unknown exception field '{sorted(unknown)[0]}' (known: {', '.join(KINDS)}, note)"
+        return f"ukendt felt i undtagelsen: '{sorted(unknown)[0]}' (kendte: {', '.join(KINDS)}, note)"
     kinds = [kind for kind in KINDS if kind in row]
     if len(kinds) != 1:
-        return f"each exception needs exactly one of {', '.join(KINDS)}"
+        return f"hver undtagelse skal have præcis ét af {', '.join(KINDS)}"
     value = row[kinds[0]]
     if kinds[0] == "covered_device" and not (isinstance(value, str) and value.strip()):
-        return "'covered_device' must be a device tag"
+        return "'covered_device' skal være et enhedsmærke"
     if kinds[0] == "covered_category" and value not in CATEGORIES:
-        return f"'covered_category' must be one of {', '.join(CATEGORIES)}, not {value!r}"
+        return f"'covered_category' skal være en af {', '.join(CATEGORIES)}, ikke {value!r}"
     if kinds[0] == "visits_per_year" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
-        return "'visits_per_year' must be a whole number, 0 or more"
+        return "'visits_per_year' skal være et helt tal, 0 eller mere"
     if "note" in row and not isinstance(row["note"], str):
-        return "'note' must be a string"
+        return "'note' skal være en tekst"
     return None
 
 

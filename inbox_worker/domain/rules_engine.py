@@ -33,7 +33,7 @@ def table_rows(data: Mapping[str, Any], table: str, where: str) -> list[dict[str
     """The raw rows of `[[table]]` in a rules file's data, or a one-line UserError naming the file."""
     rows = data.get(table, [])
     if not isinstance(rows, list):
-        raise UserError(f"{where}: '{table}' must be an array of tables ([[{table}]])")
+        raise UserError(f"{where}: '{table}' skal være en række tabeller ([[{table}]])")
     return rows
 
 
@@ -48,27 +48,27 @@ def build_rules(
     seen: set[str] = set()
     for index, row in enumerate(rows, start=1):
         rule_id = row.get("id")
-        label = f"{where}: rule {index}" + (f" ({rule_id})" if rule_id else "")
+        label = f"{where}: regel {index}" + (f" ({rule_id})" if rule_id else "")
         if not isinstance(rule_id, str) or not rule_id:
-            raise UserError(f"{label}: every rule needs an 'id'")
+            raise UserError(f"{label}: hver regel skal have et 'id'")
         if rule_id in seen:
-            raise UserError(f"{label}: duplicate rule id '{rule_id}'")
+            raise UserError(f"{label}: regel-id'et '{rule_id}' står der to gange")
         seen.add(rule_id)
         unknown = set(row) - {"id", "when", "then", "description"}
         if unknown:
-            raise UserError(f"{label}: unknown field '{sorted(unknown)[0]}'")
+            raise UserError(f"{label}: ukendt felt '{sorted(unknown)[0]}'")
         when = row.get("when", {})
         then = row.get("then", {})
         if not isinstance(when, dict) or not isinstance(then, dict):
-            raise UserError(f"{label}: 'when' and 'then' must be tables")
+            raise UserError(f"{label}: 'when' og 'then' skal være tabeller")
         for key in when:
             if key not in predicates:
-                raise UserError(f"{label}: unknown condition '{key}' (known: {', '.join(sorted(predicates))})")
+                raise UserError(f"{label}: ukendt betingelse '{key}' (kendte: {', '.join(sorted(predicates))})")
         for key, value in then.items():
             if key not in allowed_then:
-                raise UserError(f"{label}: unknown outcome field '{key}'")
+                raise UserError(f"{label}: ukendt felt i then: '{key}'")
             if not isinstance(value, allowed_then[key]):
-                raise UserError(f"{label}: outcome field '{key}' has the wrong type")
+                raise UserError(f"{label}: feltet then.{key} har den forkerte type")
         rules.append(Rule(rule_id, when, then))
     return rules
 
@@ -86,5 +86,5 @@ def evaluate(rules: list[Rule], facts: Any, predicates: Mapping[str, Predicate])
 def free_mail_domains(data: Mapping[str, Any], where: str) -> frozenset[str]:
     domains = data.get("domains")
     if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
-        raise UserError(f"{where}: 'domains' must be a list of domain names")
+        raise UserError(f"{where}: 'domains' skal være en liste af domænenavne")
     return frozenset(d.strip().lower() for d in domains)

@@ -32,33 +32,33 @@ def load_rulebook(rules_dir: str | Path) -> Rulebook:
 
 def guard(rules_dir: Path) -> GuardRules:
     path = rules_dir / "guard.toml"
-    return GuardRules.from_data(read_toml(path, "rules file"), str(path))
+    return GuardRules.from_data(read_toml(path, "regelfilen"), str(path))
 
 
 def link(rules_dir: Path) -> LinkRules:
     path = rules_dir / "freemail.toml"
-    return LinkRules(free_mail_domains(read_toml(path, "free-mail domains file"), str(path)),
+    return LinkRules(free_mail_domains(read_toml(path, "filen med freemail-domæner"), str(path)),
                      device_kinds(rules_dir / "devices.toml"))
 
 
 def classify(path: Path) -> ClassifyRules:
-    return classify_rules_from(read_toml(path, "rules file"), str(path))
+    return classify_rules_from(read_toml(path, "regelfilen"), str(path))
 
 
 def device_kinds(path: Path) -> DeviceKindRules:
-    return device_kinds_from(read_toml(path, "rules file"), str(path))
+    return device_kinds_from(read_toml(path, "regelfilen"), str(path))
 
 
 def priority(rules_dir: Path) -> PriorityRules:
     path = rules_dir / "priority.toml"
-    return PriorityRules.from_data(read_toml(path, "rules file"), str(path))
+    return PriorityRules.from_data(read_toml(path, "regelfilen"), str(path))
 
 
 def coverage(rules_dir: Path) -> CoverageRules:
     path = rules_dir / "coverage.toml"
-    return CoverageRules.from_data(read_toml(path, "rules file"), str(path))
+    return CoverageRules.from_data(read_toml(path, "regelfilen"), str(path))
 
 
 def response(rules_dir: Path) -> ResponseRules:
     path = rules_dir / "response.toml"
-    return ResponseRules.from_data(read_toml(path, "rules file"), str(path))
+    return ResponseRules.from_data(read_toml(path, "regelfilen"), str(path))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
 
 from inbox_worker.config import Settings
 from inbox_worker.domain.addresses import is_safe_address
@@ -78,6 +78,24 @@ class Renderer:
         company = self.settings.company
         start, end = company.opening_hours()
         return {"company": company, "hours_from": f"{start:%H:%M}", "hours_to": f"{end:%H:%M}", **context}
+
+    def template_problem(self, name: str, *, syntax_only: bool = False) -> str | None:
+        """Why template `name` cannot be used (missing, bad syntax, an unknown filter), or None when it loads.
+
+        `syntax_only`: parse it without compiling, for templates another environment (Flask's) renders.
+        """
+        try:
+            if syntax_only:
+                source, _path, _uptodate = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+                self.env.parse(source, name)
+            else:
+                self.env.get_template(name)
+        except TemplateNotFound:
+            return "findes ikke"
+        except TemplateError as exc:
+            line = getattr(exc, "lineno", None)
+            return f"linje {line}: {exc.message}" if line else str(exc.message)
+        return None
 
     def render_text(self, template: str, language: str, context: dict[str, Any]) -> str:
         return self.env.get_template(f"{template}.{language}.txt.j2").render(self._values(context))

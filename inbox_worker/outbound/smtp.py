@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
+import ssl
 
 from inbox_worker.config import SmtpSettings
 
@@ -19,6 +20,8 @@ TRANSIENT_ERRORS = (TimeoutError, smtplib.SMTPException, OSError)
 # RFC 5321 §4.5.3.2.6: a client should wait 10 minutes for the reply to the final ".".
 DATA_TERMINATION_SECONDS = 600.0
 Client = smtplib.SMTP  # an open connection (this module is the only one that knows smtplib)
+NotOffered = smtplib.SMTPNotSupportedError  # the server does not have STARTTLS, or AUTH
+LoginRefused = smtplib.SMTPAuthenticationError
 
 
 class PermanentRefusal(Exception):
@@ -29,17 +32,53 @@ class Uncertain(Exception):
     """The whole message was sent, but no reply to its final "." came: the server may have taken it."""
 
 
-def connect(smtp: SmtpSettings) -> smtplib.SMTP:
+def open_connection(smtp: SmtpSettings) -> smtplib.SMTP:
+    """Connected and greeted (EHLO), over TLS from the start with `ssl`; nothing secured or sent yet."""
     client: smtplib.SMTP
     if smtp.ssl:
-        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds, context=tls_context(smtp))
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
-        if smtp.starttls:
-            client.starttls()
-    if smtp.username:
-        client.login(smtp.username, smtp.password)
+    try:
+        client.ehlo_or_helo_if_needed()
+    except Exception:
+        abort(client)
+        raise
     return client
+
+
+def connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    """Ready to send: connected, STARTTLS when configured, logged in when a username is set."""
+    client = open_connection(smtp)
+    try:
+        secure(client, smtp)
+        log_in(client, smtp)
+    except Exception:
+        abort(client)
+        raise
+    return client
+
+
+def secure(client: smtplib.SMTP, smtp: SmtpSettings) -> bool:
+    """STARTTLS when configured (NotOffered when the server has none); whether it was done."""
+    if smtp.ssl or not smtp.starttls:
+        return False
+    client.starttls(context=tls_context(smtp))
+    return True
+
+
+def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:
+    """The server's certificate and name are checked against the system's CAs, and `ca_file` for a private CA.
+    (smtplib's own default checks nothing: a man in the middle would get the password and every mail.)"""
+    return ssl.create_default_context(cafile=smtp.ca_file or None)
+
+
+def log_in(client: smtplib.SMTP, smtp: SmtpSettings) -> bool:
+    """AUTH when a username is set (LoginRefused, or NotOffered without AUTH); whether it was done."""
+    if not smtp.username:
+        return False
+    client.login(smtp.username, smtp.password)
+    return True
 
 
 def send(client: smtplib.SMTP, sender: str, recipient: str, body: bytes, *,

@@ -67,14 +67,15 @@ def source_database(url: str, attachments_dir: str) -> Path:
     try:
         path = sqlite_path(url)
     except Exception:
-        raise UserError(f"database.url is not a valid database URL: {url!r}") from None
+        raise UserError(f"database.url er ikke en gyldig database-URL: {url!r}") from None
     if path is None:
         if make_url(url).get_backend_name() == "postgresql":
-            raise UserError(f"backup is for SQLite; back a PostgreSQL database up with pg_dump ({pg_dump_line(url)}), "
-                            f"then copy the attachments folder {attachments_dir} (README: Backups)")
-        raise UserError(f"database.url {url!r} is not an SQLite file: nothing to back up")
+            raise UserError(f"backup er til SQLite; tag en sikkerhedskopi af PostgreSQL med pg_dump "
+                            f"({pg_dump_line(url)}), og kopiér så mappen med vedhæftede filer {attachments_dir} "
+                            "(README: Backups)")
+        raise UserError(f"database.url {url!r} er ikke en SQLite-fil: intet at tage en sikkerhedskopi af")
     if not path.is_file():
-        raise UserError(f"{path}: no database here (database.url): run 'inbox-worker init-db' first")
+        raise UserError(f"{path}: her er ingen database (database.url): kør 'inbox-worker init-db' først")
     return path
 
 
@@ -88,15 +89,15 @@ def pg_dump_line(url: str) -> str:
 
 def checked_target(target: Path, database: Path) -> Path:
     if not target.name.endswith(SUFFIXES):
-        raise UserError(f"{target}: a backup is a .tar.gz archive; name it e.g. inbox-2026-05-04.tar.gz")
+        raise UserError(f"{target}: en sikkerhedskopi er et .tar.gz-arkiv; kald den fx inbox-2026-05-04.tar.gz")
     if not target.parent.is_dir():
-        what = "is not a folder" if target.parent.exists() else "does not exist"
-        raise UserError(f"{target}: cannot write the backup: {target.parent} {what}")
+        what = "er ikke en mappe" if target.parent.exists() else "findes ikke"
+        raise UserError(f"{target}: kan ikke skrive sikkerhedskopien: {target.parent} {what}")
     if target.is_dir():
-        raise UserError(f"{target}: cannot write the backup: this is a folder")
+        raise UserError(f"{target}: kan ikke skrive sikkerhedskopien: det er en mappe")
     if target.resolve() in {database.resolve(), *(database.resolve().with_name(database.name + s)
                                                     for s in ("-wal", "-shm", "-journal"))}:
-        raise UserError(f"{target}: that is the database itself; write the backup somewhere else")
+        raise UserError(f"{target}: det er selve databasen; skriv sikkerhedskopien et andet sted")
     return target
 
 
@@ -117,11 +118,11 @@ def snapshot(database: Path, copy: Path, busy_timeout_seconds: float) -> None:
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise DatabaseBusy(str(exc)) from None
-        raise UserError(f"{database}: cannot read the database: {exc}") from None
+        raise UserError(f"{database}: kan ikke læse databasen: {exc}") from None
     except sqlite3.DatabaseError as exc:
-        raise UserError(f"{database}: not a readable SQLite database: {exc}") from None
+        raise UserError(f"{database}: ikke en læsbar SQLite-database: {exc}") from None
     if check != "ok":
-        raise UserError(f"{database}: the copy fails SQLite's quick_check ({check}); nothing written")
+        raise UserError(f"{database}: kopien består ikke SQLites quick_check ({check}); intet skrevet")
 
 
 def contents(copy: Path, database: Path) -> tuple[dict[str, int], str, list[tuple[str, str]]]:
@@ -135,7 +136,7 @@ def contents(copy: Path, database: Path) -> tuple[dict[str, int], str, list[tupl
         stored = connection.execute("SELECT stored_path, min(sha256) FROM attachments WHERE stored_path IS NOT NULL "
                                     "GROUP BY stored_path ORDER BY stored_path").fetchall()
     except sqlite3.DatabaseError as exc:
-        raise UserError(f"{database}: no inbox-worker schema ({exc}): run 'inbox-worker init-db' first") from None
+        raise UserError(f"{database}: intet inbox-worker-skema ({exc}): kør 'inbox-worker init-db' først") from None
     finally:
         connection.close()
     return counts, str(revision), [(str(path), str(sha)) for path, sha in stored]
@@ -247,5 +248,5 @@ def backup(url: str, attachments_dir: str, target: Path, busy_timeout_seconds: f
         finally:
             os.close(directory)
     except OSError as exc:
-        raise UserError(f"{target}: cannot write the backup: {exc.strerror or exc}") from None
+        raise UserError(f"{target}: kan ikke skrive sikkerhedskopien: {exc.strerror or exc}") from None
     return result

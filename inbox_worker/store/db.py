@@ -90,7 +90,7 @@ def make_engine(url: str, busy_timeout_seconds: float = 30.0) -> Engine:
     try:
         parsed = make_url(url)
     except Exception:
-        raise UserError(f"database.url is not a valid database URL: {url!r}") from None
+        raise UserError(f"database.url er ikke en gyldig database-URL: {url!r}") from None
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,8 +108,11 @@ def make_engine(url: str, busy_timeout_seconds: float = 30.0) -> Engine:
                                   connect_args={"options": f"-c lock_timeout={timeout_ms}"}))
 
 
-def make_readonly_engine(url: str) -> Engine | None:
-    """An engine that cannot write (for `explain`), or None when the SQLite file does not exist yet."""
+def make_readonly_engine(url: str, connect_timeout_seconds: int | None = None) -> Engine | None:
+    """An engine that cannot write (for `explain`), or None when the SQLite file does not exist yet.
+
+    `connect_timeout_seconds`: give up on a PostgreSQL server that does not answer (default: wait as libpq does).
+    """
     path = sqlite_path(url)
     if path is not None:
         if not path.exists():
@@ -119,7 +122,8 @@ def make_readonly_engine(url: str) -> Engine | None:
                                       creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)))
     if make_url(url).get_backend_name() == "sqlite":
         return None
-    return _tracked(create_engine(url, execution_options={"postgresql_readonly": True}))
+    connect_args = {"connect_timeout": connect_timeout_seconds} if connect_timeout_seconds else {}
+    return _tracked(create_engine(url, execution_options={"postgresql_readonly": True}, connect_args=connect_args))
 
 
 def schema_ready(engine: Engine) -> bool:
@@ -129,8 +133,35 @@ def schema_ready(engine: Engine) -> bool:
 
 def require_schema(engine: Engine) -> None:
     if not schema_ready(engine):
-        raise UserError(f"the database {engine.url.render_as_string(hide_password=True)} has no schema yet: "
-                        "run 'inbox-worker init-db' first")
+        raise UserError(f"databasen {engine.url.render_as_string(hide_password=True)} har intet skema endnu: "
+                        "kør 'inbox-worker init-db' først")
+
+
+def _migrations() -> Any:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of inbox-worker ships."""
+    return str(_migrations().get_current_head())
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this version's migrations (else the database is from a newer version)."""
+    return any(script.revision == revision for script in _migrations().walk_revisions())
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's schema revision (Alembic), or None when it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect().execution_options(**READ_ONLY) as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def migrate(engine: Engine) -> str:

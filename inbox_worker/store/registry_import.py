@@ -45,13 +45,13 @@ class _Checker:
     def __init__(self, filename: str, table: str, index: int, row: Any) -> None:
         self.filename, self.table, self.index = filename, table, index
         if not isinstance(row, dict):
-            self.fail("must be a table")
+            self.fail("skal være en tabel")
         self.row: dict[str, Any] = row
         label = row.get("key") or row.get("email") or row.get("tag")
         self.label = f" ({label})" if isinstance(label, str) else ""
         unknown = set(row) - _FIELDS[table]
         if unknown:
-            self.fail(f"unknown field '{sorted(unknown)[0]}'")
+            self.fail(f"ukendt felt '{sorted(unknown)[0]}'")
 
     def fail(self, message: str) -> None:
         raise UserError(f"{self.filename}: [[{self.table}]] #{self.index}{getattr(self, 'label', '')}: {message}")
@@ -61,37 +61,37 @@ class _Checker:
         if value is None and not required:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.fail(f"'{name}' must be a non-empty string")
+            self.fail(f"'{name}' skal være en tekst, der ikke er tom")
         return str(value).strip()
 
     def email(self, name: str, required: bool = True) -> str | None:
         value = self.text(name, required)
         if value is not None and not _EMAIL.match(value):
-            self.fail(f"'{name}' is not a valid email address: {value!r}")
+            self.fail(f"'{name}' er ikke en gyldig mailadresse: {value!r}")
         return value.lower() if value else None
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
         value = self.row.get(name, default)
         if value not in allowed:
-            self.fail(f"'{name}' must be one of {', '.join(allowed)}, not {value!r}")
+            self.fail(f"'{name}' skal være en af {', '.join(allowed)}, ikke {value!r}")
         return str(value)
 
     def strings(self, name: str) -> list[str]:
         value = self.row.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.fail(f"'{name}' must be a list of strings")
+            self.fail(f"'{name}' skal være en liste af tekster")
         return [v.strip() for v in value]
 
     def packages(self) -> list[str]:
         packages = self.strings("packages")
         for package in packages:
             if package not in PACKAGES:
-                self.fail(f"unknown package '{package}' (known: {', '.join(PACKAGES)})")
+                self.fail(f"ukendt pakke '{package}' (kendte: {', '.join(PACKAGES)})")
         return packages
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return read_toml(path, "registry file")
+    return read_toml(path, "registerfilen")
 
 
 def _customers(data: dict[str, Any], filename: str) -> list[dict[str, Any]]:
@@ -100,14 +100,14 @@ def _customers(data: dict[str, Any], filename: str) -> list[dict[str, Any]]:
         check = _Checker(filename, "customer", index, raw)
         key = check.text("key")
         if key in seen:
-            check.fail(f"duplicate customer key '{key}'")
+            check.fail(f"kundenøglen '{key}' står der to gange")
         seen.add(key)
         end = raw.get("agreement_end")
         if end is not None and not isinstance(end, date):
-            check.fail("'agreement_end' must be a date (YYYY-MM-DD, unquoted)")
+            check.fail("'agreement_end' skal være en dato (ÅÅÅÅ-MM-DD, uden anførselstegn)")
         exceptions = raw.get("exceptions", [])
         if not isinstance(exceptions, list):
-            check.fail("'exceptions' must be a list of tables, e.g. [{ covered_device = \"TAG\" }]")
+            check.fail("'exceptions' skal være en liste af tabeller, fx [{ covered_device = \"TAG\" }]")
         for number, exception in enumerate(exceptions, start=1):
             problem = exception_error(exception)
             if problem:
@@ -130,7 +130,7 @@ def _owned_rows(data: dict[str, Any], filename: str, table: str,
         check = _Checker(filename, table, index, raw)
         customer = str(check.text("customer"))
         if customer not in customer_keys:
-            check.fail(f"unknown customer key '{customer}'")
+            check.fail(f"ukendt kundenøgle '{customer}'")
         yield check, customer
 
 
@@ -141,9 +141,9 @@ def _contacts(data: dict[str, Any], filename: str, customer_keys: set[str]) -> l
         aliases = [a.lower() for a in check.strings("aliases")]
         for address in [email, *aliases]:
             if address in seen:
-                check.fail(f"the address {address} is already used by another contact")
+                check.fail(f"adressen {address} bruges allerede af en anden kontakt")
             if not _EMAIL.match(str(address)):
-                check.fail(f"alias is not a valid email address: {address!r}")
+                check.fail(f"et alias er ikke en gyldig mailadresse: {address!r}")
             seen.add(address)
         rows.append({
             "customer": customer, "email": email, "aliases": aliases, "name": check.text("name"),
@@ -159,11 +159,11 @@ def _devices(data: dict[str, Any], filename: str, customer_keys: set[str]) -> li
         raw = check.row
         tag = check.text("tag")
         if str(tag).upper() in seen:
-            check.fail(f"duplicate device tag '{tag}'")
+            check.fail(f"enhedsmærket '{tag}' står der to gange")
         seen.add(str(tag).upper())
         primary, extra_network = raw.get("primary", False), raw.get("extra_network", False)
         if not isinstance(primary, bool) or not isinstance(extra_network, bool):
-            check.fail("'primary' and 'extra_network' must be true or false")
+            check.fail("'primary' og 'extra_network' skal være true eller false")
         rows.append({
             "customer": customer, "tag": tag, "kind": check.choice("kind", DEVICE_KINDS, ""),
             "name": check.text("name", required=False) or "", "hostname": check.text("hostname", required=False),
@@ -189,7 +189,7 @@ def import_registry(session: Session, path: Path) -> ImportSummary:
     data = _read(path)
     unknown = set(data) - set(_FIELDS)
     if unknown:
-        raise UserError(f"{path}: unknown table '{sorted(unknown)[0]}' (known: customer, contact, device)")
+        raise UserError(f"{path}: ukendt tabel '{sorted(unknown)[0]}' (kendte: customer, contact, device)")
     customers = _customers(data, str(path))
     known_keys = {c["key"] for c in customers} | set(session.scalars(select(Customer.key)))
     contacts = _contacts(data, str(path), known_keys)

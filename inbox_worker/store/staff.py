@@ -27,14 +27,14 @@ def add_staff(session: Session, email: str, name: str, initials: str, password_h
     """A new, active staff member; a taken email or initials is refused with a clear message."""
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise UserError(f"'{email}' is not an email address")
+        raise UserError(f"'{email}' er ikke en mailadresse")
     initials = (initials or default_initials(email, name)).strip().upper()
     if not _INITIALS.match(initials):
-        raise UserError(f"initials '{initials}' must be 1-16 letters or digits")
+        raise UserError(f"initialerne '{initials}' skal være 1-16 bogstaver eller cifre")
     if session.scalar(select(Staff.id).where(Staff.email == email)) is not None:
-        raise UserError(f"a staff member with the email {email} exists already")
+        raise UserError(f"der findes allerede en medarbejder med mailadressen {email}")
     if session.scalar(select(Staff.id).where(Staff.initials == initials)) is not None:
-        raise UserError(f"the initials {initials} are taken; choose others with --initials")
+        raise UserError(f"initialerne {initials} er optaget; vælg andre med --initials")
     staff = Staff(email=email, name=name.strip(), initials=initials, password_hash=password_hash, active=True,
                   created_at=now, last_login_at=None)
     session.add(staff)

@@ -7,7 +7,6 @@ token (and the CSRF token), so logout, the idle timeout and the absolute lifetim
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, session, url_for
@@ -67,16 +66,17 @@ def login_post() -> tuple[str, int] | Response:
     target = safe_next(request.form.get("next"))
     client = client_key(request.remote_addr)
     # Reserved before the password check, so parallel attempts cannot all pass a check made before any failed.
-    with web().limiter.reserve(email, client, time.monotonic()) as attempt:
+    limiter = web().limiter
+    with limiter.reserve(email, client, limiter.clock()) as attempt:
         if not attempt.allowed:
             log.warning("login refused for %s from %s: too many failed attempts", email, client)
             return _refused(target, attempt.retry_after)
         member = staff_by_email(db(), email) if email else None
         db().commit()  # no transaction (on SQLite: no write lock) held through the slow password check
         if not verify_password(member.password_hash if member else None, password) or member is None:
-            attempt.failed(time.monotonic())
+            attempt.failed(limiter.clock())
             return render_template("login.html", next=target, error="Forkert e-mail eller adgangskode."), 401
-        attempt.succeeded(time.monotonic())
+        attempt.succeeded(limiter.clock())
     member.last_login_at = now()
     token = start_session(db(), member.id, now(), policy())
     db().commit()

@@ -6,16 +6,14 @@ from flask import Blueprint, flash, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from inbox_worker.domain.enums import OutboxStatus
+from inbox_worker.domain.labels import OUTBOX_KIND, OUTBOX_STATUS
 from inbox_worker.errors import UserError
 from inbox_worker.features.outbox import desk
 from inbox_worker.store import outbox
 from inbox_worker.web.context import db, now, staff, web
 
 bp = Blueprint("outbox", __name__)
-STATUS = {"failed": "Fejlet", "uncertain": "Usikker", "queued": "I kø", "sending": "Sendes", "sent": "Sendt",
-          "cancelled": "Annulleret"}
-KIND = {"ack": "Kvittering", "reply": "Svar", "summary": "Ugeoversigt", "oncall": "Vagtbesked",
-        "warning": "Fristvarsel"}
+STATUS, KIND = OUTBOX_STATUS, OUTBOX_KIND
 SHOWN = 200
 
 

@@ -13,7 +13,7 @@ MIN_LENGTH = 10
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_LENGTH:
-        raise ValueError(f"the password must be at least {MIN_LENGTH} characters")
+        raise ValueError(f"adgangskoden skal være mindst {MIN_LENGTH} tegn")
     return _HASHER.hash(password)
 
 

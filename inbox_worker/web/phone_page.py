@@ -11,13 +11,13 @@ from werkzeug.wrappers import Response
 from inbox_worker.domain.vocabulary import CATEGORIES
 from inbox_worker.errors import UserError
 from inbox_worker.features.customers.view import customer_view
+from inbox_worker.features.tickets.durations import parse_minutes
 from inbox_worker.features.tickets.edit import ActionError
 from inbox_worker.features.tickets.ops import log_time
 from inbox_worker.features.tickets.phone import PhoneCall, open_phone_ticket
 from inbox_worker.store import audit
 from inbox_worker.store.models import Customer, Ticket
 from inbox_worker.web.context import db, now, staff, web
-from inbox_worker.web.ticket_time import parse_minutes
 
 bp = Blueprint("phone", __name__)
 

@@ -6,7 +6,9 @@ import ipaddress
 import math
 import secrets
 import threading
+import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -120,7 +122,9 @@ class LoginLimiter:
     checked count as failures, so parallel requests cannot slip past the limit.
     """
 
-    def __init__(self, max_failures: int, window_seconds: float) -> None:
+    def __init__(self, max_failures: int, window_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock  # seconds, for the moments the login view passes in (a test holds it still)
         self.pair_limit = max_failures
         self.client_limit = max_failures * CLIENT_FACTOR
         self.address_threshold = max_failures * ADDRESS_FACTOR

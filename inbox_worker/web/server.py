@@ -30,11 +30,11 @@ def password_from(env_name: str | None) -> str:
     """The new password: from the named environment variable, else asked twice on the terminal."""
     if env_name:
         if env_name not in os.environ:
-            raise UserError(f"--password-env names ${env_name}, which is not set")
+            raise UserError(f"--password-env peger på ${env_name}, som ikke er sat")
         return os.environ[env_name]
     first = getpass.getpass("Adgangskode: ")
     if first != getpass.getpass("Gentag adgangskoden: "):
-        raise UserError("the two passwords differ")
+        raise UserError("de to adgangskoder er ikke ens")
     return first
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from inbox_worker.features.tickets import ops as ticket_ops
+from inbox_worker.features.tickets.durations import parse_day, parse_minutes
 from inbox_worker.features.tickets.edit import ActionError
 from inbox_worker.store import audit
 from inbox_worker.store.models import Ticket
@@ -18,37 +17,10 @@ from inbox_worker.web.context import db, now, web
 from inbox_worker.web.ticket_actions import act
 
 bp = Blueprint("time", __name__, url_prefix="/tickets/<int:number>")
-MAX_MINUTES = 24 * 60  # one entry is at most a day's work (an entry has one work date)
-_DURATION = re.compile(r"^([+-]?)(?:(\d{1,2}):([0-5]\d)|(\d{1,5}))$")
 
 
 def _form(name: str) -> str:
     return request.form.get(name, "").strip()
-
-
-def parse_minutes(text: str, signed: bool = False) -> int:
-    """Minutes from "90" or "1:30" (hours:minutes); a correction may be negative ("-15")."""
-    match = _DURATION.match(text.replace(" ", ""))
-    if match is None or (match.group(1) and not signed):
-        raise ActionError("Skriv tiden i hele minutter (fx 45) eller som timer:minutter (fx 1:30)")
-    sign, hours, minutes, plain = match.groups()
-    value = int(plain) if plain is not None else int(hours) * 60 + int(minutes)
-    if value == 0 or value > MAX_MINUTES:
-        raise ActionError(f"Tiden skal være mellem 1 og {MAX_MINUTES} minutter")
-    return -value if sign == "-" else value
-
-
-def parse_day(text: str) -> date | None:
-    """The work date from a date field (2026-05-04) or typed the Danish way (04.05.2026); empty: today."""
-    if not text:
-        return None
-    try:
-        if re.match(r"^\d{1,2}\.\d{1,2}\.\d{4}$", text):
-            day, month, year = (int(part) for part in text.split("."))
-            return date(year, month, day)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ActionError("Datoen skal skrives som dd.mm.åååå") from None
 
 
 def _ops_args() -> dict[str, Any]:

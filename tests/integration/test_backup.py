@@ -101,7 +101,7 @@ def test_a_restored_backup_holds_every_ticket_and_every_attachment(live: Path, t
     result = run(live, "backup", str(archive))
 
     assert result.code == 0, result.err
-    assert result.err == "" and f"{archive}: backup of" in result.out
+    assert result.err == "" and f"{archive}: sikkerhedskopi af" in result.out
     assert archive.stat().st_mode & 0o077 == 0  # customer data: readable by its owner only
     assert [p.name for p in archive.parent.iterdir()] == [archive.name]  # no temporary left behind
     restored = restore(archive, tmp_path / "restored").parent
@@ -195,7 +195,7 @@ def test_a_missing_attachment_is_named_and_the_rest_is_backed_up(live: Path, tmp
     result = run(live, "backup", str(tmp_path / "b.tar.gz"))
 
     assert result.code == 1
-    assert result.err.count("\n") == 1 and relative in result.err and "missing" in result.err
+    assert result.err.count("\n") == 1 and relative in result.err and "mangler" in result.err
     manifest = json.loads((restore(tmp_path / "b.tar.gz", tmp_path / "r").parent / "manifest.json").read_text())
     assert manifest["missing"] == [relative] and manifest["counts"]["attachment_files"] >= 2
 
@@ -216,16 +216,16 @@ def test_a_failed_backup_leaves_the_previous_one_and_no_half_file(live: Path, tm
     result = run(live, "backup", str(archive))
 
     assert result.code == 2
-    assert result.err == f"inbox-worker: {archive}: cannot write the backup: No space left on device\n"
+    assert result.err == f"inbox-worker: {archive}: kan ikke skrive sikkerhedskopien: No space left on device\n"
     assert archive.read_bytes() == previous
     assert [p.name for p in archive.parent.iterdir()] == [archive.name]
 
 
 @pytest.mark.parametrize(("target", "says"), [
-    ("nowhere/inbox.tar.gz", "does not exist"),
-    ("a-file/inbox.tar.gz", "is not a folder"),
-    ("inbox.zip", "a backup is a .tar.gz archive"),
-    ("folder.tar.gz", "this is a folder"),
+    ("nowhere/inbox.tar.gz", "findes ikke"),
+    ("a-file/inbox.tar.gz", "er ikke en mappe"),
+    ("inbox.zip", "en sikkerhedskopi er et .tar.gz-arkiv"),
+    ("folder.tar.gz", "det er en mappe"),
 ])
 def test_a_bad_target_is_one_line_naming_it(empty: Path, tmp_path: Path, target: str, says: str) -> None:
     (tmp_path / "a-file").write_text("x")

@@ -67,7 +67,7 @@ def test_the_seeded_quarter_matches_the_hand_made_csv(cli: Any, settings: Settin
     assert out.read_text(encoding="utf-8") == (BILLING / "2026-Q2.csv").read_text(encoding="utf-8")
     assert "revision" in result.out and "1.462,50 kr." in result.out
     assert "I alt: 4 kunder, fakturerbar tid 3.612,50 kr. ekskl. moms" in result.out
-    assert "2 tidsregistrering(er)" in result.out and "#2, #8" in result.out
+    assert "2 tidsregistreringer med uafklaret dækning" in result.out and "#2, #8" in result.out
 
 
 def test_without_out_the_csv_goes_to_stdout_and_a_bad_quarter_is_one_line(cli: Any, settings: Settings) -> None:

@@ -89,15 +89,15 @@ def test_explain_without_any_database_creates_none(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("registry, expected", [
-    ('[[contact]]\ncustomer = "nobody"\nemail = "a@b.dk"\nname = "A"\n', "[[contact]] #1 (a@b.dk): unknown customer key 'nobody'"),
-    ('[[customer]]\nkey = "x"\nname = "X"\nagreement = "gold"\n', "'agreement' must be one of"),
-    ('[[customer]]\nkey = "x"\nname = "X"\nagreement = "active"\npackages = ["MCOSAXXX"]\n', "unknown package 'MCOSAXXX'"),
+    ('[[contact]]\ncustomer = "nobody"\nemail = "a@b.dk"\nname = "A"\n', "[[contact]] #1 (a@b.dk): ukendt kundenøgle 'nobody'"),
+    ('[[customer]]\nkey = "x"\nname = "X"\nagreement = "gold"\n', "'agreement' skal være en af"),
+    ('[[customer]]\nkey = "x"\nname = "X"\nagreement = "active"\npackages = ["MCOSAXXX"]\n', "ukendt pakke 'MCOSAXXX'"),
     ('[[customer]]\nkey = "x"\nname = "X"\nagreement = "none"\n[[contact]]\ncustomer = "x"\nemail = "not-an-address"\nname = "N"\n',
-     "not a valid email address"),
+     "ikke en gyldig mailadresse"),
     ('[[customer]]\nkey = "x"\nname = "X"\nagreement = "none"\n'
      '[[device]]\ncustomer = "x"\ntag = "T1"\nkind = "computer"\n[[device]]\ncustomer = "x"\ntag = "T1"\nkind = "printer"\n',
-     "duplicate device tag 'T1'"),
-    ("this is = not toml [", "not valid TOML"),
+     "enhedsmærket 'T1' står der to gange"),
+    ("this is = not toml [", "ikke gyldig TOML"),
 ])
 def test_a_bad_registry_is_refused_with_one_line(cli: Cli, tmp_path: Path, registry: str, expected: str) -> None:
     prepared(cli)
@@ -116,14 +116,14 @@ def test_reimporting_the_registry_updates_in_place(cli: Cli) -> None:
     prepared(cli)
     again = cli("registry", "import", str(DEMO / "registry.toml"))
     assert again.code == 0
-    assert "customers 0 new" in again.out and "contacts 0 new" in again.out and "devices 0 new" in again.out
+    assert "kunder 0 nye" in again.out and "kontakter 0 nye" in again.out and "enheder 0 nye" in again.out
 
 
 @pytest.mark.parametrize("config, expected", [
-    ("[database]\nurll = 'x'\n", "unknown key 'database.urll'"),
-    ("[smtp]\nport = 'twenty-five'\n", "key 'smtp.port' must be of type int"),
+    ("[database]\nurll = 'x'\n", "ukendt nøgle 'database.urll'"),
+    ("[smtp]\nport = 'twenty-five'\n", "nøglen 'smtp.port' skal være et helt tal, ikke 'twenty-five'"),
     ("[mailbox]\npassword_env = 'SURELY_NOT_SET_X1'\n", "SURELY_NOT_SET_X1"),
-    ("[nonsense]\n", "unknown section [nonsense]"),
+    ("[nonsense]\n", "ukendt afsnit [nonsense]"),
     ("[company]\nhours = 'all day'\n", "company.hours"),
 ])
 def test_a_bad_config_is_refused_with_one_line(cli: Cli, tmp_path: Path, config: str, expected: str) -> None:

@@ -91,7 +91,7 @@ def test_a_correction_is_a_new_entry(cli: Any, settings: Settings, engine: Engin
     too_much = cli("tickets", "log-time", ticket, "-30", "--by", "JH", "--corrects", "1")
 
     assert corrected.code == 0, corrected.err
-    assert too_much.code == 2 and "25 minutes left" in too_much.err
+    assert too_much.code == 2 and "25 minutter tilbage" in too_much.err
     with Session(engine) as session:
         entries = time_entries(session, int(ticket))
     assert [(e.minutes, e.corrects, e.work_date.isoformat()) for e in entries] == [
@@ -101,13 +101,13 @@ def test_a_correction_is_a_new_entry(cli: Any, settings: Settings, engine: Engin
 def test_mistakes_are_one_clear_line(cli: Any, settings: Settings, engine: Engine) -> None:
     ticket = str(first_mail(settings, engine)["ticket"])
     cases = [
-        (("tickets", "log-time", "999", "10", "--by", "JH"), "ticket #999 does not exist"),
-        (("tickets", "log-time", ticket, "-10", "--by", "JH"), "positive whole number"),
-        (("tickets", "log-time", ticket, "10", "--by", "J H"), "initials"),
+        (("tickets", "log-time", "999", "10", "--by", "JH"), "sag #999 findes ikke"),
+        (("tickets", "log-time", ticket, "-10", "--by", "JH"), "tiden skal være positiv"),
+        (("tickets", "log-time", ticket, "10", "--by", "J H"), "initialer"),
         (("tickets", "log-time", ticket, "10", "--by", "JH", "--date", "18-11-2026"), "--date"),
-        (("tickets", "set-coverage", ticket, "covered", "--rate", "700", "--reason", "x"), "covered work has no rate"),
-        (("tickets", "set-coverage", ticket, "billable", "--rate", "cheap", "--reason", "x"), "rate must be one of"),
-        (("tickets", "set-coverage", ticket, "billable", "--reason", " "), "needs a reason"),
+        (("tickets", "set-coverage", ticket, "covered", "--rate", "700", "--reason", "x"), "dækket arbejde har ingen sats"),
+        (("tickets", "set-coverage", ticket, "billable", "--rate", "cheap", "--reason", "x"), "satsen skal være en af"),
+        (("tickets", "set-coverage", ticket, "billable", "--reason", " "), "kræver en begrundelse"),
     ]
     for args, message in cases:
         result = cli(*args)
@@ -191,10 +191,10 @@ def test_special_agreements_and_extra_networks_come_from_the_registry(cli: Any, 
     assert snapshot.devices["tv"][0].extra_network is True
     assert not any(d.extra_network for d in snapshot.devices["bageriet"] if d.tag != "BAG-NET-04")
 
-    for wrong, message in [('{ covered_device = "X", covered_category = "software" }', "exactly one of"),
-                           ('{ covered_category = "printers" }', "'covered_category' must be one of"),
-                           ('{ visits_per_year = -1 }', "'visits_per_year' must be a whole number"),
-                           ('{ covered_gadget = "X" }', "unknown exception field 'covered_gadget'")]:
+    for wrong, message in [('{ covered_device = "X", covered_category = "software" }', "præcis ét af"),
+                           ('{ covered_category = "printers" }', "'covered_category' skal være en af"),
+                           ('{ visits_per_year = -1 }', "'visits_per_year' skal være et helt tal"),
+                           ('{ covered_gadget = "X" }', "ukendt felt i undtagelsen: 'covered_gadget'")]:
         bad = tmp_path / "bad.toml"
         bad.write_text(SPECIAL.replace('{ visits_per_year = 4 }', wrong), encoding="utf-8")
         result = cli("registry", "import", str(bad))

@@ -192,5 +192,5 @@ def test_a_login_failure_is_retried_then_reported_in_one_line_without_the_passwo
     assert "Traceback" not in err
     assert err.count("retrying") >= 3  # logged and retried with backoff before giving up
     last = err.strip().splitlines()[-1]
-    assert last.startswith("inbox-worker: mailbox support@mico.dk@127.0.0.1") and "LoginError" in last
+    assert last.startswith("inbox-worker: postkassen support@mico.dk@127.0.0.1") and "LoginError" in last
     assert "wrong-secret" not in err and "wrong-secret" not in out

@@ -57,8 +57,8 @@ def test_a_refused_mail_is_retried_from_the_desk_and_then_sent_exactly_once(
     assert listing.code == 0
     header, _, line, *_ = listing.out.splitlines()
     assert header.split()[:4] == ["id", "type", "modtager", "emne"] and "sidste fejl" in header and "forsøg" in header
-    assert line.split()[:3] == [str(row_id), "ack", "lone@bageriet-soerensen.dk"]
-    assert " failed " in line and "550" in line
+    assert line.split()[:3] == [str(row_id), "Kvittering", "lone@bageriet-soerensen.dk"]
+    assert " Fejlet " in line and "afviste mailen for godt (message refused: 550 5.7.1" in line
     [item] = desk("list", "--json", "--status", "failed").json_lines()
     assert (item["id"], item["status"], item["attempts"], item["recipient"]) == (row_id, "failed", 1,
                                                                                 "lone@bageriet-soerensen.dk")

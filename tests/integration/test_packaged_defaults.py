@@ -72,7 +72,7 @@ def test_rules_copy_refuses_to_overwrite_and_writes_nothing_unless_forced(tmp_pa
     code, out, err = cli(tmp_path, "rules", "copy", str(target))
 
     assert code == 2 and out == ""
-    assert len(err.strip().splitlines()) == 1 and "already exist" in err and "--force" in err
+    assert len(err.strip().splitlines()) == 1 and "findes allerede" in err and "--force" in err
     assert edited.read_text(encoding="utf-8") == "# our own coverage rules\n"
     assert not (target / "templates" / "ack" / "ack.da.txt.j2").exists()  # all or nothing
 
@@ -82,7 +82,7 @@ def test_rules_copy_refuses_to_overwrite_and_writes_nothing_unless_forced(tmp_pa
     assert edited.read_bytes() == (PACKAGED_RULES / "coverage.toml").read_bytes()
     assert (target / "templates" / "ack" / "ack.da.txt.j2").exists()
     assert (target / "rules" / "notes.txt").read_text(encoding="utf-8") == "ours"  # not ours to remove
-    assert "overwritten" in out
+    assert "overskrevet" in out
 
 
 @pytest.mark.parametrize("where", ["a-file", "a-file/below"])

@@ -57,7 +57,7 @@ def test_the_demo_week_sends_one_danish_summary_per_contact_person_and_nothing_m
                           "pernille@salon-haarfin.dk"]
     assert all(str(m["Subject"]).startswith("Ugeoversigt fra MICO ApS, uge 47 2026") for m in summaries)
     assert all(m["Auto-Submitted"] == "auto-generated" for m in summaries)
-    assert "0 ugeoversigt(er) lagt i udbakken" in second.out and "allerede sendt" in second.out
+    assert "Uge 2026-W47: 0 ugeoversigter lagt i udbakken" in second.out and "allerede sendt" in second.out
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(SummarySent)) == 4
 

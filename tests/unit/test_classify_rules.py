@@ -21,13 +21,13 @@ def test_the_shipped_rules_load() -> None:
 
 
 @pytest.mark.parametrize("text, problem", [
-    ('[[category]]\nid = "printers"\nterms = ["printer"]\n', "unknown category 'printers'"),
-    ('[[category]]\nid = "printer"\nterms = ["a"]\n[[category]]\nid = "printer"\nterms = ["b"]\n', "appears twice"),
-    ('[[category]]\nid = "printer"\nterms = ["re:(unclosed"]\n', "bad term"),
-    ('[[category]]\nid = "printer"\nterm = ["printer"]\n', "unknown field 'term'"),
-    ('[settings]\nmin_scor = 2\n', "unknown setting"),
-    ('[emergency]\n[[emergency.rule]]\nid = "fire"\npatterns = ["brand"]\n', "needs 'triggers'"),
-    ('[device_evidence]\ntoaster = "printer"\n', "unknown device kind"),
+    ('[[category]]\nid = "printers"\nterms = ["printer"]\n', "ukendt kategori 'printers'"),
+    ('[[category]]\nid = "printer"\nterms = ["a"]\n[[category]]\nid = "printer"\nterms = ["b"]\n', "står der to gange"),
+    ('[[category]]\nid = "printer"\nterms = ["re:(unclosed"]\n', "ugyldigt ord"),
+    ('[[category]]\nid = "printer"\nterm = ["printer"]\n', "ukendt felt 'term'"),
+    ('[settings]\nmin_scor = 2\n', "ukendt indstilling"),
+    ('[emergency]\n[[emergency.rule]]\nid = "fire"\npatterns = ["brand"]\n', "mangler 'triggers'"),
+    ('[device_evidence]\ntoaster = "printer"\n', "ukendt enhedstype"),
 ])
 def test_a_mistake_in_classify_toml_is_one_clear_line(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "classify.toml"
@@ -40,7 +40,7 @@ def test_a_mistake_in_classify_toml_is_one_clear_line(tmp_path: Path, text: str,
 def test_a_device_word_must_name_a_registry_kind(tmp_path: Path) -> None:
     path = tmp_path / "devices.toml"
     path.write_text('[[kind]]\nid = "toaster"\nkinds = ["toaster"]\nterms = ["toaster"]\n', encoding="utf-8")
-    with pytest.raises(UserError, match="must name device kinds"):
+    with pytest.raises(UserError, match="skal nævne enhedstyper"):
         rulebook.device_kinds(path)
 
 

@@ -232,28 +232,28 @@ def test_a_rule_added_to_rules_makes_nas_work_covered_without_code(tmp_path: Pat
 
 
 BAD_RULES = [
-    ('id = "a"\nwhen = { colour = "red" }\nthen = { status = "covered", reason = "x" }', "unknown condition 'colour'"),
+    ('id = "a"\nwhen = { colour = "red" }\nthen = { status = "covered", reason = "x" }', "ukendt betingelse 'colour'"),
     ('id = "a"\nwhen = { agreement = "active", customer_has = "MCOSAXXX" }\nthen = { status = "covered", reason = "x" }',
-     "unknown value 'MCOSAXXX'"),
+     "ukendt værdi 'MCOSAXXX'"),
     ('id = "a"\nwhen = { agreement = "active", category = "printers" }\nthen = { status = "covered", reason = "x" }',
-     "unknown value 'printers'"),
+     "ukendt værdi 'printers'"),
     ('id = "a"\nwhen = { agreement = "active" }\nthen = { status = "covered", package = "MCOSAXXX", reason = "x" }',
-     "unknown package 'MCOSAXXX'"),
+     "ukendt pakke 'MCOSAXXX'"),
     ('id = "a"\nwhen = { agreement = "active" }\nthen = { status = "billable", rate = "agreement", package = "MCOSACSRV", reason = "x" }',
-     "covered rules only"),
+     "kun i covered-regler"),
     ('id = "a"\nwhen = { agreement = "active" }\nthen = { status = "covered", colour = "x", reason = "x" }',
-     "unknown outcome field 'colour'"),
+     "ukendt felt i then: 'colour'"),
     ('id = "a"\nwhen = { agreement = ["active", "none"] }\nthen = { status = "covered", reason = "x" }',
-     "never none or unknown"),
-    ('id = "a"\nwhen = { category = "backup" }\nthen = { status = "covered", reason = "x" }', "must name its agreements"),
-    ('id = "a"\nwhen = { agreement = "active" }\nthen = { status = "billable", reason = "x" }', "need one"),
+     "aldrig none eller unknown"),
+    ('id = "a"\nwhen = { category = "backup" }\nthen = { status = "covered", reason = "x" }', "skal nævne sine aftaler"),
+    ('id = "a"\nwhen = { agreement = "active" }\nthen = { status = "billable", reason = "x" }', "skal have en"),
     ('id = "a"\nwhen = { agreement = "active" }\nthen = { status = "billable", rate = "cheap", reason = "x" }',
-     "unknown rate 'cheap'"),
+     "ukendt sats 'cheap'"),
     ('id = "a"\nwhen = { agreement = "active" }\nthen = { status = "covered", reason = "{dveice} er dækket" }',
-     "unknown placeholder '{dveice}'"),
-    ('id = "staff-override"\nwhen = { agreement = "active" }\nthen = { status = "covered", reason = "x" }', "reserved"),
+     "ukendt pladsholder '{dveice}'"),
+    ('id = "staff-override"\nwhen = { agreement = "active" }\nthen = { status = "covered", reason = "x" }', "reserveret"),
     ('id = "a"\nwhen = { device_primary = "yes" }\nthen = { status = "billable", rate = "none", reason = "x" }',
-     "takes true or false"),
+     "tager true eller false"),
 ]
 
 
@@ -263,14 +263,14 @@ def test_a_mistake_in_coverage_toml_is_one_clear_line(tmp_path: Path, rule: str,
     with pytest.raises(UserError) as error:
         rulebook.coverage(tmp_path)
     assert message in str(error.value) and "\n" not in str(error.value)
-    assert "coverage.toml: rule 1 (" in str(error.value)
+    assert "coverage.toml: regel 1 (" in str(error.value)
 
 
 def test_duplicate_ids_and_unknown_top_level_keys_are_refused(tmp_path: Path) -> None:
     rule = '[[rule]]\nid = "a"\nwhen = { agreement = "active" }\nthen = { status = "covered", reason = "x" }\n'
     (tmp_path / "coverage.toml").write_text(rule + rule, encoding="utf-8")
-    with pytest.raises(UserError, match="duplicate rule id 'a'"):
+    with pytest.raises(UserError, match="regel-id'et 'a' står der to gange"):
         rulebook.coverage(tmp_path)
     (tmp_path / "coverage.toml").write_text("visit_per_year = 3\n" + rule, encoding="utf-8")
-    with pytest.raises(UserError, match="unknown top-level key 'visit_per_year'"):
+    with pytest.raises(UserError, match="ukendt nøgle øverst i filen: 'visit_per_year'"):
         rulebook.coverage(tmp_path)

@@ -66,11 +66,11 @@ def write_rules(tmp_path: Path, text: str) -> Path:
 
 
 @pytest.mark.parametrize("text, expected", [
-    ('[[rule]]\nid = "a"\nwhen = { hedder = "x" }\nthen = { action = "ignore", reason = "r" }\n', "unknown condition 'hedder'"),
-    ('[[rule]]\nid = "a"\nwhen = { header = "x" }\nthen = { action = "ignore", reason = "r" }\n' * 2, "duplicate rule id 'a'"),
+    ('[[rule]]\nid = "a"\nwhen = { hedder = "x" }\nthen = { action = "ignore", reason = "r" }\n', "ukendt betingelse 'hedder'"),
+    ('[[rule]]\nid = "a"\nwhen = { header = "x" }\nthen = { action = "ignore", reason = "r" }\n' * 2, "regel-id'et 'a' står der to gange"),
     ('[[rule]]\nid = "a"\nwhen = { header = "x" }\nthen = { action = "delete", reason = "r" }\n', "then.action"),
-    ('[[rule]]\nwhen = { header = "x" }\nthen = { action = "ignore", reason = "r" }\n', "needs an 'id'"),
-    ('[[rule]]\nid = "a"\nwhen = { header = "x" }\nthen = { action = "ignore", colour = "r" }\n', "unknown outcome field"),
+    ('[[rule]]\nwhen = { header = "x" }\nthen = { action = "ignore", reason = "r" }\n', "skal have et 'id'"),
+    ('[[rule]]\nid = "a"\nwhen = { header = "x" }\nthen = { action = "ignore", colour = "r" }\n', "ukendt felt i then"),
 ])
 def test_a_broken_rules_file_is_refused_with_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(UserError, match=expected.replace("(", r"\(").replace(".", r"\.")):

@@ -120,18 +120,18 @@ def test_the_whole_pipeline_takes_its_priority_from_the_file(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("rule", "message"), [
-    ('id = "a"\nthen = { priority = "urgent", reason = "x" }', "needs then.priority"),
-    ('id = "a"\nthen = { priority = "high" }', "needs then.priority"),
-    ('id = "a"\nwhen = { priority = "high" }\nthen = { priority = "high", reason = "x" }', "cannot test the priority"),
-    ('id = "a"\nwhen = { servers_have = "MCOSAXXX" }\nthen = { priority = "high", reason = "x" }', "unknown value 'MCOSAXXX'"),
-    ('id = "a"\nwhen = { emergency = "yes" }\nthen = { priority = "high", reason = "x" }', "takes true or false"),
-    ('id = "a"\nthen = { priority = "high", reason = "{nope}" }', "unknown placeholder '{nope}'"),
-    ('id = "a"\nthen = { priority = "high", review = "emergency", reason = "x" }', "'review' has the wrong type"),
-    ('id = "a"\nwhen = { emergency = true }\nthen = { priority = "high", reason = "x" }', "the last rule must have no conditions"),
+    ('id = "a"\nthen = { priority = "urgent", reason = "x" }', "mangler then.priority"),
+    ('id = "a"\nthen = { priority = "high" }', "mangler then.priority"),
+    ('id = "a"\nwhen = { priority = "high" }\nthen = { priority = "high", reason = "x" }', "kan ikke teste den prioritet"),
+    ('id = "a"\nwhen = { servers_have = "MCOSAXXX" }\nthen = { priority = "high", reason = "x" }', "ukendt værdi 'MCOSAXXX'"),
+    ('id = "a"\nwhen = { emergency = "yes" }\nthen = { priority = "high", reason = "x" }', "tager true eller false"),
+    ('id = "a"\nthen = { priority = "high", reason = "{nope}" }', "ukendt pladsholder '{nope}'"),
+    ('id = "a"\nthen = { priority = "high", review = "emergency", reason = "x" }', "then.review har den forkerte type"),
+    ('id = "a"\nwhen = { emergency = true }\nthen = { priority = "high", reason = "x" }', "den sidste regel må ingen betingelser have"),
 ])
 def test_a_mistake_in_priority_toml_is_one_clear_line(tmp_path: Path, rule: str, message: str) -> None:
     (tmp_path / "priority.toml").write_text(f"raises_ticket = []\n[[rule]]\n{rule}\n", encoding="utf-8")
-    if "the last rule" not in message:  # each case is one mistake: end with the catch-all the file needs
+    if "den sidste regel" not in message:  # each case is one mistake: end with the catch-all the file needs
         with (tmp_path / "priority.toml").open("a", encoding="utf-8") as handle:
             handle.write('[[rule]]\nid = "z"\nthen = { priority = "normal", reason = "x" }\n')
     with pytest.raises(UserError, match=re.escape(message)) as error:
@@ -144,7 +144,7 @@ def test_a_priority_left_in_coverage_toml_points_to_priority_toml(tmp_path: Path
     (tmp_path / "coverage.toml").write_text(
         '[[rule]]\nid = "a"\nwhen = { agreement = "none" }\n'
         'then = { status = "billable", rate = "none", priority = "low", reason = "x" }\n', encoding="utf-8")
-    with pytest.raises(UserError, match=r"priorities are decided in priority\.toml"):
+    with pytest.raises(UserError, match=r"prioriteter afgøres i priority\.toml"):
         rulebook.coverage(tmp_path)
 
 

@@ -80,7 +80,7 @@ def test_a_refused_override_is_a_danish_message_and_changes_nothing(post: Post, 
     assert "Skriv en begrundelse for den ændrede dækning" in _page(client, f"/tickets/{ticket}")
     response = post(f"/tickets/{ticket}/coverage", status="billable", rate_dkk="gratis", reason="Prøv")
     assert response.status_code == 302
-    assert "rate must be one of agreement, trial, none" in _page(client, f"/tickets/{ticket}")  # ticket_ops' line
+    assert "satsen skal være en af agreement, trial, none" in _page(client, f"/tickets/{ticket}")  # ticket_ops' line
     assert ticket_row(engine, ticket).coverage == before and audit_actions(engine, ticket) == []
 
 
@@ -117,7 +117,7 @@ def test_wrong_time_is_refused_with_a_message_and_no_entry(post: Post, client: F
     with Session(engine) as session:
         entry = session.scalar(select(TimeEntry.id).where(TimeEntry.ticket_id == ticket))
     post(f"/tickets/{ticket}/time/correct", entry=str(entry), minutes="-45")
-    assert "would make it negative" in _page(client, f"/tickets/{ticket}")
+    assert "ville gøre den negativ" in _page(client, f"/tickets/{ticket}")
     assert _minutes(engine, ticket) == [(30, "covered", 0)] and audit_actions(engine, ticket) == ["log-time"]
 
 

@@ -30,13 +30,13 @@ def test_staff_add_reads_the_password_from_the_environment_and_never_prints_it(
         member = session.scalar(select(Staff).where(Staff.email == "lise@mico.dk"))
     assert member is not None and member.password_hash.startswith("$argon2id$")
     again = cli("staff", "add", "lise@mico.dk", "--password-env", "NEW_STAFF_PASSWORD")
-    assert again.code == 2 and "exists already" in again.err
+    assert again.code == 2 and "findes allerede en medarbejder" in again.err
 
 
 def test_staff_add_refuses_a_short_password_and_a_missing_variable(cli: Any, engine: Engine,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHORT", "kort")
-    assert "at least 10" in cli("staff", "add", "a@mico.dk", "--password-env", "SHORT").err
+    assert "mindst 10 tegn" in cli("staff", "add", "a@mico.dk", "--password-env", "SHORT").err
     assert "NOPE" in cli("staff", "add", "a@mico.dk", "--password-env", "NOPE").err
 
 

@@ -34,7 +34,7 @@ class Quarter:
     def parse(cls, text: str) -> Quarter:
         match = _QUARTER.match(text.strip())
         if not match:
-            raise UserError(f"--quarter must look like 2026-Q2, not {text!r}")
+            raise UserError(f"--quarter skal se ud som 2026-Q2, ikke {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from inbox_worker.domain.labels import count
 from inbox_worker.domain.money import kroner
 from inbox_worker.features.billing.lines import Invoice
 
@@ -24,10 +25,11 @@ def summary_text(result: Invoice) -> str:
         lines.append(f"  {section.key:<14} {section.name[:34]:<34} {packages}; "
                      f"tid {hours(billed)} = {kroner(section.total)}")
     total = sum((section.total for section in result.sections), Decimal("0.00"))
-    count = len(result.sections)
-    lines.append(f"I alt: {count} {'kunde' if count == 1 else 'kunder'}, fakturerbar tid {kroner(total)} ekskl. moms")
+    customers = count(len(result.sections), "kunde", "kunder")
+    lines.append(f"I alt: {customers}, fakturerbar tid {kroner(total)} ekskl. moms")
     if result.left_out:
         tickets = ", ".join(sorted({f"#{row.ticket}" for row in result.left_out}))
-        lines.append(f"Ikke medtaget: {len(result.left_out)} tidsregistrering(er) med uafklaret dækning eller uden "
+        entries = count(len(result.left_out), "tidsregistrering", "tidsregistreringer")
+        lines.append(f"Ikke medtaget: {entries} med uafklaret dækning eller uden "
                      f"kunde (sag {tickets}); afklar dem med 'tickets set-coverage' og eksportér igen")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inbox_worker.config import PACKAGED_RULES, PACKAGED_TEMPLATES
+from inbox_worker.domain.labels import count
 from inbox_worker.errors import UserError
 
 
@@ -46,7 +47,7 @@ def _plan(target: Path) -> list[tuple[Path, Path]]:
     for source, name in ((PACKAGED_RULES, "rules"), (PACKAGED_TEMPLATES, "templates")):
         files = shipped_files(source)
         if not files:
-            raise UserError(f"{source}: the shipped {name} are missing from the installed package")
+            raise UserError(f"{source}: de medfølgende {name} mangler i den installerede pakke")
         pairs += [(source / relative, target / name / relative) for relative in files]
     return pairs
 
@@ -54,8 +55,9 @@ def _plan(target: Path) -> list[tuple[Path, Path]]:
 def _refuse_existing(pairs: list[tuple[Path, Path]], force: bool) -> int:
     existing = [destination for _, destination in pairs if destination.exists() or destination.is_symlink()]
     if existing and not force:
-        more = f" and {len(existing) - 1} more file(s)" if len(existing) > 1 else ""
-        raise UserError(f"{existing[0]}{more} already exist; nothing written (--force overwrites the shipped files)")
+        more = f" og {count(len(existing) - 1, 'fil', 'filer')} mere" if len(existing) > 1 else ""
+        raise UserError(f"{existing[0]}{more} findes allerede; intet skrevet "
+                        "(--force overskriver dem med de medfølgende)")
     return len(existing)
 
 
@@ -65,12 +67,12 @@ def copy_defaults(target: Path, *, force: bool = False) -> Copied:
     try:
         return _copy(target, _plan(target), force)
     except OSError as exc:
-        raise UserError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from None
+        raise UserError(f"{exc.filename or target}: kan ikke skrive: {exc.strerror or exc}") from None
 
 
 def _copy(target: Path, pairs: list[tuple[Path, Path]], force: bool) -> Copied:
     if target.exists() and not target.is_dir():
-        raise UserError(f"{target}: exists and is not a folder")
+        raise UserError(f"{target}: findes og er ikke en mappe")
     overwritten = _refuse_existing(pairs, force)
     for source, destination in pairs:
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ whose reply to the final "." never came is held as uncertain for staff (at most 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -29,6 +29,7 @@ class FlushSummary:
     failed: int = 0
     uncertain: int = 0  # the server may have these: held for staff, not retried
     interrupted: int = 0  # found still "sending" from a flush that died: held as uncertain
+    unsent: list[int] = field(default_factory=list)  # the rows tried now and not sent (why: their last_error)
 
 
 def flush_outbox(settings: Settings, engine: Engine, now: datetime | None = None, limit: int = 200) -> FlushSummary:
@@ -77,6 +78,7 @@ def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage,
         smtp.send(client, settings.smtp.from_address, row.recipient, row.body, reply_timeout=reply_timeout(settings))
     except smtp.Uncertain as exc:
         outbox.record_uncertain(row, str(exc))
+        summary.unsent.append(row.id)
         summary.uncertain += 1
         log.warning("outbox row %s (%s) to %s is uncertain, not retried: %s", row.id, row.kind, row.recipient, exc)
         smtp.abort(client)
@@ -84,9 +86,11 @@ def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage,
     except smtp.PermanentRefusal as exc:
         outbox.record_failure(row, str(exc), *after_failure(row.attempts, True, settings.outbox, now))
         summary.failed += 1
+        summary.unsent.append(row.id)
     except smtp.TRANSIENT_ERRORS as exc:
         status, retry_at = after_failure(row.attempts, False, settings.outbox, now)
         outbox.record_failure(row, f"{type(exc).__name__}: {exc}", status, retry_at)
+        summary.unsent.append(row.id)
         if status == OutboxStatus.FAILED:
             summary.failed += 1
         else:

@@ -1,31 +1,29 @@
-"""The ticket queue as a readable fixed-width table for the terminal."""
+"""The ticket queue as a readable fixed-width table for the terminal, in Danish (`tickets list`, `demo`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-COLUMNS = (("#", "ticket", 5), ("kunde", "customer", 13), ("afsender", "from", 30), ("emne", "subject", 38),
-           ("kategori", "category", 9), ("prioritet", "priority", 9), ("dækning", "coverage", 12),
-           ("udfald", "last_outcome", 15))
+from inbox_worker.domain.labels import count, label
+from inbox_worker.domain.text_table import table
+
+# (heading, the row's key, the label table its values are shown with, widest allowed)
+COLUMNS = (("#", "ticket", None, 6), ("status", "status", "status", 14), ("kunde", "customer", None, 13),
+           ("afsender", "from", None, 30), ("emne", "subject", None, 40), ("kategori", "category", "category", 14),
+           ("prioritet", "priority", "priority", 9), ("dækning", "coverage", "coverage", 10),
+           ("seneste mail", "last_outcome", "outcome", 16))
 
 
-def _cell(row: dict[str, Any], key: str) -> str:
+def _value(row: dict[str, Any], key: str, kind: str | None) -> object:
     value = row.get(key)
     if key == "coverage":
         value = (value or {}).get("status")
     if key == "ticket":
-        value = f"#{value}"
-    return "–" if value in (None, "") else str(value)
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+        return f"#{value}"
+    return label(value, kind) if kind and value else value
 
 
 def queue_table(rows: list[dict[str, Any]]) -> str:
-    lines = ["  ".join(_fit(title, width).ljust(width) for title, _, width in COLUMNS)]
-    lines.append("  ".join("-" * width for _, _, width in COLUMNS))
-    for row in rows:
-        lines.append("  ".join(_fit(_cell(row, key), width).ljust(width) for _, key, width in COLUMNS).rstrip())
-    lines.append(f"{len(rows)} sager")
-    return "\n".join(lines)
+    lines = table([(title, width) for title, _, _, width in COLUMNS],
+                  [[_value(row, key, kind) for _, key, kind, _ in COLUMNS] for row in rows])
+    return "\n".join([*lines, count(len(rows), "sag", "sager")])

@@ -31,12 +31,12 @@ class IsoWeek:
     def parse(cls, text: str) -> IsoWeek:
         match = _WEEK.match(text.strip())
         if not match:
-            raise UserError(f"--week must look like 2026-W47, not {text!r}")
+            raise UserError(f"--week skal se ud som 2026-W47, ikke {text!r}")
         year, week = int(match.group(1)), int(match.group(2))
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:
-            raise UserError(f"{text}: {year} has no week {week}") from None
+            raise UserError(f"--week {text}: {year} har ingen uge {week}") from None
         return cls(year, week)
 
     @classmethod

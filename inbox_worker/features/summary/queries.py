@@ -95,7 +95,7 @@ def summary_customers(session: Session, only: str | None = None) -> list[Custome
         query = query.where(Customer.key == only)
     customers = list(session.scalars(query))
     if only and not customers:
-        raise UserError(f"no customer with key {only!r}")
+        raise UserError(f"ingen kunde med nøglen {only!r}")
     return customers
 
 

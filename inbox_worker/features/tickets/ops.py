@@ -45,7 +45,7 @@ class TimeEntryRecord:
 def _ticket(session: Session, number: int) -> Ticket:
     ticket = session.get(Ticket, number, with_for_update=True)
     if ticket is None:
-        raise UserError(f"ticket #{number} does not exist")
+        raise UserError(f"sag #{number} findes ikke")
     return ticket
 
 
@@ -66,7 +66,7 @@ def _rate(value: str | int | None, rates: Mapping[str, int]) -> int | None:
     except ValueError:
         rate = 0
     if rate < 1:
-        raise UserError(f"rate must be one of {', '.join(rates)} or a whole number of DKK per hour, not {value!r}")
+        raise UserError(f"satsen skal være en af {', '.join(rates)} eller et helt antal kr. pr. time, ikke {value!r}")
     return rate
 
 
@@ -80,13 +80,13 @@ def set_coverage(session: Session, number: int, status: str, reason: str, by: st
     """
     now = now or datetime.now(UTC)
     if status not in ("covered", "billable"):
-        raise UserError(f"coverage must be covered or billable, not {status!r}")
+        raise UserError(f"dækningen skal være covered eller billable, ikke {status!r}")
     if not reason.strip() or not by.strip():
-        raise UserError("a coverage override needs a reason and who made it")
+        raise UserError("en ændret dækning kræver en begrundelse og hvem der har besluttet den")
     ticket = _ticket(session, number)
     given = _rate(rate, rates)
     if status == "covered" and given:
-        raise UserError("covered work has no rate")
+        raise UserError("dækket arbejde har ingen sats (--rate hører til billable)")
     previous = dict(ticket.coverage or {})
     if status == "covered":
         rate_dkk = 0
@@ -117,11 +117,11 @@ def _record(entry: TimeEntry) -> TimeEntryRecord:
 def _correction(session: Session, number: int, corrects: int, minutes: int) -> TimeEntry:
     original = session.get(TimeEntry, corrects)
     if original is None or original.ticket_id != number or original.corrects_id is not None:
-        raise UserError(f"time entry {corrects} is not an original entry on ticket #{number}")
+        raise UserError(f"tidsregistrering {corrects} er ikke en oprindelig registrering på sag #{number}")
     corrected = session.scalar(select(func.sum(TimeEntry.minutes)).where(TimeEntry.corrects_id == corrects)) or 0
     if original.minutes + corrected + minutes < 0:
-        raise UserError(f"time entry {corrects} has {original.minutes + corrected} minutes left; "
-                        f"a correction of {minutes} would make it negative")
+        raise UserError(f"tidsregistrering {corrects} har {original.minutes + corrected} minutter tilbage; "
+                        f"en rettelse på {minutes} ville gøre den negativ")
     return original
 
 
@@ -136,20 +136,22 @@ def log_time(session: Session, number: int, minutes: int, by: str, rates: Mappin
     """
     now = now or datetime.now(UTC)
     if not _INITIALS.match(by.strip()):
-        raise UserError(f"--by must be the staff member's initials, not {by!r}")
+        raise UserError(f"--by skal være medarbejderens initialer, ikke {by!r}")
     if coverage not in (None, "covered", "billable"):
-        raise UserError(f"coverage must be covered or billable, not {coverage!r}")
+        raise UserError(f"dækningen skal være covered eller billable, ikke {coverage!r}")
     ticket = _ticket(session, number)
     values: dict[str, Any]
     if corrects is not None:
         if minutes == 0 or coverage is not None:
-            raise UserError("a correction gives the minutes to add or take away, and keeps the original's coverage")
+            raise UserError("en rettelse angiver minutter, der lægges til eller trækkes fra, og beholder den "
+                            "oprindeliges dækning")
         original = _correction(session, number, corrects, minutes)
         values = {"work_date": original.work_date, "status": original.status, "rate_dkk": original.rate_dkk,
                   "rule": original.rule}
     else:
         if minutes <= 0:
-            raise UserError("minutes must be a positive whole number (a correction names the entry it corrects)")
+            raise UserError("tiden skal være positiv (en negativ rettelse angiver med --corrects den registrering, "
+                            "den retter)")
         values = _coverage_now(session, ticket, coverage, rates, now.astimezone(ZoneInfo(timezone)).date())
         values["work_date"] = work_date or now.astimezone(ZoneInfo(timezone)).date()
     entry = TimeEntry(ticket_id=number, minutes=minutes, by=by.strip().upper(), note=(note or "").strip() or None,

@@ -64,7 +64,7 @@ class DeviceKindRules:
 def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise UserError(f"{where}: unknown field '{unknown[0]}'")
+        raise UserError(f"{where}: ukendt felt '{unknown[0]}'")
 
 
 def _entries(label: str, value: Any, where: str) -> list[Entry]:
@@ -72,7 +72,7 @@ def _entries(label: str, value: Any, where: str) -> list[Entry]:
         value = dict.fromkeys(value, 1.0)
     if not isinstance(value, dict) or not all(
             isinstance(w, int | float) and not isinstance(w, bool) for w in value.values()):
-        raise UserError(f"{where}: 'terms' must be a list of words or a table of word = weight")
+        raise UserError(f"{where}: 'terms' skal være en liste af ord eller en tabel med ord = vægt")
     return [Entry(label, term, float(weight)) for term, weight in value.items()]
 
 
@@ -80,16 +80,16 @@ def _lexicon(entries: list[Entry], where: str) -> Lexicon:
     try:
         return Lexicon(entries)
     except TermError as exc:
-        raise UserError(f"{where}: bad term {exc}") from None
+        raise UserError(f"{where}: ugyldigt ord {exc}") from None
 
 
 def _pattern(text: Any, where: str) -> re.Pattern[str]:
     if not isinstance(text, str):
-        raise UserError(f"{where}: a pattern must be a string")
+        raise UserError(f"{where}: et mønster skal være en tekst")
     try:
         return re.compile(text[3:] if text.startswith("re:") else r"\b" + re.escape(text.lower()) + r"\b")
     except re.error as exc:
-        raise UserError(f"{where}: bad pattern {text!r}: {exc}") from None
+        raise UserError(f"{where}: ugyldigt mønster {text!r}: {exc}") from None
 
 
 def _categories(rows: Any, where: str) -> tuple[tuple[str, ...], Lexicon, frozenset[str]]:
@@ -97,12 +97,12 @@ def _categories(rows: Any, where: str) -> tuple[tuple[str, ...], Lexicon, frozen
     intents: set[str] = set()
     entries: list[Entry] = []
     for index, row in enumerate(rows if isinstance(rows, list) else [], start=1):
-        label = f"{where}: category {index}"
+        label = f"{where}: kategori {index}"
         _only(row, {"id", "terms", "description", "intent"}, label)
         if row.get("id") not in CATEGORIES or row["id"] == "other":
-            raise UserError(f"{label}: unknown category {row.get('id')!r} (known: {', '.join(CATEGORIES[:-1])})")
+            raise UserError(f"{label}: ukendt kategori {row.get('id')!r} (kendte: {', '.join(CATEGORIES[:-1])})")
         if row["id"] in found:
-            raise UserError(f"{label}: category '{row['id']}' appears twice")
+            raise UserError(f"{label}: kategorien '{row['id']}' står der to gange")
         found.append(row["id"])
         if row.get("intent", False) is True:
             intents.add(row["id"])
@@ -112,22 +112,22 @@ def _categories(rows: Any, where: str) -> tuple[tuple[str, ...], Lexicon, frozen
 
 def _emergencies(data: Any, where: str) -> tuple[tuple[EmergencyRule, ...], tuple[re.Pattern[str], ...], Lexicon]:
     if not isinstance(data, dict):
-        raise UserError(f"{where}: [emergency] must be a table")
+        raise UserError(f"{where}: [emergency] skal være en tabel")
     _only(data, {"cancel", "cancel_mail", "rule"}, f"{where} [emergency]")
     cancel = tuple(_pattern(p, f"{where} [emergency].cancel") for p in data.get("cancel", []))
     rules: list[EmergencyRule] = []
     triggers: list[Entry] = []
     for index, row in enumerate(data.get("rule", []), start=1):
-        label = f"{where}: emergency rule {index}"
+        label = f"{where}: akut-regel {index}"
         _only(row, {"id", "reason", "patterns", "triggers", "category"}, label)
         if not isinstance(row.get("id"), str) or any(r.id == row["id"] for r in rules):
-            raise UserError(f"{label}: needs a unique 'id'")
+            raise UserError(f"{label}: skal have et 'id', der ikke er brugt før")
         if not row.get("triggers"):
-            raise UserError(f"{label} ({row['id']}): needs 'triggers', the words that make its patterns worth reading")
+            raise UserError(f"{label} ({row['id']}): mangler 'triggers', de ord, der gør mønstrene værd at læse")
         patterns = tuple(_pattern(p, f"{label} ({row['id']})") for p in row.get("patterns", []))
         category = row.get("category")
         if category is not None and category not in CATEGORIES:
-            raise UserError(f"{label} ({row['id']}): unknown category {category!r}")
+            raise UserError(f"{label} ({row['id']}): ukendt kategori {category!r}")
         rules.append(EmergencyRule(row["id"], str(row.get("reason", row["id"])), patterns, category))
         triggers += _entries(row["id"], row["triggers"], f"{label} ({row['id']})")
     return tuple(rules), cancel, _lexicon(triggers, where)
@@ -139,12 +139,12 @@ def classify_rules_from(data: dict[str, Any], where: str) -> ClassifyRules:
     settings = dict(_SETTINGS)
     for key, value in data.get("settings", {}).items():
         if key not in _SETTINGS or not isinstance(value, int | float) or isinstance(value, bool):
-            raise UserError(f"{where}: [settings] {key}: unknown setting or not a number")
+            raise UserError(f"{where}: [settings] {key}: ukendt indstilling eller ikke et tal")
         settings[key] = float(value)
     evidence = data.get("device_evidence", {})
     for kind, category in evidence.items():
         if kind not in DEVICE_KINDS or category not in CATEGORIES:
-            raise UserError(f"{where}: [device_evidence] {kind} = {category!r}: unknown device kind or category")
+            raise UserError(f"{where}: [device_evidence] {kind} = {category!r}: ukendt enhedstype eller kategori")
     emergencies, cancel, triggers = _emergencies(data.get("emergency", {}), where)
     categories, lexicon, intents = _categories(data.get("category"), where)
     fault = data.get("fault", {})
@@ -168,17 +168,17 @@ def device_kinds_from(data: dict[str, Any], where: str) -> DeviceKindRules:
     _only(settings, {"general_categories"}, f"{where} [settings]")
     general = settings.get("general_categories", [])
     if not isinstance(general, list) or any(c not in CATEGORIES for c in general):
-        raise UserError(f"{where}: [settings] general_categories must list categories")
+        raise UserError(f"{where}: [settings] general_categories skal være en liste af kategorier")
     found: dict[str, KindVocabulary] = {}
     entries: list[Entry] = []
     for index, row in enumerate(data.get("kind", []), start=1):
-        label = f"{where}: kind {index}"
+        label = f"{where}: enhedstype {index}"
         _only(row, {"id", "personal", "kinds", "terms"}, label)
         kinds = row.get("kinds", [row.get("id")])
         if not isinstance(row.get("id"), str) or row["id"] in found:
-            raise UserError(f"{label}: needs a unique 'id'")
+            raise UserError(f"{label}: skal have et 'id', der ikke er brugt før")
         if not isinstance(kinds, list) or not kinds or any(k not in DEVICE_KINDS for k in kinds):
-            raise UserError(f"{label} ({row['id']}): 'kinds' must name device kinds of the registry")
+            raise UserError(f"{label} ({row['id']}): 'kinds' skal nævne enhedstyper fra registret")
         found[row["id"]] = KindVocabulary(row["id"], bool(row.get("personal", False)), tuple(kinds))
         entries += _entries(row["id"], row.get("terms"), f"{label} ({row['id']})")
     return DeviceKindRules(found, _lexicon(entries, where), frozenset(general))

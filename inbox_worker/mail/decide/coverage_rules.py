@@ -24,21 +24,22 @@ def _check_then(label: str, rule: Rule) -> None:
     then = rule.then
     status = then.get("status")
     if status not in COVERAGE_STATUSES or not then.get("reason"):
-        raise UserError(f"{label}: needs then.status ({', '.join(COVERAGE_STATUSES)}) and a then.reason")
+        raise UserError(f"{label}: mangler then.status ({', '.join(COVERAGE_STATUSES)}) og en then.reason")
     if (status == "covered") == ("rate" in then):
-        raise UserError(f"{label}: a covered rule has no then.rate; billable and undetermined rules need one")
+        raise UserError(f"{label}: en covered-regel har ingen then.rate; billable- og undetermined-regler skal have en")
     if "rate" in then and then["rate"] not in RATE_KEYS:
-        raise UserError(f"{label}: unknown rate '{then['rate']}' (known: {', '.join(RATE_KEYS)})")
+        raise UserError(f"{label}: ukendt sats '{then['rate']}' (kendte: {', '.join(RATE_KEYS)})")
     if "package" in then and status != "covered":
-        raise UserError(f"{label}: then.package is the package that covers the work: covered rules only")
+        raise UserError(f"{label}: then.package er pakken, der dækker arbejdet: kun i covered-regler")
     if "package" in then and then["package"] not in PACKAGES:
-        raise UserError(f"{label}: unknown package '{then['package']}' (known: {', '.join(PACKAGES)})")
+        raise UserError(f"{label}: ukendt pakke '{then['package']}' (kendte: {', '.join(PACKAGES)})")
     if not all(isinstance(flag, str) and flag for flag in then.get("review", [])):
-        raise UserError(f"{label}: then.review must be a list of words")
+        raise UserError(f"{label}: then.review skal være en liste af ord")
     check_placeholders(label, str(then["reason"]))
     agreements = rule.when.get("agreement")
     if status == "covered" and (agreements is None or agreements & {"none", "unknown"}):
-        raise UserError(f"{label}: a covered rule must name its agreements (agreement = [...]), never none or unknown")
+        raise UserError(f"{label}: en covered-regel skal nævne sine aftaler (agreement = [...]), "
+                        "aldrig none eller unknown")
 
 
 class CoverageRules:
@@ -54,14 +55,14 @@ class CoverageRules:
         rows = table_rows(data, "rule", path)
         for index, row in enumerate(rows, start=1):
             if isinstance(row.get("then"), dict) and "priority" in row["then"]:
-                raise UserError(f"{path}: rule {index} ({row.get('id')}): then.priority is not a coverage outcome: "
-                                "priorities are decided in priority.toml")
+                raise UserError(f"{path}: regel {index} ({row.get('id')}): then.priority afgøres ikke her: "
+                                "prioriteter afgøres i priority.toml")
         rules = build_rules(rows, PREDICATES, THEN_FIELDS, path)
         checked = []
         for index, rule in enumerate(rules, start=1):
-            label = f"{path}: rule {index} ({rule.id})"
+            label = f"{path}: regel {index} ({rule.id})"
             if rule.id in RESERVED_IDS:
-                raise UserError(f"{label}: the id '{rule.id}' is reserved")
+                raise UserError(f"{label}: id'et '{rule.id}' er reserveret")
             rule = Rule(rule.id, {k: condition_argument(label, k, v) for k, v in rule.when.items()}, rule.then)
             _check_then(label, rule)
             checked.append(rule)
@@ -71,8 +72,8 @@ class CoverageRules:
 def _visits_per_year(data: Mapping[str, Any], path: str) -> int:
     unknown = set(data) - {"rule", "visits_per_year"}
     if unknown:
-        raise UserError(f"{path}: unknown top-level key '{sorted(unknown)[0]}' (known: visits_per_year, rule)")
+        raise UserError(f"{path}: ukendt nøgle øverst i filen: '{sorted(unknown)[0]}' (kendte: visits_per_year, rule)")
     visits = data.get("visits_per_year", 2)
     if not isinstance(visits, int) or isinstance(visits, bool) or visits < 0:
-        raise UserError(f"{path}: 'visits_per_year' must be a whole number, 0 or more")
+        raise UserError(f"{path}: 'visits_per_year' skal være et helt tal, 0 eller mere")
     return visits

@@ -126,14 +126,14 @@ def condition_argument(label: str, key: str, value: Any) -> Any:
     allowed = _ARGUMENTS[key]
     if allowed is True:
         if not isinstance(value, bool):
-            raise UserError(f"{label}: condition '{key}' takes true or false")
+            raise UserError(f"{label}: betingelsen '{key}' tager true eller false")
         return value
     words = [value] if isinstance(value, str) else value
     if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
-        raise UserError(f"{label}: condition '{key}' takes a word or a list of words")
+        raise UserError(f"{label}: betingelsen '{key}' tager et ord eller en liste af ord")
     for word in words:
         if isinstance(allowed, tuple) and word not in allowed:
-            raise UserError(f"{label}: condition '{key}': unknown value '{word}' (known: {', '.join(allowed)})")
+            raise UserError(f"{label}: betingelsen '{key}': ukendt værdi '{word}' (kendte: {', '.join(allowed)})")
     return frozenset(words)
 
 
@@ -155,7 +155,7 @@ def check_placeholders(label: str, template: str) -> None:
     """A rule's reason may use only the placeholders fill_reason knows: one clear line otherwise."""
     for _, name, _, _ in string.Formatter().parse(template):
         if name is not None and name not in PLACEHOLDERS:
-            raise UserError(f"{label}: unknown placeholder '{{{name}}}' in reason (known: {', '.join(PLACEHOLDERS)})")
+            raise UserError(f"{label}: ukendt pladsholder '{{{name}}}' i reason (kendte: {', '.join(PLACEHOLDERS)})")
 
 
 def fill_reason(template: str, facts: MailFacts, package: str | None = None, rate: int = 0) -> str:

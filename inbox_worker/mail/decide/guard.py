@@ -78,10 +78,10 @@ class GuardRules:
         rules = build_rules(table_rows(data, "rule", path), PREDICATES, THEN_FIELDS, path)
         for rule in rules:
             if rule.then.get("action") not in ACTIONS or not rule.then.get("reason"):
-                raise UserError(f"{path}: rule {rule.id}: needs then.action ignore|quarantine and a then.reason")
+                raise UserError(f"{path}: regel {rule.id}: mangler then.action ignore|quarantine og en then.reason")
             spec = rule.when.get("header_matches")
             if spec is not None and not (isinstance(spec, dict) and {"name", "pattern"} <= set(spec)):
-                raise UserError(f"{path}: rule {rule.id}: header_matches needs name and pattern")
+                raise UserError(f"{path}: regel {rule.id}: header_matches skal have name og pattern")
         return cls(rules)
 
 

@@ -39,33 +39,34 @@ class PriorityRules:
         """The table of rules/priority.toml, validated (read by mail/rulebook.py)."""
         unknown = set(data) - {"rule", "raises_ticket"}
         if unknown:
-            raise UserError(f"{path}: unknown top-level key '{sorted(unknown)[0]}' (known: raises_ticket, rule)")
+            raise UserError(f"{path}: ukendt nøgle øverst i filen: '{sorted(unknown)[0]}' "
+                            "(kendte: raises_ticket, rule)")
         rows = data.get("rule", [])
         if not isinstance(rows, list):
-            raise UserError(f"{path}: 'rule' must be an array of tables ([[rule]])")
-        rules = [_checked(f"{path}: rule {index} ({rule.id})", rule)
+            raise UserError(f"{path}: 'rule' skal være en række tabeller ([[rule]])")
+        rules = [_checked(f"{path}: regel {index} ({rule.id})", rule)
                  for index, rule in enumerate(build_rules(rows, PREDICATES, THEN_FIELDS, path), 1)]
         if not rules or rules[-1].when:
-            raise UserError(f"{path}: the last rule must have no conditions, so that every mail gets a priority")
+            raise UserError(f"{path}: den sidste regel må ingen betingelser have, så hver mail får en prioritet")
         if "raises_ticket" not in data:
-            raise UserError(f"{path}: 'raises_ticket' is missing: which priorities raise a less urgent ticket")
+            raise UserError(f"{path}: 'raises_ticket' mangler: hvilke prioriteter løfter en mindre akut sag")
         return cls(rules, _raises(path, data["raises_ticket"]))
 
 
 def _checked(label: str, rule: Rule) -> Rule:
     if rule.then.get("priority") not in PRIORITIES or not rule.then.get("reason"):
-        raise UserError(f"{label}: needs then.priority ({', '.join(PRIORITIES)}) and a then.reason")
+        raise UserError(f"{label}: mangler then.priority ({', '.join(PRIORITIES)}) og en then.reason")
     if "priority" in rule.when:
-        raise UserError(f"{label}: a priority rule cannot test the priority it decides")
+        raise UserError(f"{label}: en prioritetsregel kan ikke teste den prioritet, den selv afgør")
     if not all(isinstance(flag, str) and flag for flag in rule.then.get("review", [])):
-        raise UserError(f"{label}: then.review must be a list of words")
+        raise UserError(f"{label}: then.review skal være en liste af ord")
     check_placeholders(label, str(rule.then["reason"]))
     return Rule(rule.id, {k: condition_argument(label, k, v) for k, v in rule.when.items()}, rule.then)
 
 
 def _raises(path: str, value: object) -> frozenset[Priority]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v in PRIORITIES for v in value):
-        raise UserError(f"{path}: 'raises_ticket' must be a list of priorities ({', '.join(PRIORITIES)})")
+        raise UserError(f"{path}: 'raises_ticket' skal være en liste af prioriteter ({', '.join(PRIORITIES)})")
     return frozenset(Priority(v) for v in value)
 
 

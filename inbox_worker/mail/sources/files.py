@@ -39,7 +39,7 @@ def expand(paths: list[str]) -> list[Path]:
         elif path.is_dir():
             found += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".eml", ".msg", ""))
         else:
-            raise UserError(f"{path}: no such file or folder")
+            raise UserError(f"{path}: ingen fil eller mappe med det navn")
     return found
 
 
@@ -71,7 +71,7 @@ def read_mail(path: Path, limit_mb: float) -> IncomingMail:
             return IncomingMail(_head_of(path), source, None, too_large_reason(size, limit_mb, path))
         return IncomingMail(path.read_bytes(), source)
     except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+        raise UserError(f"{path}: kan ikke læses: {exc.strerror}") from None
 
 
 def read_mails(paths: list[str], limit_mb: float) -> Iterator[IncomingMail]:

@@ -5,6 +5,7 @@ The only module that talks IMAP. It decides nothing about mail; it moves bytes a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shlex
 import socket
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from inbox_worker.config import MailboxSettings
 from inbox_worker.errors import UserError
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 PROCESSED_KEYWORD = b"$MicoProcessed"
 # Errors after which the connection is gone or unusable: reconnect (with backoff) and carry on.
 CONNECTION_ERRORS = (IMAPClientError, OSError, socket.timeout, ssl_module.SSLError, EOFError)
+LoginRefused = LoginError  # the server refused the login (one of CONNECTION_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -53,16 +55,26 @@ def _oauth_token(settings: MailboxSettings) -> str:
     if settings.oauth_token_env:
         token = os.environ.get(settings.oauth_token_env, "")
         if not token:
-            raise UserError(f"mailbox.oauth_token_env names ${settings.oauth_token_env}, which is empty or not set")
+            raise UserError(f"mailbox.oauth_token_env peger på ${settings.oauth_token_env}, som er tom eller ikke sat")
         return token
     if settings.oauth_token_command:
-        result = subprocess.run(shlex.split(settings.oauth_token_command), capture_output=True, text=True,
-                                timeout=60, check=False)
+        try:
+            result = subprocess.run(shlex.split(settings.oauth_token_command), capture_output=True, text=True,
+                                    timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise UserError(f"mailbox.oauth_token_command could not run: {exc}") from None
         token = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
         if result.returncode != 0 or not token:
-            raise UserError("mailbox.oauth_token_command failed or printed no token")
+            raise UserError("mailbox.oauth_token_command fejlede eller skrev ingen token")
         return token
-    raise UserError("mailbox.auth = 'xoauth2' needs oauth_token_env or oauth_token_command")
+    raise UserError("mailbox.auth = 'xoauth2' kræver oauth_token_env eller oauth_token_command")
+
+
+def login_mechanism(settings: MailboxSettings) -> str:
+    """How the worker logs in: XOAUTH2 (a token), LOGIN, or AUTHENTICATE PLAIN for a password LOGIN cannot carry."""
+    if settings.auth == "xoauth2":
+        return "XOAUTH2"
+    return "LOGIN" if settings.password.isascii() else "AUTHENTICATE PLAIN"  # LOGIN is ASCII-only; PLAIN is UTF-8
 
 
 class ImapMailbox:
@@ -74,31 +86,58 @@ class ImapMailbox:
         self.uidvalidity: int = 0
         self.capabilities: frozenset[bytes] = frozenset()
 
-    def connect(self) -> ImapMailbox:
+    def open(self) -> ImapMailbox:
+        """Connect (and upgrade with STARTTLS when configured), not yet logged in."""
         s = self.settings
         if not s.host:
-            raise UserError("mailbox.host is not configured")
+            raise UserError("mailbox.host er ikke sat i konfigurationen")
         client = IMAPClient(s.host, port=s.port, ssl=s.ssl, timeout=s.timeout_seconds)
         try:
             if not s.ssl and s.starttls:
                 client.starttls()
-            if s.auth == "xoauth2":
-                client.oauth2_login(s.username, _oauth_token(s))
-            elif s.password.isascii():
-                client.login(s.username, s.password)
-            else:  # LOGIN is ASCII-only; AUTHENTICATE PLAIN carries UTF-8
-                client.plain_login(s.username, s.password)
-            self.capabilities = frozenset(client.capabilities())
+        except Exception:
+            with contextlib.suppress(Exception):
+                client.logout()
+            raise
+        self.client = client
+        return self
+
+    def log_in(self) -> None:
+        """Log in as configured (imapclient's LoginError when refused), then read the capabilities."""
+        s, client = self.settings, self._client()
+        mechanism = login_mechanism(s)
+        if mechanism == "XOAUTH2":
+            client.oauth2_login(s.username, _oauth_token(s))
+        elif mechanism == "LOGIN":
+            client.login(s.username, s.password)
+        else:
+            client.plain_login(s.username, s.password)
+        self.capabilities = frozenset(client.capabilities())
+
+    def connect(self) -> ImapMailbox:
+        """Connect, log in, create the processed folder when missing, select the folder."""
+        s = self.settings
+        client = self.open()._client()
+        try:
+            self.log_in()
             if s.processed_folder and not client.folder_exists(s.processed_folder):
                 client.create_folder(s.processed_folder)
             selected = client.select_folder(s.folder)
         except Exception:
-            with _quietly():
-                client.logout()
+            self.close()
             raise
-        self.client = client
         self.uidvalidity = int(selected[b"UIDVALIDITY"])
         return self
+
+    def folder_names(self) -> list[str]:
+        return [str(name) for _flags, _delimiter, name in self._client().list_folders()]
+
+    def message_count(self, folder: str) -> int | None:
+        """How many mails `folder` holds (STATUS, without selecting it); None when it does not exist."""
+        client = self._client()
+        if not client.folder_exists(folder):
+            return None
+        return int(client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"])
 
     @property
     def has_idle(self) -> bool:
@@ -175,14 +214,6 @@ class ImapMailbox:
 
     def close(self) -> None:
         if self.client is not None:
-            with _quietly():
+            with contextlib.suppress(Exception):
                 self.client.logout()
             self.client = None
-
-
-class _quietly:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return True
