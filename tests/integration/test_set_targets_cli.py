@@ -64,4 +64,4 @@ def test_the_help_shows_an_example() -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
         main(["tickets", "set-targets", "--help"])
-    assert "example: inbox-worker tickets set-targets 1042 --first 1:00 --resolution 2t" in out.getvalue()
+    assert "Eksempel:\n  inbox-worker tickets set-targets 1042 --first 1:00 --resolution 2t" in out.getvalue()
