@@ -194,6 +194,34 @@ def cmd_tickets_set_coverage(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+def cmd_tickets_set_targets(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+    from zoneinfo import ZoneInfo
+
+    from inbox_worker.domain.working_minutes import parse_working_minutes
+    from inbox_worker.features.tickets.clocks import ClockSetup
+    from inbox_worker.features.tickets.targets import set_targets
+    from inbox_worker.mail.decide.response import danish_moment
+    from inbox_worker.web.labels import duration
+
+    first = parse_working_minutes(args.first, "--first")
+    resolution = parse_working_minutes(args.resolution, "--resolution")
+    try:
+        by = args.by or getpass.getuser()
+    except OSError:
+        raise UserError("sig, hvem der sætter fristerne, med --by") from None
+    setup = ClockSetup.from_settings(settings)
+    with Session(_engine(settings)) as session, session.begin():
+        change = set_targets(session, args.ticket, first, resolution, args.clock, args.reason, by, setup,
+                             datetime.now(UTC))
+    zone, clocks = ZoneInfo(settings.company.timezone), change.clocks
+    clock = "døgnet rundt" if clocks.targets.mode == "around_the_clock" else "i åbningstiden"
+    print(f"#{args.ticket}: frister sat af {by}: første svar {duration(first)}, løst {duration(resolution)} ({clock})")
+    print(f"  første svar senest {danish_moment(clocks.first_response_due, zone)}, "
+          f"løst senest {danish_moment(clocks.resolution_due, zone)}")
+    return 0
+
+
 def cmd_tickets_log_time(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
 
@@ -250,6 +278,26 @@ def cmd_summary_send(args: argparse.Namespace, settings: Settings) -> int:
     made = count(len(run.previews) if args.dry_run else len(run.sent), "ugeoversigt", "ugeoversigter")
     print(f"Uge {week}: {made} {verb}, {len(run.skipped)} sprunget over")
     return 0
+
+
+def cmd_sla_report(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.features.response.report import Month, month_report, report_json
+    from inbox_worker.features.response.report_text import report_table
+    from inbox_worker.store.db import READ_ONLY
+
+    month = Month.parse(args.month)
+    with Session(_engine(settings)) as session:
+        session.connection(execution_options=READ_ONLY)
+        report = month_report(session, settings, month, args.customer, datetime.now(UTC))
+    print(json.dumps(report_json(report), ensure_ascii=False, indent=2) if args.json
+          else report_table(report, settings.company.timezone))
+    return 0
+
+
+def _local(moment: datetime | None, settings: Settings) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(settings.company.timezone)).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
 def cmd_quarantine_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -493,7 +541,7 @@ def _quarantine_commands(commands: Commands) -> None:
 
 
 def _ticket_commands(commands: Commands) -> None:
-    """tickets list, set-coverage, log-time."""
+    """tickets list, set-coverage, set-targets, log-time."""
     from functools import partial
 
     from inbox_worker.features.tickets.durations import parse_day, parse_minutes
@@ -516,6 +564,19 @@ def _ticket_commands(commands: Commands) -> None:
                           help="en sats fra [rates] (agreement, trial, none) eller kr. pr. time; kun ved billable")
     override.add_argument("--reason", required=True, metavar="TEKST", help="begrundelsen (står i revisionsloggen)")
     override.add_argument("--by", metavar="HVEM", help="hvem afgør det (standard: login-navnet)")
+    targets = command(tickets, "set-targets", "medarbejderens egne svartidsfrister for en sag; de vinder over "
+                      "reglerne fra nu af", 'inbox-worker tickets set-targets 1042 --first 1:00 --resolution 2t '
+                      '--reason "Aftalt med kunden i telefonen"', run=cmd_tickets_set_targets,
+                      more="Tiderne er arbejdstid: 90 (minutter), 1:30 (timer:minutter) eller 4t (timer).")
+    targets.add_argument("ticket", type=int, metavar="N", help="sagsnummeret (1042 for #1042)")
+    targets.add_argument("--first", required=True, metavar="TID", help="arbejdstid til første svar, fx 90 eller 1:30")
+    targets.add_argument("--resolution", required=True, metavar="TID", help="arbejdstid til løsning, fx 7t eller 420")
+    targets.add_argument("--clock", choices=["opening_hours", "around_the_clock"],
+                         help="uret, fristerne løber på: opening_hours (i åbningstiden) eller around_the_clock "
+                              "(døgnet rundt); standard: sagens nuværende")
+    targets.add_argument("--reason", required=True, metavar="TEKST",
+                         help="begrundelsen (gemmes med fristerne og i revisionsloggen)")
+    targets.add_argument("--by", metavar="HVEM", help="hvem afgør det, fx initialer (standard: login-navnet)")
     log_time = command(tickets, "log-time", "en tidsregistrering på en sag (rettes med en ny, aldrig i sig selv)",
                        'inbox-worker tickets log-time 1042 1:30 --by JH --note "Ny toner sat i"',
                        run=cmd_tickets_log_time)
@@ -536,7 +597,7 @@ def _ticket_commands(commands: Commands) -> None:
 
 
 def _report_commands(commands: Commands) -> None:
-    """billing export, summary send."""
+    """billing export, summary send, sla report."""
     billing = group(commands, "billing", "fakturering", "inbox-worker billing export --quarter 2026-Q2")
     export = command(billing, "export", "kvartalets fakturalinjer pr. kunde som CSV",
                      "inbox-worker billing export --quarter 2026-Q2 --out faktura-2026-Q2.csv", run=cmd_billing_export)
@@ -551,6 +612,16 @@ def _report_commands(commands: Commands) -> None:
     send.add_argument("--customer", metavar="NØGLE", help="kun denne kunde (nøglen i registret)")
     send.add_argument("--dry-run", action="store_true",
                       help="vis, hvad der ville blive sendt; intet sendes eller gemmes")
+    sla = group(commands, "sla", "svartider: løfterne holdt pr. kunde og prioritet",
+                "inbox-worker sla report --month 2026-11")
+    report = command(sla, "report", "frister holdt pr. kunde og prioritet, med median og 90-percentil i arbejdstimer",
+                     "inbox-worker sla report --month 2026-11 --customer bageriet", run=cmd_sla_report,
+                     more="Sager, hvis ure startede i måneden (dansk tid), som de står nu: første svar og løsning "
+                     "holdt i %, åbne, median og 90-percentil (nærmeste rang) i arbejdstimer.")
+    report.add_argument("--month", required=True, metavar="ÅÅÅÅ-MM", help="måneden, fx 2026-11")
+    report.add_argument("--customer", metavar="NØGLE", help="kun denne kunde (nøglen i registret)")
+    report.add_argument("--json", action="store_true",
+                        help="ét JSON-objekt (engelske nøgler, minutter og timer)")
 
 
 def _admin_commands(commands: Commands) -> None:

@@ -162,6 +162,18 @@ class SummarySettings:
     weekday: str = "mon"
     time: str = "07:00"  # company time zone
     misfire_grace_hours: int = 6  # a late scheduler still sends within this; after it, the start-up catch-up
+    # One line on how many of the week's requests were answered within the promise, and the median time.
+    response_times: bool = True
+
+
+@dataclass(frozen=True)
+class ResponseSettings:
+    """The response-time warnings `run` sends (targets themselves are data: rules/response.toml)."""
+
+    warnings: bool = True
+    # One notice per ticket and target this many working minutes before the due moment (the clock's own
+    # working time: opening hours, or around the clock for emergencies).
+    warn_before_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -209,6 +221,9 @@ class WebSettings:
     # Forwarded, X-Real-IP) is let in only when every address it names is allowed too.
     metrics_allow: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
 
+    # The UI's address as staff open it (e.g. https://support.mico.dk): links in staff notices. Empty: no links.
+    base_url: str = ""
+
 
 @dataclass(frozen=True)
 class LoggingSettings:
@@ -236,6 +251,7 @@ class Settings:
     billing: BillingSettings = BillingSettings()
     summary: SummarySettings = SummarySettings()
     alerts: AlertSettings = AlertSettings()
+    response: ResponseSettings = ResponseSettings()
     paths: PathSettings = PathSettings()
     web: WebSettings = WebSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -341,6 +357,12 @@ def _validate(settings: Settings, filename: str) -> None:
             or web.threads < 1):
         raise UserError(f"{filename}: i [web] skal page_size, login_max_failures, session_hours, "
                         "session_idle_minutes og threads være over 0")
+    if settings.response.warn_before_minutes < 1:
+        raise UserError(f"{filename}: nøglen 'response.warn_before_minutes' skal være mindst 1 "
+                        "(slå varsler fra med response.warnings = false)")
+    if web.base_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", web.base_url):
+        raise UserError(f"{filename}: nøglen 'web.base_url' skal ligne https://support.mico.dk, "
+                        f"ikke {web.base_url!r}")
     if settings.ack.max_per_sender_per_hour < 0 or settings.tickets.reopen_window_days < 0:
         raise UserError(f"{filename}: grænserne i [ack] og [tickets] må ikke være negative")
     _validate_logging(settings.logging, filename)

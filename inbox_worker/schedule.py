@@ -3,7 +3,8 @@
 Jobs: the poll round (a cycle, then IDLE or a sleep until mail arrives; it reschedules itself, after
 a backoff when the round failed), outbox delivery every minute, the weekly summaries (a cron
 trigger on the company clock, plus one catch-up at start; sending is idempotent per customer and week),
-and every minute the heartbeat the web process reads and the evaluation of the staff alerts.
+and every minute the heartbeat the web process reads, the evaluation of the staff alerts and the
+response-time warnings (once per ticket and target).
 SIGTERM and SIGINT set the stop event: the mail in hand is finished, IDLE is left within a second,
 and the process exits 0.
 """
@@ -25,6 +26,7 @@ from inbox_worker.config import Settings
 from inbox_worker.domain.health import SUMMARY_COMPONENT, FailureKind
 from inbox_worker.features.health.notify import evaluate_alerts
 from inbox_worker.features.outbox.flush import flush_outbox
+from inbox_worker.features.response.warnings import send_due_warnings
 from inbox_worker.features.summary.build import summary_due
 from inbox_worker.features.summary.send import send_summaries
 from inbox_worker.mail.sources.imap import CONNECTION_ERRORS
@@ -33,6 +35,7 @@ from inbox_worker.store import health
 
 log = logging.getLogger("inbox_worker.schedule")
 OUTBOX_EVERY_SECONDS = 60
+WARNINGS_EVERY_SECONDS = 60
 HEALTH_EVERY_SECONDS = 60
 
 
@@ -112,6 +115,25 @@ def add_summary_jobs(scheduler: BaseScheduler, settings: Settings, engine: Engin
                       id="summary-catch-up", misfire_grace_time=None, replace_existing=True)
 
 
+def _response_warnings(settings: Settings, engine: Engine) -> None:
+    try:
+        warned = send_due_warnings(settings, engine, datetime.now(UTC))
+        if warned.sent or warned.skipped:
+            log.info("response warnings queued=%s skipped=%s", len(warned.sent), len(warned.skipped))
+    except Exception:  # the poll and the outbox must go on; the next minute tries again
+        log.exception("response warnings failed")
+
+
+def add_warning_job(scheduler: BaseScheduler, settings: Settings, engine: Engine,
+                    every_seconds: float = WARNINGS_EVERY_SECONDS) -> None:
+    """Every minute (and at once at start): the warnings due now ([response] warnings, warn_before_minutes)."""
+    if not settings.response.warnings:
+        return
+    scheduler.add_job(_response_warnings, "interval", seconds=every_seconds, args=[settings, engine],
+                      id="response-warnings", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+                      replace_existing=True)
+
+
 def run(settings: Settings, engine: Engine, stop: threading.Event | None = None) -> int:
     stop = stop or threading.Event()
 
@@ -133,6 +155,7 @@ def run(settings: Settings, engine: Engine, stop: threading.Event | None = None)
                       id="health", max_instances=1, coalesce=True,
                       next_run_time=datetime.now(UTC) + timedelta(seconds=HEALTH_EVERY_SECONDS))
     add_summary_jobs(scheduler, settings, engine)
+    add_warning_job(scheduler, settings, engine)
     scheduler.start()
     log.info("worker running for %s (stop with SIGTERM)", worker.key)
     try:

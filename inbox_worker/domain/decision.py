@@ -1,8 +1,9 @@
 """The decision for one mail: a frozen record of everything the pipeline decided, and its JSON form.
 
 `Decision.as_json()` is exactly the decision object of interface.md (what `ingest --json` and
-`explain` print); the fields after `first_outcome` are what the store writes besides it (the thread,
-a change to the ticket the mail lands on, the on-call notice) and the trace of every rule tried.
+`explain` print), plus `response` (the ticket's response-time clocks) when the mail has a ticket with
+clocks; the fields after `first_outcome` are what the store writes besides it (the thread, a change
+to the ticket the mail lands on, the on-call notice, the clocks) and the trace of every rule tried.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from inbox_worker.domain.enums import AckStatus, Category, CoverageStatus, Language, Outcome, Priority
+from inbox_worker.domain.response_decision import ResponseDecision
 from inbox_worker.domain.types import Coverage, OncallNotice, ParsedMail, ThreadDecision, TicketChange, TraceEntry
 
 
@@ -41,6 +43,7 @@ class Decision:
     oncall: OncallNotice | None = None
     visit_year: int | None = None  # a new visit ticket: the calendar year whose service visits it uses
     assignee: str | None = None  # a new ticket goes to the customer's personal contact at MICO (initials)
+    response: ResponseDecision | None = None  # the ticket's response-time clocks after this mail
     trace: tuple[TraceEntry, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
@@ -70,6 +73,8 @@ class Decision:
             result["rule"] = self.rule
         if self.first_outcome is not None:
             result["first_outcome"] = self.first_outcome
+        if self.response is not None:
+            result["response"] = self.response.as_dict()
         return result
 
     def trace_json(self) -> list[dict[str, Any]]:
@@ -77,7 +82,10 @@ class Decision:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decision:
-        """A decision object read back from the decision log (a later copy of the mail is its duplicate)."""
+        """A decision object read back from the decision log (a later copy of the mail is its duplicate).
+
+        `response` is not read back: the object holds the due moments, not the whole clocks, and a
+        duplicate moves no clock."""
         coverage = data.get("coverage")
         return cls(
             outcome=Outcome(data["outcome"]), message_id=data.get("message_id"), sender=data.get("from"),
@@ -97,7 +105,7 @@ class Decision:
         return replace(self, outcome=Outcome.DUPLICATE, ack=AckStatus.NONE, ack_reason=None, review=(),
                        first_outcome=first, reason=f"Allerede behandlet (første udfald: {first})",
                        thread=None, ticket_change=None, oncall=None, visit_year=None, assignee=None,
-                       trace=())
+                       response=None, trace=())
 
 
 def quarantined(reason: str, rule: str, mail: ParsedMail | None = None, message_id: str | None = None,

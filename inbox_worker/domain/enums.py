@@ -107,3 +107,10 @@ class Agreement(enum.StrEnum):
 class Language(enum.StrEnum):
     DA = "da"
     EN = "en"
+
+
+class ClockMode(enum.StrEnum):
+    """How a response-time clock runs (rules/response.toml)."""
+
+    OPENING_HOURS = "opening_hours"  # counts only while MICO is open
+    AROUND_THE_CLOCK = "around_the_clock"  # emergencies: every minute counts

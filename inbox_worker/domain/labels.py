@@ -30,7 +30,7 @@ ACTION = {
     "merged-in": "Anden sag flettet ind", "reviewed": "Markeret som gennemset", "phone-ticket": "Oprettet fra telefon",
     "set-coverage": "Dækning ændret", "log-time": "Tid registreret", "correct-time": "Tid rettet",
     "quarantine-reprocess": "Mail behandlet igen fra karantæne", "outbox-retry": "Mail sendt igen",
-    "outbox-cancel": "Mail annulleret",
+    "outbox-cancel": "Mail annulleret", "set-targets": "Frister ændret",
 }
 OUTCOME = {"new_ticket": "Ny sag", "updated_ticket": "Sag opdateret", "reopened_ticket": "Sag genåbnet",
            "duplicate": "Dublet", "ignored": "Ignoreret (automatisk mail)", "quarantined": "I karantæne"}
@@ -41,7 +41,7 @@ ACK_LINE = {"queued": "kvittering sendes", "suppressed": "kvittering holdt tilba
 OUTBOX_STATUS = {"failed": "Fejlet", "uncertain": "Usikker", "queued": "I kø", "sending": "Sendes", "sent": "Sendt",
                  "cancelled": "Annulleret"}
 OUTBOX_KIND = {"ack": "Kvittering", "reply": "Svar", "summary": "Ugeoversigt", "oncall": "Vagtbesked",
-               "alert": "Driftsadvarsel"}
+               "alert": "Driftsadvarsel", "warning": "Fristvarsel"}
 # How many of each outcome, in the order of interface.md: (one, several), as in "1 ny sag", "20 nye sager".
 OUTCOME_COUNT = {
     "new_ticket": ("ny sag", "nye sager"), "updated_ticket": ("opdateret sag", "opdaterede sager"),

@@ -19,6 +19,8 @@ from inbox_worker.domain.enums import (
     ThreadAction,
     TicketStatus,
 )
+from inbox_worker.domain.response_clock import ResponseClocks
+from inbox_worker.domain.response_decision import ResponseDecision
 
 # The states travel with the types that carry them; importing them from here is the same enum.
 __all__ = ["CoverageStatus", "GuardAction", "OutboxStatus", "Outcome", "RawState", "ThreadAction", "TicketStatus"]
@@ -156,6 +158,7 @@ class TicketState:
     review: tuple[str, ...] = ()
     oncall_notified: bool = False  # the ticket has had its one on-call notice
     merged_from: tuple[int, ...] = ()  # the mail named these tickets, which staff merged into this one
+    clocks: ResponseClocks | None = None  # its response-time clocks (None: a ticket from before them)
 
 
 @dataclass(frozen=True)
@@ -296,3 +299,4 @@ class WorkItem:
     ticket_change: TicketChange | None = None
     oncall: OncallNotice | None = None
     visit_year: int | None = None
+    response: ResponseDecision | None = None

@@ -1,4 +1,5 @@
-"""The ordered pure stages: guard -> link -> classify -> thread -> priority -> coverage -> ticket -> ack -> on-call.
+"""The ordered pure stages: guard -> link -> classify -> thread -> priority -> coverage -> ticket -> response -> ack
+-> on-call.
 
 `run_pipeline` takes a parsed mail and the context read from the database beforehand, and returns
 the complete Decision: everything the store will write and every rule that fired, in its trace.
@@ -19,18 +20,29 @@ from inbox_worker.domain.addresses import mailbox_of
 from inbox_worker.domain.decision import Decision, quarantined
 from inbox_worker.domain.enums import AckStatus, Category, GuardAction, Outcome, ThreadAction
 from inbox_worker.domain.hours import OfficeHours
-from inbox_worker.domain.types import GuardDecision, MailContext, ParsedMail, RegistrySnapshot, ThreadDecision, WorkItem
+from inbox_worker.domain.types import (
+    GuardDecision,
+    MailContext,
+    ParsedMail,
+    RegistrySnapshot,
+    ThreadDecision,
+    TicketState,
+    WorkItem,
+)
+from inbox_worker.domain.worktime import WorkCalendar
 from inbox_worker.mail.decide.acknowledge import decide_ack
 from inbox_worker.mail.decide.classify import decide_classification, request_text
 from inbox_worker.mail.decide.classify_rules import ClassifyRules
+from inbox_worker.mail.decide.clocks import ClockInput, decide_clocks, staff_sender
 from inbox_worker.mail.decide.coverage import decide_coverage, ticket_override
 from inbox_worker.mail.decide.coverage_rules import CoverageRules
 from inbox_worker.mail.decide.escalate import decide_ticket_change
-from inbox_worker.mail.decide.facts import mail_facts
+from inbox_worker.mail.decide.facts import MailFacts, mail_facts
 from inbox_worker.mail.decide.guard import GuardRules, decide_guard
 from inbox_worker.mail.decide.link import LinkParams, LinkRules, decide_devices, decide_sender, settle_devices
 from inbox_worker.mail.decide.oncall import OncallAddresses, decide_oncall
 from inbox_worker.mail.decide.priority import PriorityRules, decide_priority
+from inbox_worker.mail.decide.response import ResponseRules
 from inbox_worker.mail.decide.thread import decide_thread
 
 _OUTCOME_OF_ACTION = {
@@ -49,6 +61,7 @@ class Rulebook:
     classify: ClassifyRules
     priority: PriorityRules
     coverage: CoverageRules
+    response: ResponseRules
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,11 @@ class PipelineParams:
                                tuple(company.closed_days)),
                    dataclasses.asdict(settings.rates), company.timezone,
                    OncallAddresses(company.oncall_address, company.staff_address))
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The opening hours as the clock the response-time targets run on."""
+        return WorkCalendar(self.hours)
 
 
 @dataclass(frozen=True)
@@ -122,12 +140,15 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
     priority = decide_priority(facts, rules.priority, item.trace)
     item.priority = priority.priority
     _add_review(item, priority.review)
-    item.coverage = decide_coverage(dataclasses.replace(facts, priority=item.priority), rules.coverage,
-                                    params.rates, item.trace, ticket_override(item.thread, context))
+    facts = dataclasses.replace(facts, priority=item.priority)
+    item.coverage = decide_coverage(facts, rules.coverage, params.rates, item.trace,
+                                    ticket_override(item.thread, context))
     _add_review(item, item.coverage.review)
     ticket = context.ticket_state(item.thread)
+    colleague = staff_sender(mail, item.link, params.link.staff_domains) if phone is None and ticket else None
     item.ticket_change = decide_ticket_change(item.outcome, item.priority, item.review, ticket,
-                                              rules.priority.raises_ticket, item.trace)
+                                              rules.priority.raises_ticket, item.trace, colleague is not None)
+    _clocks(item, ticket, facts, colleague, phone is not None, rules, params)
     if phone is not None:
         item.trace.add("acknowledge", "ack-phone", "none", "Opkald: kunden er i telefonen, ingen kvittering")
     else:
@@ -140,6 +161,16 @@ def run_pipeline(mail: ParsedMail, context: MailContext, registry: RegistrySnaps
     if item.outcome == Outcome.NEW_TICKET and item.classification.category == Category.VISIT:
         item.visit_year = facts.year  # the year whose visits it uses: later mails count it
     return _decision(item, facts.customer.account_manager if facts.customer else None)
+
+
+def _clocks(item: WorkItem, ticket: TicketState | None, facts: MailFacts, colleague: str | None, phone: bool,
+            rules: Rulebook, params: PipelineParams) -> None:
+    """The response-time clocks: started for a new ticket, moved by a follow-up; from when the mail arrived."""
+    assert item.outcome is not None and item.thread is not None
+    context = item.context
+    given = ClockInput(item.outcome, item.thread, ticket, item.ticket_change, facts,
+                       context.arrived_at or context.now, colleague, phone)
+    item.response = decide_clocks(given, rules.response, params.calendar, item.trace)
 
 
 def _note_copies(item: WorkItem, context: MailContext) -> None:
@@ -233,4 +264,5 @@ def _decision(item: WorkItem, account_manager: str | None = None) -> Decision:
         ack=ack, ack_reason=item.ack.reason if item.ack else None, review=tuple(item.review),
         reason=item.guard.reason if guarded else None, rule=item.guard.rule if guarded else None,
         thread=thread, ticket_change=item.ticket_change, oncall=item.oncall, visit_year=item.visit_year,
-        assignee=account_manager if item.outcome == Outcome.NEW_TICKET else None, trace=tuple(item.trace.entries))
+        assignee=account_manager if item.outcome == Outcome.NEW_TICKET else None, response=item.response,
+        trace=tuple(item.trace.entries))

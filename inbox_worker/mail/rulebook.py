@@ -19,6 +19,7 @@ from inbox_worker.mail.decide.coverage_rules import CoverageRules
 from inbox_worker.mail.decide.guard import GuardRules
 from inbox_worker.mail.decide.link import LinkRules
 from inbox_worker.mail.decide.priority import PriorityRules
+from inbox_worker.mail.decide.response import ResponseRules
 from inbox_worker.mail.pipeline import Rulebook
 from inbox_worker.tomlfile import read_toml
 
@@ -26,7 +27,7 @@ from inbox_worker.tomlfile import read_toml
 def load_rulebook(rules_dir: str | Path) -> Rulebook:
     path = Path(rules_dir)
     return Rulebook(guard=guard(path), link=link(path), classify=classify(path / "classify.toml"),
-                    priority=priority(path), coverage=coverage(path))
+                    priority=priority(path), coverage=coverage(path), response=response(path))
 
 
 def guard(rules_dir: Path) -> GuardRules:
@@ -56,3 +57,8 @@ def priority(rules_dir: Path) -> PriorityRules:
 def coverage(rules_dir: Path) -> CoverageRules:
     path = rules_dir / "coverage.toml"
     return CoverageRules.from_data(read_toml(path, "regelfilen"), str(path))
+
+
+def response(rules_dir: Path) -> ResponseRules:
+    path = rules_dir / "response.toml"
+    return ResponseRules.from_data(read_toml(path, "regelfilen"), str(path))

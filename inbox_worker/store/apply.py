@@ -1,9 +1,10 @@
 """Write what the decision of one processed mail says, in the caller's single transaction; decide nothing.
 
-Ticket (new, updated, reopened or raised), thread entry, message references, attachments, the
-outbox rows of the mail rendered from the decision (acknowledgement, on-call notice), the
-decision log and the raw mail's final state: all or nothing. Plain SQL statements (SQLAlchemy
-Core), not the ORM unit of work: this runs once per mail and is the hot path of the worker.
+Ticket (new, updated, reopened or raised, its response-time clocks and their events), thread entry,
+message references, attachments, the outbox rows of the mail rendered from the decision
+(acknowledgement, on-call notice), the decision log and the raw mail's final state: all or nothing.
+Plain SQL statements (SQLAlchemy Core), not the ORM unit of work: this runs once per mail and is the
+hot path of the worker.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from inbox_worker.domain.decision import Decision
 from inbox_worker.domain.enums import AckStatus, Outcome, Priority, RawState, ThreadAction, TicketStatus
 from inbox_worker.domain.outgoing import MailOut, OutgoingMail, StoredAttachment
 from inbox_worker.domain.types import MailContext, ParsedMail, TicketState
+from inbox_worker.store import response as clocks
 from inbox_worker.store.models import Base, Customer, Device
 from inbox_worker.store.queue_columns import look_rank, priority_rank
 from inbox_worker.store.repository import RecentAcks
@@ -78,6 +80,7 @@ class PendingRows:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     refs: list[dict[str, Any]] = field(default_factory=list)  # inserted unless known (a mail's own Message-ID)
     out_refs: list[dict[str, Any]] = field(default_factory=list)  # our own, new Message-IDs
+    clock_events: list[dict[str, Any]] = field(default_factory=list)  # response_events of the tickets written
     ref_tickets: dict[str, int] = field(default_factory=dict)
     acks: RecentAcks | None = None
     visits: dict[int, list[tuple[int, int | None]]] = field(default_factory=dict)  # year -> (ticket, customer)
@@ -89,7 +92,8 @@ class PendingRows:
 
     def reset(self) -> None:
         """Forget what is pending (it went with a rollback)."""
-        for rows in (self.entries, self.decisions, self.finished, self.attachments, self.refs, self.out_refs):
+        for rows in (self.entries, self.decisions, self.finished, self.attachments, self.refs, self.out_refs,
+                     self.clock_events):
             rows.clear()
         self.ref_tickets.clear()
         self.acks = None
@@ -113,7 +117,7 @@ class PendingRows:
         insert_refs_if_new(connection, self.refs)
         for statement, rows in ((_INSERT_REF, self.out_refs), (_INSERT_ENTRY, self.entries),
                                 (_INSERT_DECISION, self.decisions), (_INSERT_ATTACHMENT, self.attachments),
-                                (_FINISH_RAW, self.finished)):
+                                (_FINISH_RAW, self.finished), (clocks.INSERT_EVENTS, self.clock_events)):
             if rows:
                 connection.execute(statement, rows)
         if self.opened_tickets:
@@ -195,10 +199,12 @@ def insert_refs_if_new(connection: Connection, rows: list[dict[str, Any]]) -> No
 
 
 def _new_ticket(connection: Connection, rows: PendingRows, decision: Decision, mail: ParsedMail, ids: RegistryIds,
-                now: datetime, from_address: str | None) -> int:
+                now: datetime, from_address: str | None, actor: str | None = None) -> int:
     """Insert the ticket the decision opens, under the number the decision gave it (every ticket starts here)."""
     assert decision.ticket is not None and decision.coverage is not None and decision.thread is not None
     customer = ids.customers.get(decision.customer) if decision.customer else None
+    response = decision.response
+    started = clocks.clock_values(response.changes[-1]) if response is not None and response.changes else {}
     connection.execute(_INSERT_TICKET, {
         "id": decision.ticket, "subject": (mail.subject or "(intet emne)")[:1000], "status": TicketStatus.OPEN.value,
         "customer_id": customer, "contact_email": decision.contact,
@@ -206,8 +212,10 @@ def _new_ticket(connection: Connection, rows: PendingRows, decision: Decision, m
         "category": decision.category, "priority": decision.priority, "language": decision.language,
         "coverage": decision.coverage.as_dict(), "review": list(decision.review),
         "previous_ticket_id": decision.thread.previous_ticket, "created_at": now, "updated_at": now,
-        "closed_at": None, "assignee": decision.assignee,
+        "closed_at": None, "assignee": decision.assignee, **started,
     })
+    if response is not None:
+        rows.clock_events += clocks.decided_events(decision.ticket, response, actor)
     rows.opened_tickets = True
     rows.next_ticket = decision.ticket + 1
     devices = [{"ticket_id": decision.ticket, "device_id": ids.devices[tag]}
@@ -248,7 +256,10 @@ def _ticket_for(connection: Connection, rows: PendingRows, decision: Decision, m
         connection.execute(_RAISE_TICKET, {
             "ticket": thread.ticket, "priority": change.priority, "review": list(change.review),
             "look_rank": look_rank(change.review, change.priority), "priority_rank": priority_rank(change.priority)})
-    return thread.ticket
+    if decision.response is not None and decision.response.changes:
+        clocks.update_clocks(connection, ticket, decision.response.changes[-1])
+        rows.clock_events += clocks.decided_events(ticket, decision.response)
+    return ticket
 
 
 def _entry(**values: Any) -> dict[str, Any]:
@@ -286,19 +297,22 @@ def _expected_state(decision: Decision, context: MailContext, ids: RegistryIds, 
     thread, change = decision.thread, decision.ticket_change
     if thread is None or decision.outcome == Outcome.IGNORED:
         return None  # automatic mail changes no ticket
+    response = decision.response
     if thread.action == ThreadAction.NEW:
         return TicketState(ticket, TicketStatus.OPEN, decision.customer if decision.customer in ids.customers else None,
                            None, None, Priority(decision.priority or Priority.NORMAL), tuple(decision.review),
-                           decision.oncall is not None)
+                           decision.oncall is not None, clocks=clocks.as_stored(response.clocks) if response else None)
     before = context.ticket_state(thread)
     if before is None or change is None:
         return None
     raised = change.priority is not None and change.review is not None
+    moved = clocks.as_stored(response.clocks) if response is not None and response.changes else before.clocks
     return replace(before, status=TicketStatus.OPEN if thread.action == ThreadAction.REOPEN else change.status,
                    closed_at=None if thread.action == ThreadAction.REOPEN else before.closed_at,
                    priority=change.priority if raised and change.priority is not None else before.priority,
                    review=change.review if raised and change.review is not None else before.review,
-                   oncall_notified=before.oncall_notified or decision.oncall is not None, merged_from=())
+                   oncall_notified=before.oncall_notified or decision.oncall is not None, merged_from=(),
+                   clocks=moved)
 
 
 def expect(rows: PendingRows, decision: Decision, mail: ParsedMail, out: MailOut, ids: RegistryIds,
@@ -360,7 +374,7 @@ def open_call(connection: Connection, decision: Decision, call: ParsedMail, out:
               author: str, now: datetime) -> int:
     """Write a ticket opened by staff for a phone call, as its decision says (no raw mail, no decision log)."""
     rows = PendingRows()
-    ticket = _new_ticket(connection, rows, decision, call, ids, now, from_address=None)
+    ticket = _new_ticket(connection, rows, decision, call, ids, now, from_address=None, actor=author)
     rows.entries.append(_entry(ticket_id=ticket, kind="phone", author=author, subject=decision.subject,
                                body_text=call.body_text, created_at=now))
     _queue_oncall(connection, rows, decision, out, ticket, now)

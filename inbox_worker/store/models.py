@@ -180,6 +180,22 @@ class Ticket(Base):
                                                  server_default="undetermined")
     assignee: Mapped[str | None] = mapped_column(String(16), index=True)  # staff initials
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # The response-time clocks (migration 0009; domain/response_clock.py, written only by store/response.py):
+    # the targets and the rule that set them, the due moments, what met them. Empty on tickets older than
+    # the clocks. next_due_at is the nearest open promise: the queue's sort, "overskredet", the warnings.
+    response_rule: Mapped[str | None] = mapped_column(String(64))
+    response_reason: Mapped[str | None] = mapped_column(String(500))
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    clock_mode: Mapped[str | None] = mapped_column(String(16))  # opening_hours | around_the_clock
+    clock_started_at: Mapped[datetime | None]
+    first_response_due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]  # waiting for the customer since: the resolution clock stands still
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved_at: Mapped[datetime | None]
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class TicketDevice(Base):
@@ -235,7 +251,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_kind", "status", "kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # ack | reply | summary | oncall | alert
+    kind: Mapped[str] = mapped_column(String(16))  # ack | reply | summary | oncall | alert | warning
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     message_id: Mapped[str] = mapped_column(String(1000), unique=True)
@@ -332,6 +348,33 @@ class OncallNotice(Base):
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     recipient: Mapped[str] = mapped_column(String(320))
     outside_hours: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
+class ResponseEvent(Base):
+    """One move of a ticket's response-time clocks (started, first response, paused, ...): its history."""
+
+    __tablename__ = "response_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(16))  # domain.response_clock.ClockEvent
+    rule: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str | None] = mapped_column(String(320))  # staff initials, a mail address, or empty: the rules
+    first_response_due_at: Mapped[datetime | None]  # the due moments after the event
+    resolution_due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]  # when the event happened
+
+
+class ResponseWarning(Base):
+    """The one warning a ticket may get per target before that target is missed."""
+
+    __tablename__ = "response_warnings"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(16), primary_key=True)  # first_response | resolution
+    due_at: Mapped[datetime]
+    recipient: Mapped[str] = mapped_column(String(320))
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     created_at: Mapped[datetime]
 
 
@@ -432,6 +475,8 @@ __all__ = [
     "OutboxMessage",
     "RawBlob",
     "RawMessage",
+    "ResponseEvent",
+    "ResponseWarning",
     "Staff",
     "SummarySent",
     "Ticket",

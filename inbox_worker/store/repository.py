@@ -27,6 +27,7 @@ from inbox_worker.domain.types import (
     TicketState,
     TicketStatus,
 )
+from inbox_worker.store import response as clocks_store
 from inbox_worker.store.coverage_queries import override_of, visit_tickets, visits_by_customer
 from inbox_worker.store.models import (
     Contact,
@@ -67,7 +68,8 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
 
 _TICKET_STATE = (
     select(Ticket.id, Ticket.status, Ticket.customer_id, Ticket.closed_at, Ticket.coverage, Ticket.priority,
-           Ticket.review, Ticket.merged_into_id, OncallNotice.ticket_id.label("notified"))
+           Ticket.review, Ticket.merged_into_id, OncallNotice.ticket_id.label("notified"),
+           *(getattr(Ticket, name) for name in clocks_store.COLUMNS))
     .outerjoin(OncallNotice, OncallNotice.ticket_id == Ticket.id).where(Ticket.id == bindparam("ticket")))
 _NEXT_TICKET = select(func.coalesce(func.max(Ticket.id), 0) + 1)
 _REFS = select(MessageRef.message_id, MessageRef.ticket_id).where(
@@ -101,7 +103,7 @@ def _ticket_state(session: Session, ticket_id: int | None, keys: dict[int, str],
         if row.merged_into_id is None or len(merged_from) >= MERGE_HOPS:
             return TicketState(row.id, TicketStatus(row.status), keys.get(row.customer_id or 0), row.closed_at,
                                override_of(row.coverage), Priority(row.priority), tuple(row.review or ()),
-                               row.notified is not None, tuple(merged_from))
+                               row.notified is not None, tuple(merged_from), clocks_store.clocks_of(row))
         merged_from.append(row.id)
         ticket_id = row.merged_into_id
     return None

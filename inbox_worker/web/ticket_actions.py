@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from inbox_worker.domain.types import TicketStatus
 from inbox_worker.errors import UserError
 from inbox_worker.features.tickets import edit as ticket_edit
+from inbox_worker.features.tickets.clocks import ClockSetup
 from inbox_worker.features.tickets.edit import ActionError
 from inbox_worker.features.tickets.merge import merge
 from inbox_worker.features.tickets.reply import queue_reply, recipient_of
@@ -45,6 +46,11 @@ def _form(name: str) -> str:
     return request.form.get(name, "").strip()
 
 
+def clock_setup() -> ClockSetup:
+    """The response rules and calendar, read for the action (status, priority, merge and targets move clocks)."""
+    return ClockSetup.from_settings(web().settings)
+
+
 @bp.post("/link-customer")
 def link_customer(number: int) -> Response:
     return act(number, lambda t, me: ticket_edit.link_customer(
@@ -62,7 +68,8 @@ def set_field(number: int) -> Response:
     field = _form("field")
     if field not in ("category", "priority", "status"):
         abort(400, description="Ukendt felt.")
-    return act(number, lambda t, me: ticket_edit.set_field(db(), t, field, _form("value"), me, now()), "Gemt")
+    return act(number, lambda t, me: ticket_edit.set_field(db(), t, field, _form("value"), me, now(), clock_setup()),
+               "Gemt")
 
 
 @bp.post("/assign")
@@ -89,10 +96,11 @@ def _reply(ticket: Ticket, me: str) -> None:
     if recipient_of(ticket) is None:
         raise ActionError("Sagen har ingen gyldig modtageradresse")
     moment = now()
-    outbox_id = queue_reply(db(), web().renderer, ticket, body, me, staff().name, moment)
-    audit.record(db(), me, "reply", moment, ticket=ticket.id, outbox=outbox_id, to=recipient_of(ticket))
+    queued = queue_reply(db(), web().renderer, ticket, body, me, staff().name, moment)
+    audit.record(db(), me, "reply", moment, ticket=ticket.id, outbox=queued.outbox_id, to=recipient_of(ticket),
+                 clock=[queued.clock.event.value] if queued.clock else [])
     if _form("wait") == "1":
-        ticket_edit.set_field(db(), ticket, "status", TicketStatus.WAITING.value, me, moment)
+        ticket_edit.set_field(db(), ticket, "status", TicketStatus.WAITING.value, me, moment, clock_setup())
 
 
 @bp.post("/reply")
@@ -104,7 +112,7 @@ def _merge(ticket: Ticket, me: str) -> str:
     text = _form("target").lstrip("#")
     if not text.isdigit():
         raise ActionError("Skriv nummeret på den sag, der skal flettes ind i")
-    return f"/tickets/{merge(db(), ticket, int(text), me, now()).id}"
+    return f"/tickets/{merge(db(), ticket, int(text), me, now(), clock_setup()).id}"
 
 
 @bp.post("/merge")

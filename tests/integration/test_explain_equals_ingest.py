@@ -134,6 +134,12 @@ def test_explain_equals_ingest_when_a_follow_up_raises_a_ticket_and_calls_on_cal
         "new_ticket", "updated_ticket", "updated_ticket", "ignored", "reopened_ticket"]
     assert {d["ticket"] for d in (opened, raised, again, auto, reopened)} == {opened["ticket"]}
     assert opened["priority"] == "high" and raised["priority"] == "emergency"
+    # The clocks, in explain as in ingest: started, recomputed by the raise, unchanged, none for automatic mail,
+    # started again by the reopen.
+    assert (opened["response"]["rule"], opened["response"]["events"]) == ("response-high", ["started"])
+    assert (raised["response"]["rule"], raised["response"]["events"]) == ("response-emergency", ["recomputed"])
+    assert again["response"]["events"] == [] and "response" not in auto
+    assert reopened["response"]["events"] == ["reopened"]
     rules = [{e["rule"] for e in _stored(engine, str(path))[1]} for path in (raised_path, again_path, reopen_path)]
     assert {"ticket-raised", "oncall-outside-hours"} <= rules[0]
     assert "oncall-already-notified" in rules[1] and "ticket-raised" not in rules[1]
@@ -141,6 +147,54 @@ def test_explain_equals_ingest_when_a_follow_up_raises_a_ticket_and_calls_on_cal
     with Session(engine) as session:
         ticket = session.get(Ticket, opened["ticket"])
         assert ticket is not None and ticket.priority == "emergency" and "emergency" in ticket.review
+    engine.dispose()
+
+
+def test_explain_equals_ingest_as_the_clocks_move_and_shows_the_due_moments(tmp_path: Path, db_url: str) -> None:
+    """Waiting (staff), the customer's answer (resumes), a colleague's own mail (first response), a raise
+    (recomputes), closed (staff) and a reply (reopens): explain prints what ingest then stores, each time."""
+    from zoneinfo import ZoneInfo
+
+    from inbox_worker.features.tickets.clocks import ClockSetup
+    from inbox_worker.features.tickets.edit import set_field
+
+    settings, engine = _prepared(tmp_path, db_url, DEMO / "registry.toml")
+    runner, setup = Runner(settings, engine), ClockSetup.from_settings(settings)
+
+    def at(day: int, hour: int) -> datetime:
+        return datetime(2026, 12, day, hour, tzinfo=ZoneInfo("Europe/Copenhagen")).astimezone(UTC)
+
+    def staff_sets(number: int, field: str, value: str, moment: datetime) -> None:
+        with Session(engine) as session, session.begin():
+            ticket = session.get(Ticket, number)
+            assert ticket is not None
+            set_field(session, ticket, field, value, "JH", moment, setup)
+
+    def mail(name: str, moment: datetime, body: str, sender: str = "lone@bageriet-soerensen.dk") -> dict[str, Any]:
+        path = _write(tmp_path, name, build_mail(sender=sender, subject="Sv: Printeren virker ikke", body=body,
+                                                 in_reply_to="<c1@bageriet-soerensen.dk>"))
+        return _explain_then_ingest(settings, engine, runner, path, moment)
+
+    opened = _explain_then_ingest(settings, engine, runner, _write(tmp_path, "c1.eml", build_mail(
+        message_id="<c1@bageriet-soerensen.dk>")), at(1, 9))
+    number = opened["ticket"]
+    staff_sets(number, "status", "waiting", at(1, 10))
+    resumed = mail("c2.eml", at(2, 10), "Hej\n\nDen er tændt nu.\n\nLone")
+    colleague = mail("c3.eml", at(2, 11), "Hej Lone\n\nVi kommer i morgen.\n\nJens", sender="jh@mico.dk")
+    raised = mail("c4.eml", at(2, 12), "Nu er serveren helt nede og ingen kan arbejde.\n\nLone")
+    staff_sets(number, "status", "closed", at(2, 13))
+    reopened = mail("c5.eml", at(3, 9), "Hej\n\nDen driller igen.\n\nLone")
+
+    assert [d["response"]["events"] for d in (opened, resumed, colleague, raised, reopened)] == [
+        ["started"], ["resumed"], ["first-response"], ["recomputed"], ["reopened"]]
+    assert (opened["response"]["first_response_due"], opened["response"]["resolution_due"]) == (
+        at(1, 13).isoformat(), at(3, 16).isoformat())
+    assert resumed["response"]["resolution_due"] == at(4, 16).isoformat()  # 7 working hours waited
+    trace = _stored(engine, str(tmp_path / "c1.eml"))[1]
+    [started] = [entry for entry in trace if entry["stage"] == "response"]
+    assert started["rule"] == "response-normal"
+    assert "Første svar senest tir. 1.12. kl. 13:00, løst senest tor. 3.12. kl. 16:00" in started["reason"]
+    assert started["details"]["first_response_due"] == at(1, 13).isoformat()
     engine.dispose()
 
 

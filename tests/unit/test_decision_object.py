@@ -43,7 +43,10 @@ COVERAGE = {"status": ((str,), ("covered", "billable", "undetermined")), "rate_d
             "package": ((str, NULL), None), "rule": ((str,), None), "reason": ((str,), None)}
 # Fields the product adds (interface.md: add, never rename), present only when they say something.
 OPTIONAL = {"outside_hours": (bool, NULL), "ack_reason": (str,), "reason": (str,), "rule": (str,),
-            "first_outcome": (str,)}
+            "first_outcome": (str,), "response": (dict,)}
+# The ticket's response-time clocks (issue 14): the rule, the clock, both due moments (ISO 8601), the events.
+RESPONSE = {"rule": (str,), "clock": (str,), "first_response_due": (str,), "resolution_due": (str,),
+            "events": (list,)}
 
 
 def check(obj: dict[str, Any]) -> None:
@@ -61,6 +64,12 @@ def check(obj: dict[str, Any]) -> None:
         assert (obj["coverage"]["status"] == "covered") <= (obj["coverage"]["rate_dkk"] == 0)
     for name in set(obj) - set(SCHEMA):
         assert name in OPTIONAL and isinstance(obj[name], OPTIONAL[name]), name
+    if "response" in obj:
+        assert set(obj["response"]) == set(RESPONSE)
+        assert all(isinstance(obj["response"][name], types) for name, types in RESPONSE.items())
+        assert obj["response"]["clock"] in ("opening_hours", "around_the_clock")
+        for name in ("first_response_due", "resolution_due"):
+            assert datetime.fromisoformat(obj["response"][name]).tzinfo is not None, name
     if obj["ack"] == "suppressed":
         assert obj.get("ack_reason")
     assert json.loads(json.dumps(obj)) == obj  # plain JSON: no enums or tuples leak out
@@ -100,6 +109,7 @@ def _decisions(tmp_path: Path) -> list[Decision]:
 def test_every_decision_of_the_pipeline_serialises_to_the_decision_object(tmp_path: Path) -> None:
     decisions = _decisions(tmp_path)
     assert {d.outcome for d in decisions} >= {Outcome.NEW_TICKET, Outcome.IGNORED, Outcome.QUARANTINED}
+    assert all(("response" in d.as_json()) == (d.outcome == Outcome.NEW_TICKET) for d in decisions)
     for decision in decisions:
         check(decision.as_json())
         check(decision.as_duplicate().as_json())

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from inbox_worker.errors import UserError
 from inbox_worker.features.billing.lines import Quarter
+from inbox_worker.features.summary.response_line import ResponseWeek
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 USER_PACKAGE = "MCOSABBRU"
@@ -139,6 +140,7 @@ class SummaryFacts:
     packages: tuple[tuple[str, str, int], ...]  # (item, name, quantity) as the registry stands
     time_week: TimeTotals
     time_quarter: TimeTotals
+    response: ResponseWeek | None = None  # [summary] response_times: the week's first responses
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from inbox_worker.domain.outgoing import OutgoingMail
 from inbox_worker.features.summary.build import Summary
+from inbox_worker.features.summary.response_line import response_line
 from inbox_worker.outbound.render import Renderer
 
 SUBJECTS = {"da": "Ugeoversigt fra {company}, uge {week} {year}: {customer}",
@@ -19,7 +20,8 @@ def _parts(renderer: Renderer, summary: Summary, now: datetime) -> tuple[str, st
     subject = SUBJECTS[language].format(company=renderer.settings.company.name, week=facts.week.week,
                                         year=facts.week.year, customer=facts.customer_name)
     context = {"now": now, "s": summary, "f": facts, "lang": language,
-               "name": (facts.recipient_name or "").split(" ")[0]}
+               "name": (facts.recipient_name or "").split(" ")[0],
+               "response_line": response_line(facts.response, facts.week.week, language)}
     return language, subject, context
 
 

@@ -8,11 +8,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.domain.response_figures import first_response_figures, first_response_minutes
 from inbox_worker.domain.vocabulary import PACKAGES
+from inbox_worker.domain.worktime import WorkCalendar
 from inbox_worker.errors import UserError
 from inbox_worker.features.billing.lines import CustomerFacts, TimeRow, package_lines, time_lines
 from inbox_worker.features.summary.build import DeviceLine, IsoWeek, SummaryFacts, TicketLine, TimeTotals
+from inbox_worker.features.summary.response_line import ResponseWeek
 from inbox_worker.store.models import Contact, Customer, Device, SummarySent, Ticket, TicketDevice, TimeEntry
+from inbox_worker.store.response_queries import clocks_started
 
 
 def _tickets(session: Session, customer: Customer, start: datetime, end: datetime,
@@ -58,8 +62,19 @@ def _time(session: Session, customer: Customer, week: IsoWeek, round_up: int) ->
     return _totals(in_week, round_up), _totals(rows, round_up)
 
 
+def response_week(session: Session, customer: Customer, week: IsoWeek, zone: str, calendar: WorkCalendar,
+                  now: datetime) -> ResponseWeek:
+    """First responses to the customer's requests whose clocks started in the week, as of its end (or now)."""
+    start, end = week.bounds(zone)
+    as_of = min(end, now)
+    tickets = clocks_started(session, start, end, customer.id)
+    answered = [t for t in tickets if first_response_minutes(t.clocks, calendar, as_of) is not None]
+    return ResponseWeek(first_response_figures(tickets, as_of, calendar),
+                        frozenset(t.clocks.targets.mode for t in answered))
+
+
 def summary_facts(session: Session, customer: Customer, week: IsoWeek, zone: str, round_up: int,
-                  billing_facts: CustomerFacts) -> SummaryFacts:
+                  billing_facts: CustomerFacts, response: ResponseWeek | None = None) -> SummaryFacts:
     start, end = week.bounds(zone)
     contacts = list(session.scalars(select(Contact).where(Contact.customer_id == customer.id)))
     names = {c.email: c.name for c in contacts}
@@ -70,7 +85,7 @@ def summary_facts(session: Session, customer: Customer, week: IsoWeek, zone: str
         customer.key, customer.name, customer.language, customer.contact_person or "",
         names.get(customer.contact_person or "", ""), week, start, end,
         _tickets(session, customer, start, end, names), {c.email: tuple(c.packages) for c in contacts},
-        packages, time_week, time_quarter)
+        packages, time_week, time_quarter, response)
 
 
 def summary_customers(session: Session, only: str | None = None) -> list[Customer]:

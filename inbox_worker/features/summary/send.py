@@ -15,10 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
+from inbox_worker.domain.worktime import WorkCalendar
 from inbox_worker.features.billing.queries import billing_customers
 from inbox_worker.features.summary.build import IsoWeek, build_summary, why_not_sent
 from inbox_worker.features.summary.mail import compose_summary, summary_text
-from inbox_worker.features.summary.queries import already_sent, summary_customers, summary_facts
+from inbox_worker.features.summary.queries import already_sent, response_week, summary_customers, summary_facts
+from inbox_worker.mail.pipeline import PipelineParams
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.apply import queue_mail
 from inbox_worker.store.models import SummarySent
@@ -34,13 +36,21 @@ class SummaryRun:
     previews: list[tuple[str, str, str]] = field(default_factory=list)  # dry run: (customer, subject, text)
 
 
+def _calendar(settings: Settings) -> WorkCalendar:
+    """The opening hours the response clocks count in (as the pipeline reads `[company]`)."""
+    return WorkCalendar(PipelineParams.from_settings(settings).hours)
+
+
 def _send_one(engine: Engine, renderer: Renderer, settings: Settings, customer_key: str, week: IsoWeek,
               now: datetime, run: SummaryRun, dry_run: bool) -> None:
     with Session(engine) as session, session.begin():
         customer = summary_customers(session, customer_key)[0]
         facts_of = {c.key: c for c in billing_customers(session)}
-        summary = build_summary(summary_facts(session, customer, week, settings.company.timezone,
-                                              settings.billing.round_up_minutes, facts_of[customer.key]))
+        zone = settings.company.timezone
+        response = response_week(session, customer, week, zone, _calendar(settings), now) \
+            if settings.summary.response_times else None
+        summary = build_summary(summary_facts(session, customer, week, zone, settings.billing.round_up_minutes,
+                                              facts_of[customer.key], response))
         why = why_not_sent(customer.weekly_summary, customer.contact_person, already_sent(session, customer, week),
                            summary.has_activity)
         if why is not None:

@@ -2,6 +2,7 @@
 
 Every function takes the ticket row in the caller's transaction, checks its input, changes the
 ticket, and writes one audit entry. Refused input raises ActionError with a Danish message for staff.
+A status or priority change moves the response-time clocks too (clocks.py); the audit entry names how.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.domain.types import TicketStatus
 from inbox_worker.domain.vocabulary import CATEGORIES, PRIORITIES
+from inbox_worker.features.tickets import clocks as clock_events
+from inbox_worker.features.tickets.clocks import ClockSetup
 from inbox_worker.store import audit
 from inbox_worker.store.models import Contact, Customer, Device, Staff, Ticket, TicketDevice, TicketEntry
 from inbox_worker.store.queue_columns import sort_columns
@@ -94,8 +97,9 @@ def unlink_device(session: Session, ticket: Ticket, tag: str, actor: str, now: d
     audit.record(session, actor, "unlink-device", now, ticket=ticket.id, device=tag)
 
 
-def set_field(session: Session, ticket: Ticket, field: str, value: str, actor: str, now: datetime) -> None:
-    """Category, priority or status: one of the allowed values."""
+def set_field(session: Session, ticket: Ticket, field: str, value: str, actor: str, now: datetime,
+              clocks: ClockSetup) -> None:
+    """Category, priority or status: one of the allowed values (status and priority move the clocks)."""
     allowed = {"category": CATEGORIES, "priority": PRIORITIES, "status": STATUSES}.get(field, ())
     if value not in allowed:
         raise ActionError("Ugyldig værdi")
@@ -103,10 +107,16 @@ def set_field(session: Session, ticket: Ticket, field: str, value: str, actor: s
     if before == value:
         return
     setattr(ticket, field, value)
+    moved = []
     if field == "status":
         ticket.closed_at = now if value == TicketStatus.CLOSED else None
+        moved = clock_events.status_changed(session, ticket, before, value, clocks, actor, now)
+    elif field == "priority":
+        recomputed = clock_events.priority_changed(session, ticket, clocks, actor, now)
+        moved = [recomputed] if recomputed else []
     refresh_sort(ticket)
-    audit.record(session, actor, f"set-{field}", now, ticket=ticket.id, before=before, after=value)
+    audit.record(session, actor, f"set-{field}", now, ticket=ticket.id, before=before, after=value,
+                 clock=[change.event.value for change in moved])
 
 
 def assign(session: Session, ticket: Ticket, initials: str | None, actor: str, now: datetime) -> None:

@@ -1,4 +1,7 @@
-"""Merge one ticket into another: its thread, mail, attachments and devices move; it is closed and points on."""
+"""Merge one ticket into another: its thread, mail, attachments and devices move; it is closed and points on.
+
+Its response-time clocks stop at the merge (the other ticket's clocks run on for the request).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.types import TicketStatus
+from inbox_worker.features.tickets.clocks import ClockSetup, merged
 from inbox_worker.features.tickets.edit import ActionError, refresh_sort
 from inbox_worker.store import audit
 from inbox_worker.store.models import (
@@ -34,7 +38,8 @@ def _check(source: Ticket, target: Ticket | None) -> Ticket:
     return target
 
 
-def merge(session: Session, source: Ticket, target_number: int, actor: str, now: datetime) -> Ticket:
+def merge(session: Session, source: Ticket, target_number: int, actor: str, now: datetime,
+          clocks: ClockSetup) -> Ticket:
     """Move everything of `source` onto ticket `target_number`; returns the target."""
     target = _check(source, session.get(Ticket, target_number))
     for model in _MOVED:
@@ -51,10 +56,12 @@ def merge(session: Session, source: Ticket, target_number: int, actor: str, now:
     target.updated_at = now
     refresh_sort(target)
     source.status, source.closed_at, source.merged_into_id = TicketStatus.CLOSED.value, now, target.id
+    stopped = merged(session, source, target.id, clocks, actor, now)
     session.add(TicketEntry(ticket_id=target.id, kind="event", author=actor, subject=None, created_at=now,
                             body_text=f"Sag #{source.id} er flettet ind i denne sag"))
     session.add(TicketEntry(ticket_id=source.id, kind="event", author=actor, subject=None, created_at=now,
                             body_text=f"Flettet ind i sag #{target.id}"))
-    audit.record(session, actor, "merge", now, ticket=source.id, into=target.id)
+    audit.record(session, actor, "merge", now, ticket=source.id, into=target.id,
+                 clock=[stopped.event.value] if stopped else [])
     audit.record(session, actor, "merged-in", now, ticket=target.id, source=source.id)
     return target

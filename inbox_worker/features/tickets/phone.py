@@ -4,8 +4,10 @@ The call is described as a mail from the contact (no headers, no Message-ID) and
 `run_pipeline` with what staff chose on the phone (device, category), which wins and is traced as
 a staff choice: guard, link, classify, thread (always new: nothing to thread on), priority,
 coverage and on-call, each traced as for mail. No acknowledgement: the customer is on the line. An
-emergency phoned in outside opening hours gets its on-call notice like a mail would. The decision
-and its trace go to the audit log (the decision log is per mail).
+emergency phoned in outside opening hours gets its on-call notice like a mail would. The call is
+also the ticket's first response: its clocks start and the first response is met at once (traced,
+and in the clock history with the staff member's initials). The decision and its trace go to the
+audit log (the decision log is per mail).
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def open_phone_ticket(session: Session, call: PhoneCall, settings: Settings, act
     number = writes.open_call(connection, decision, mail, out, writes.RegistryIds.load(session), actor, now)
     audit.record(session, actor, "phone-ticket", now, ticket=number, customer=customer.id,
                  coverage=decision.coverage.as_dict(), category=str(decision.category),
-                 priority=str(decision.priority), devices=list(decision.devices), trace=decision.trace_json())
+                 priority=str(decision.priority), devices=list(decision.devices),
+                 response=decision.response.as_dict() if decision.response else None, trace=decision.trace_json())
     ticket = session.get(Ticket, number)
     assert ticket is not None
     return ticket

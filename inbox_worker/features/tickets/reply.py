@@ -1,15 +1,21 @@
-"""A staff reply to a ticket's customer, queued in the outbox: `[MICO #N]` subject, threaded on the ticket's mail."""
+"""A staff reply to a ticket's customer, queued in the outbox: `[MICO #N]` subject, threaded on the ticket's mail.
+
+The first reply is the ticket's first response (its response-time clock); the acknowledgement never is.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.addresses import is_safe_address
+from inbox_worker.domain.response_clock import ClockChange
 from inbox_worker.domain.ticket_tag import ticket_subject
 from inbox_worker.domain.vocabulary import LANGUAGES
+from inbox_worker.features.tickets.clocks import answered
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.apply import PendingRows, queue_mail
 from inbox_worker.store.models import MessageRef, RawMessage, Ticket, TicketEntry
@@ -26,14 +32,19 @@ def _thread_ids(session: Session, ticket: int) -> tuple[str | None, list[str]]:
     return newest, references
 
 
+class QueuedReply(NamedTuple):
+    outbox_id: int
+    clock: ClockChange | None  # the first response it met, when it is the first reply
+
+
 def recipient_of(ticket: Ticket) -> str | None:
     address = ticket.contact_email or ticket.from_address
     return address if address and is_safe_address(address) else None
 
 
 def queue_reply(session: Session, renderer: Renderer, ticket: Ticket, body: str, staff_initials: str,
-                staff_name: str, now: datetime) -> int:
-    """Render and queue the reply; its thread entry carries the text and the staff member. Returns the outbox id."""
+                staff_name: str, now: datetime) -> QueuedReply:
+    """Render and queue the reply; its thread entry carries the text and the staff member."""
     recipient = recipient_of(ticket)
     if recipient is None:
         raise ValueError("the ticket has no address to reply to")
@@ -52,4 +63,4 @@ def queue_reply(session: Session, renderer: Renderer, ticket: Ticket, body: str,
     for entry in rows.entries:  # the thread shows who wrote the reply and what it said
         entry.update(author=staff_initials, body_text=body)
     rows.flush(session.connection())
-    return outbox_id
+    return QueuedReply(outbox_id, answered(session, ticket, staff_initials, now))

@@ -1,6 +1,7 @@
 """What a mail does to the ticket it continues: its status after the mail, and a raise when it is more urgent. Pure.
 
-A customer's answer ends "waiting for the customer"; a reopen opens a closed ticket. "Now the server
+A customer's answer ends "waiting for the customer" (a MICO colleague's own mail on the thread does
+not: the ticket still waits for the customer); a reopen opens a closed ticket. "Now the server
 is down" on a normal ticket makes the ticket an emergency (with the new mail's review flags added),
 so the queue shows it first and the on-call person is called. Which priorities raise a ticket is
 `raises_ticket` in rules/priority.toml; a follow-up never lowers one.
@@ -15,12 +16,16 @@ from inbox_worker.domain.types import TicketChange, TicketState, Trace
 
 
 def decide_ticket_change(outcome: Outcome, priority: Priority, review: list[str], ticket: TicketState | None,
-                         raises_ticket: Collection[Priority], trace: Trace) -> TicketChange | None:
+                         raises_ticket: Collection[Priority], trace: Trace,
+                         from_staff: bool = False) -> TicketChange | None:
     if outcome not in (Outcome.UPDATED_TICKET, Outcome.REOPENED_TICKET) or ticket is None:
         return None
     status = ticket.status
     if outcome == Outcome.REOPENED_TICKET:
         status = TicketStatus.OPEN  # the thread stage traced why
+    elif ticket.status == TicketStatus.WAITING and from_staff:
+        trace.add("escalate", "staff-mail-keeps-waiting", "waiting",
+                  f"Mailen er fra en medarbejder: sag #{ticket.number} afventer stadig kunden")
     elif ticket.status == TicketStatus.WAITING:
         status = TicketStatus.OPEN
         trace.add("escalate", "customer-answered", "open",
