@@ -1,28 +1,42 @@
-"""The web UI's triage queue: filtered, ordered (needing a look first, then priority, then age), paged, counted.
+"""The web UI's triage queue: filtered, ordered (needing a look first, then priority, then age; or by the
+nearest due moment), paged, counted.
 
 Two queries per page. One GROUP BY over every filter column (an index-only scan of ix_tickets_facets
 when no search is given) yields the total and, for each filter, the count of each of its values given
-the other filters, computed from those groups in Python. The other reads the page itself, in the order
-of ix_tickets_queue. Customer names come from one read of the (small) customer table.
-Merged tickets are closed, so they leave the open queue like any closed ticket.
+the other filters, computed from those groups in Python. "Overskredet" (a promise of an open or waiting
+ticket is past due) is one of those filters: each group also counts its tickets whose next_due_at (the
+last column of that index) is before `now`. The other query reads the page itself, in the order of ix_tickets_queue, or
+of ix_tickets_due by the nearest due moment (tickets with no open promise last). Customer names come
+from one read of the (small) customer table. Merged tickets are closed, so they leave the open queue
+like any closed ticket. Only the page's rows carry their clocks; nothing here computes working time.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.store.models import Customer, Ticket
 from inbox_worker.store.queue_columns import PRIORITIES
+from inbox_worker.store.response import CLOCK_COLUMNS, clocks_of
 
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 FACETS = ("status", "customer", "category", "coverage", "priority")
+_COUNTED = (*FACETS, "overdue")
 _GROUP_COLUMNS = (Ticket.status, Ticket.customer_id, Ticket.category, Ticket.coverage_status, Ticket.priority_rank)
+RUNNING = ("open", "waiting")  # the statuses whose promises can be overdue (a closed ticket's are settled)
+
+
+class QueueSort(enum.StrEnum):
+    TRIAGE = ""  # needing a look first, then priority, then age
+    DUE = "due"  # the nearest due moment first (the most overdue at the top), no open promise last
 
 
 @dataclass(frozen=True)
@@ -34,10 +48,12 @@ class QueueFilter:
     priority: str = ""
     assignee: str = ""  # staff initials ("mine")
     search: str = ""
+    overdue: bool = False  # "overskredet": only tickets with a promise past due
+    sort: QueueSort = QueueSort.TRIAGE
     page: int = 1
 
     def without(self, facet: str) -> QueueFilter:
-        values: dict[str, Any] = {facet: ""}
+        values: dict[str, Any] = {facet: False if facet == "overdue" else ""}
         return replace(self, **values)
 
 
@@ -70,7 +86,25 @@ def _facet_values(f: QueueFilter, customer_ids: dict[str, int]) -> dict[str, Any
         "category": f.category or None,
         "coverage": f.coverage or None,
         "priority": (PRIORITIES.index(f.priority) if f.priority in PRIORITIES else -1) if f.priority else None,
+        "overdue": True if f.overdue else None,
     }
+
+
+def _overdue(now: datetime) -> list[ColumnElement[bool]]:
+    return [Ticket.status.in_(RUNNING), Ticket.next_due_at < now]
+
+
+def _grouped(session: Session, others: list[ColumnElement[bool]], now: datetime) -> list[tuple[Any, ...]]:
+    """(status, customer, category, coverage, priority rank, overdue, count) groups, from one index-only scan of
+    ix_tickets_facets: each group of the five filter columns counts its tickets past due as it goes."""
+    past_due = func.count(case((Ticket.next_due_at < now, 1)))
+    query = select(*_GROUP_COLUMNS, func.count(), past_due).where(*others).group_by(*_GROUP_COLUMNS)
+    groups: list[tuple[Any, ...]] = []
+    for *values, count, late in session.execute(query):
+        late = late if values[0] in RUNNING else 0
+        groups += [(*values, True, late)] if late else []
+        groups += [(*values, False, count - late)] if count > late else []
+    return groups
 
 
 def _other_conditions(f: QueueFilter, dialect: str) -> list[ColumnElement[bool]]:
@@ -87,19 +121,21 @@ def _label(facet: str, value: Any, customers: dict[int, tuple[str, str]]) -> tup
         return customers.get(value) if value is not None else None
     if facet == "priority":
         return PRIORITIES[int(value)], PRIORITIES[int(value)]
+    if facet == "overdue":  # one value to choose: the tickets past due
+        return ("1", "overdue") if value else None
     return str(value), str(value)
 
 
 def _counts(groups: list[Any], chosen: dict[str, Any],
             customers: dict[int, tuple[str, str]]) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
     """(total, per filter: each value with how many tickets it would show given the other filters)."""
-    total, per_facet = 0, {facet: Counter[Any]() for facet in FACETS}
+    total, per_facet = 0, {facet: Counter[Any]() for facet in _COUNTED}
     for *values, count in groups:
-        misses = [facet for facet, value in zip(FACETS, values, strict=True)
+        misses = [facet for facet, value in zip(_COUNTED, values, strict=True)
                   if chosen[facet] is not None and value != chosen[facet]]
         if not misses:
             total += count
-        for facet, value in zip(FACETS, values, strict=True):
+        for facet, value in zip(_COUNTED, values, strict=True):
             if not misses or misses == [facet]:
                 per_facet[facet][value] += count
     result: dict[str, list[tuple[str, str, int]]] = {}
@@ -109,23 +145,29 @@ def _counts(groups: list[Any], chosen: dict[str, Any],
     return total, result
 
 
-def queue_page(session: Session, f: QueueFilter, page_size: int) -> QueuePage:
+def _order(sort: QueueSort) -> tuple[Any, ...]:
+    if sort == QueueSort.DUE:
+        return Ticket.next_due_at.asc().nulls_last(), Ticket.id
+    return Ticket.look_rank, Ticket.priority_rank, Ticket.created_at, Ticket.id
+
+
+def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) -> QueuePage:
+    """The page of the queue under `f`; `now` decides what is overdue. Each row carries its `clocks`
+    (None for a ticket from before the clocks)."""
     customers = {row.id: (row.key, row.name) for row in session.execute(select(Customer.id, Customer.key,
                                                                                 Customer.name))}
     chosen = _facet_values(f, {key: cid for cid, (key, _) in customers.items()})
     others = _other_conditions(f, session.get_bind().dialect.name)
-    groups = session.execute(select(*_GROUP_COLUMNS, func.count()).where(*others).group_by(*_GROUP_COLUMNS)).all()
-    total, counts = _counts(list(groups), chosen, customers)
+    total, counts = _counts(_grouped(session, others, now), chosen, customers)
     where = [*others, *(column == chosen[facet] for facet, column in zip(FACETS, _GROUP_COLUMNS, strict=True)
-                        if chosen[facet] is not None)]
+                        if chosen[facet] is not None), *(_overdue(now) if f.overdue else ())]
     query = (select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category, Ticket.priority,
                     Ticket.coverage_status, Ticket.review, Ticket.look_rank, Ticket.assignee, Ticket.created_at,
-                    Ticket.updated_at, Ticket.customer_id)
-             .where(*where)
-             .order_by(Ticket.look_rank, Ticket.priority_rank, Ticket.created_at, Ticket.id)
+                    Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at, *CLOCK_COLUMNS)
+             .where(*where).order_by(*_order(f.sort))
              .limit(page_size).offset(max(f.page - 1, 0) * page_size))
     rows = []
     for row in session.execute(query):
         key, name = customers.get(row.customer_id, (None, None)) if row.customer_id else (None, None)
-        rows.append({**row._asdict(), "customer_key": key, "customer_name": name})
+        rows.append({**row._asdict(), "customer_key": key, "customer_name": name, "clocks": clocks_of(row)})
     return QueuePage(rows, total, counts)
