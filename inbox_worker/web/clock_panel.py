@@ -13,7 +13,7 @@ from inbox_worker.domain.enums import ClockMode
 from inbox_worker.domain.response_clock import STAFF_OVERRIDE, ClockEvent, ResponseClocks, Target
 from inbox_worker.domain.worktime import WorkCalendar
 from inbox_worker.mail.decide.response import danish_moment
-from inbox_worker.web.clock_text import MARKS, TARGETS, Urgency, left_text, urgency
+from inbox_worker.web.clock_text import MARKS, TARGETS, Urgency, left_text, urgency, working_minutes
 from inbox_worker.web.labels import duration
 
 MODES = {ClockMode.OPENING_HOURS: "i åbningstiden", ClockMode.AROUND_THE_CLOCK: "døgnet rundt"}
@@ -74,7 +74,7 @@ class _Reader:
         return danish_moment(at, self.zone)
 
     def working(self, start: datetime, end: datetime) -> int:
-        return self.calendar.minutes_between(start, end, self.clocks.targets.mode)
+        return working_minutes(self.calendar, start, end, self.clocks.targets.mode)
 
     def settled(self, name: str, target: str, due: datetime, at: datetime, verb: str) -> ClockLine:
         if at <= due:

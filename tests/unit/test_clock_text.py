@@ -4,14 +4,17 @@ ticket page's two lines and its history as Danish sentences."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inbox_worker.domain import response_clock as clock
 from inbox_worker.domain.enums import ClockMode
 from inbox_worker.domain.response_clock import ResponseClocks
 from inbox_worker.web.clock_panel import clock_panel, history_line
-from inbox_worker.web.clock_text import Urgency, due_cell, left_text
+from inbox_worker.web.clock_text import LONG_MINUTES, Urgency, due_cell, left_text, working_minutes
 from tests.clockseed import EMERGENCY, HIGH, MICO, NORMAL
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -62,6 +65,25 @@ def test_late_after_closing_time_is_late_though_no_working_time_has_passed() -> 
     at_closing = clock.start(HIGH, cph(4, 15), MICO).clocks  # due Friday 16:00 sharp
     cell = due_cell(at_closing, cph(5, 11), MICO, CPH)  # Saturday
     assert (cell.text, cell.urgency) == ("for sent", Urgency.LATE)
+
+
+def test_a_ticket_forgotten_for_months_reads_over_40_hours_late() -> None:
+    cell = due_cell(normal_from_tuesday_10(), datetime(2027, 6, 1, 12, tzinfo=CPH), MICO, CPH)
+    assert (cell.text, cell.urgency) == ("over 40 t for sent", Urgency.LATE)
+    assert left_text(LONG_MINUTES, late=True) == "40 t for sent"
+    due = normal_from_tuesday_10().first_response_due
+    just_over = MICO.due(due, LONG_MINUTES) + timedelta(seconds=30)  # 40 t and half a minute: still "40 t"
+    assert working_minutes(MICO, due, just_over, ClockMode.OPENING_HOURS) == LONG_MINUTES
+
+
+@given(start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+       span=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30)),
+       mode=st.sampled_from(list(ClockMode)))
+def test_working_minutes_are_the_calendars_up_to_the_long_bound(start: datetime, span: timedelta,
+                                                                 mode: ClockMode) -> None:
+    begin = start.replace(tzinfo=CPH)
+    exact = MICO.minutes_between(begin, begin + span, mode)
+    assert working_minutes(MICO, begin, begin + span, mode) == (exact if exact <= LONG_MINUTES else LONG_MINUTES + 1)
 
 
 def test_around_the_clock_counts_the_night() -> None:
