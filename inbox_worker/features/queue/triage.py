@@ -5,10 +5,10 @@ Two queries per page. One GROUP BY over every filter column (an index-only scan 
 when no search is given) yields the total and, for each filter, the count of each of its values given
 the other filters, computed from those groups in Python. "Overskredet" (a promise of an open or waiting
 ticket is past due) is one of those filters: each group also counts its tickets whose next_due_at (the
-last column of that index) is before `now`. The other query reads the page itself, in the order of ix_tickets_queue, or
-of ix_tickets_due by the nearest due moment (tickets with no open promise last). Customer names come
-from one read of the (small) customer table. Merged tickets are closed, so they leave the open queue
-like any closed ticket. Only the page's rows carry their clocks; nothing here computes working time.
+last column of that index) is before `now`. The other query reads the page itself, in the order of
+ix_tickets_queue, or of ix_tickets_due by the nearest due moment (no open promise last). Customer names
+come from one read of the (small) customer table. Merged tickets are closed, so they leave the open
+queue like any closed ticket. Only the page's rows carry their clocks; nothing here counts working time.
 """
 
 from __future__ import annotations
