@@ -29,7 +29,6 @@ from inbox_worker.store.response import CLOCK_COLUMNS, clocks_of
 
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 FACETS = ("status", "customer", "category", "coverage", "priority")
-_COUNTED = (*FACETS, "overdue")
 _GROUP_COLUMNS = (Ticket.status, Ticket.customer_id, Ticket.category, Ticket.coverage_status, Ticket.priority_rank)
 RUNNING = ("open", "waiting")  # the statuses whose promises can be overdue (a closed ticket's are settled)
 
@@ -86,7 +85,6 @@ def _facet_values(f: QueueFilter, customer_ids: dict[str, int]) -> dict[str, Any
         "category": f.category or None,
         "coverage": f.coverage or None,
         "priority": (PRIORITIES.index(f.priority) if f.priority in PRIORITIES else -1) if f.priority else None,
-        "overdue": True if f.overdue else None,
     }
 
 
@@ -95,16 +93,12 @@ def _overdue(now: datetime) -> list[ColumnElement[bool]]:
 
 
 def _grouped(session: Session, others: list[ColumnElement[bool]], now: datetime) -> list[tuple[Any, ...]]:
-    """(status, customer, category, coverage, priority rank, overdue, count) groups, from one index-only scan of
-    ix_tickets_facets: each group of the five filter columns counts its tickets past due as it goes."""
+    """(status, customer, category, coverage, priority rank, count, overdue count) groups, from one index-only
+    scan of ix_tickets_facets: each group of the five filter columns counts its tickets past due as it goes."""
     past_due = func.count(case((Ticket.next_due_at < now, 1)))
     query = select(*_GROUP_COLUMNS, func.count(), past_due).where(*others).group_by(*_GROUP_COLUMNS)
-    groups: list[tuple[Any, ...]] = []
-    for *values, count, late in session.execute(query):
-        late = late if values[0] in RUNNING else 0
-        groups += [(*values, True, late)] if late else []
-        groups += [(*values, False, count - late)] if count > late else []
-    return groups
+    return [(*values, count, late if values[0] in RUNNING else 0)
+            for *values, count, late in session.execute(query)]
 
 
 def _other_conditions(f: QueueFilter, dialect: str) -> list[ColumnElement[bool]]:
@@ -121,26 +115,27 @@ def _label(facet: str, value: Any, customers: dict[int, tuple[str, str]]) -> tup
         return customers.get(value) if value is not None else None
     if facet == "priority":
         return PRIORITIES[int(value)], PRIORITIES[int(value)]
-    if facet == "overdue":  # one value to choose: the tickets past due
-        return ("1", "overdue") if value else None
     return str(value), str(value)
 
 
-def _counts(groups: list[Any], chosen: dict[str, Any],
+def _counts(groups: list[Any], chosen: dict[str, Any], overdue: bool,
             customers: dict[int, tuple[str, str]]) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
-    """(total, per filter: each value with how many tickets it would show given the other filters)."""
-    total, per_facet = 0, {facet: Counter[Any]() for facet in _COUNTED}
-    for *values, count in groups:
-        misses = [facet for facet, value in zip(_COUNTED, values, strict=True)
+    """(total, per filter: each value with how many tickets it would show given the other filters).
+
+    "Overskredet" has one value to choose: its count is of the tickets past due under the five others."""
+    total, late_total, per_facet = 0, 0, {facet: Counter[Any]() for facet in FACETS}
+    for *values, count, late in groups:
+        shown = late if overdue else count  # under every filter but the five
+        misses = [facet for facet, value in zip(FACETS, values, strict=True)
                   if chosen[facet] is not None and value != chosen[facet]]
         if not misses:
-            total += count
-        for facet, value in zip(_COUNTED, values, strict=True):
+            total, late_total = total + shown, late_total + late
+        for facet, value in zip(FACETS, values, strict=True):
             if not misses or misses == [facet]:
-                per_facet[facet][value] += count
-    result: dict[str, list[tuple[str, str, int]]] = {}
+                per_facet[facet][value] += shown
+    result: dict[str, list[tuple[str, str, int]]] = {"overdue": [("1", "overdue", late_total)] if late_total else []}
     for facet, counter in per_facet.items():
-        labelled = [(*label, n) for value, n in counter.items() if (label := _label(facet, value, customers))]
+        labelled = [(*label, n) for value, n in counter.items() if n and (label := _label(facet, value, customers))]
         result[facet] = sorted(labelled, key=lambda v: v[1].lower() if facet == "customer" else v[0])
     return total, result
 
@@ -158,7 +153,7 @@ def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) 
                                                                                 Customer.name))}
     chosen = _facet_values(f, {key: cid for cid, (key, _) in customers.items()})
     others = _other_conditions(f, session.get_bind().dialect.name)
-    total, counts = _counts(_grouped(session, others, now), chosen, customers)
+    total, counts = _counts(_grouped(session, others, now), chosen, f.overdue, customers)
     where = [*others, *(column == chosen[facet] for facet, column in zip(FACETS, _GROUP_COLUMNS, strict=True)
                         if chosen[facet] is not None), *(_overdue(now) if f.overdue else ())]
     query = (select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category, Ticket.priority,
