@@ -156,11 +156,14 @@ def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) 
     total, counts = _counts(_grouped(session, others, now), chosen, f.overdue, customers)
     where = [*others, *(column == chosen[facet] for facet, column in zip(FACETS, _GROUP_COLUMNS, strict=True)
                         if chosen[facet] is not None), *(_overdue(now) if f.overdue else ())]
+    # The page's numbers first, then only their rows in full: a deep page (or a sort over what a search found)
+    # orders and skips narrow rows, not subjects, review flags and clocks.
+    numbers = (select(Ticket.id).where(*where).order_by(*_order(f.sort))
+               .limit(page_size).offset(max(f.page - 1, 0) * page_size))
     query = (select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category, Ticket.priority,
                     Ticket.coverage_status, Ticket.review, Ticket.look_rank, Ticket.assignee, Ticket.created_at,
                     Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at, *CLOCK_COLUMNS)
-             .where(*where).order_by(*_order(f.sort))
-             .limit(page_size).offset(max(f.page - 1, 0) * page_size))
+             .where(Ticket.id.in_(numbers.scalar_subquery())).order_by(*_order(f.sort)))
     rows = []
     for row in session.execute(query):
         key, name = customers.get(row.customer_id, (None, None)) if row.customer_id else (None, None)
