@@ -3,7 +3,14 @@
 Seeds N tickets (plus two thread entries each) straight into a fresh database with bulk inserts, then
 processes one real mail through the worker for the ticket page, logs in through the Flask test client and
 times full requests (routing, queries, template rendering) to `/`, a filtered and searched queue, a deep
-queue page and `/tickets/<n>`. Prints the median and p95 of each in milliseconds.
+queue page, the queue by nearest due moment and filtered to "overskredet", and `/tickets/<n>`. Prints
+the median and p95 of each in milliseconds.
+
+Every seeded ticket has response-time clocks, from the shipped targets (rules/response.toml) on the
+working-time calendar, started when it was created: most closed and waiting tickets were answered,
+waiting ones are paused, closed ones resolved. The corpus ends at the moment the benchmark runs, so
+the newest open tickets are still within their promises and the older ones are overdue: with
+statuses independent of age that is most open tickets, the worst case for "overskredet".
 
     .venv/bin/python bench/web_bench.py --n 50000                  # SQLite in a temporary folder
     .venv/bin/python bench/web_bench.py --n 50000 --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -31,7 +38,13 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from inbox_worker.config import settings_from_dict  # noqa: E402
+from inbox_worker.domain import response_clock as clock  # noqa: E402
+from inbox_worker.domain.enums import ClockMode  # noqa: E402
+from inbox_worker.domain.response_clock import ResponseTargets  # noqa: E402
+from inbox_worker.domain.worktime import WorkCalendar  # noqa: E402
+from inbox_worker.mail.pipeline import PipelineParams  # noqa: E402
 from inbox_worker.mail.runner import Runner  # noqa: E402
+from inbox_worker.store import response  # noqa: E402
 from inbox_worker.store.db import make_engine, migrate  # noqa: E402
 from inbox_worker.store.models import Customer, Ticket, TicketEntry  # noqa: E402
 from inbox_worker.store.registry_import import import_registry  # noqa: E402
@@ -42,13 +55,37 @@ from tests.mailbuilder import build_mail  # noqa: E402
 CATEGORIES = ["network", "printer", "computer", "mobile", "server", "backup", "account", "software", "other"]
 REVIEWS = [[]] * 12 + [["unknown-sender"], ["billable"], ["low-confidence"], ["unknown-contact"], ["spoof-suspected"]]
 PASSWORD = "benchmark-password"
+# The shipped targets of rules/response.toml (first response, resolution in working minutes, clock).
+TARGETS = {
+    "emergency": ResponseTargets(30, 240, ClockMode.AROUND_THE_CLOCK, "response-emergency", "Akut"),
+    "high": ResponseTargets(60, 420, ClockMode.OPENING_HOURS, "response-high", "Høj prioritet"),
+    "none": ResponseTargets(420, 2100, ClockMode.OPENING_HOURS, "response-no-agreement", "Ingen aftale"),
+    "normal": ResponseTargets(240, 1260, ClockMode.OPENING_HOURS, "response-normal", "Serviceaftale"),
+}
 
 
-def seed(engine: Any, n: int, rng: random.Random) -> None:
-    """N tickets spread over the demo customers (a tenth without one), statuses, categories and ages."""
+def clocks(row: dict[str, Any], now: datetime, calendar: WorkCalendar, rng: random.Random) -> dict[str, Any]:
+    """The clock columns of a seeded ticket: started at its creation, then answered, paused or resolved."""
+    priority = row["priority"] if row["priority"] in ("emergency", "high") else None
+    targets = TARGETS[priority or ("normal" if row["customer_id"] else "none")]
+    change = clock.start(targets, row["created_at"], calendar)
+    answered = change.clocks.started_at + timedelta(minutes=targets.first_response_minutes * rng.uniform(0.1, 1.6))
+    if rng.random() < {"open": 0.6, "waiting": 0.9, "closed": 0.95}[row["status"]] and answered < now:
+        change = clock.first_response(change.clocks, answered, "svar fra JH") or change
+    if row["status"] == "waiting":
+        change = clock.pause(change.clocks, min(now, answered + timedelta(minutes=30))) or change
+    if row["status"] == "closed":
+        change = clock.resolve(change.clocks, row["closed_at"], calendar) or change
+    return response.clock_values(change)
+
+
+def seed(engine: Any, n: int, rng: random.Random, calendar: WorkCalendar) -> None:
+    """N tickets spread over the demo customers (a tenth without one), statuses, categories and ages,
+    each with its response-time clocks; the newest was created just now."""
     with Session(engine) as session:
         customers = list(session.execute(select(Customer.id, Customer.account_manager)))
-    start = datetime(2024, 1, 1, tzinfo=UTC)
+    now = datetime.now(UTC)
+    start = now - timedelta(minutes=n * 20)
     for offset in range(0, n, 5000):
         tickets, entries = [], []
         for i in range(offset, min(n, offset + 5000)):
@@ -67,6 +104,7 @@ def seed(engine: Any, n: int, rng: random.Random) -> None:
                 "review": rng.choice(REVIEWS), "created_at": created, "updated_at": created,
                 "closed_at": created + timedelta(days=1) if status == "closed" else None,
                 "assignee": customer.account_manager if customer else None})
+            tickets[-1].update(clocks(tickets[-1], now, calendar, rng))
         with engine.begin() as connection:
             ids = connection.execute(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True),
                                      tickets).scalars().all()
@@ -109,14 +147,23 @@ def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
     migrate(engine)
     with Session(engine) as session, session.begin():
         import_registry(session, ROOT / "inbox_worker" / "demo" / "registry.toml")
+    calendar = WorkCalendar(PipelineParams.from_settings(settings).hours)
     started = time.perf_counter()
-    seed(engine, n, random.Random(42))
+    seed(engine, n, random.Random(42), calendar)
     if engine.dialect.name == "postgresql":  # what autovacuum does soon after a bulk load in production
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE tickets"))
             connection.execute(text("VACUUM ANALYZE ticket_entries"))
     seeded = time.perf_counter() - started
     number = Runner(settings, engine).process(build_mail(), "bench")["ticket"]
+    with Session(engine) as session, session.begin():  # the ticket page shows its clocks and their history
+        ticket = session.get(Ticket, number)
+        assert ticket is not None
+        begun = clock.start(TARGETS["normal"], ticket.created_at, calendar)
+        response.record(session, ticket, begun, ticket.created_at)
+        answer = clock.first_response(begun.clocks, ticket.created_at + timedelta(minutes=40), "svar fra JH")
+        assert answer is not None
+        response.record(session, ticket, answer, ticket.created_at + timedelta(minutes=40), actor="JH")
     create_staff(engine, "bench@mico.dk", "Bench", "JH", PASSWORD)
     app = create_app(settings, engine)
     with app.test_client() as client:
@@ -125,7 +172,11 @@ def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
         client.post("/login", data={"email": "bench@mico.dk", "password": PASSWORD, "csrf_token": "bench-csrf"})
         client.post(f"/tickets/{number}/note", data={"text": "Ringede til Lone", "csrf_token": "bench-csrf"})
         pages = {"queue /": "/", "queue, all statuses, customer + search": "/?status=&customer=bageriet&q=printer",
-                 "queue, mine, page 20": "/?mine=1&status=&page=20", f"ticket /tickets/{number}": f"/tickets/{number}"}
+                 "queue, mine, page 20": "/?mine=1&status=&page=20",
+                 "queue, nearest due": "/?sort=due", "queue, overskredet": "/?overdue=1",
+                 "queue, overskredet, nearest due, page 20": "/?overdue=1&sort=due&page=20",
+                 "queue, all statuses, nearest due": "/?status=&sort=due",
+                 f"ticket /tickets/{number}": f"/tickets/{number}"}
         results = {name: timed(client, path, repeat) for name, path in pages.items()}
     engine.dispose()
     return {"tickets": n + 1, "database": make_url(db_url).get_backend_name(), "seed_seconds": round(seeded, 1),

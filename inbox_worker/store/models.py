@@ -152,9 +152,13 @@ class Ticket(Base):
         # Service visits are counted per customer and calendar year: tickets of category "visit".
         Index("ix_tickets_category_created", "category", "created_at"),
         # The triage queue (web UI): needing a look first, then priority, then age; and, covering every
-        # filter column, one index-only scan for all the filter counts (features/queue/triage.py).
+        # filter column, one index-only scan for all the filter counts (features/queue/triage.py), "overskredet"
+        # (next_due_at, migration 0009) included.
         Index("ix_tickets_queue", "status", "look_rank", "priority_rank", "created_at"),
-        Index("ix_tickets_facets", "status", "customer_id", "category", "coverage_status", "priority_rank"),
+        Index("ix_tickets_facets", "status", "customer_id", "category", "coverage_status", "priority_rank",
+              "next_due_at"),
+        # The queue by nearest due moment, and "overskredet", within a status (migration 0009).
+        Index("ix_tickets_due", "status", "next_due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number, "#1042"
     subject: Mapped[str] = mapped_column(String(1000), default="")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -30,9 +30,31 @@ _SET_CLOCKS = update(_TICKETS).where(_TICKETS.c.id == bindparam("clock_ticket"))
 INSERT_EVENTS = insert(Base.metadata.tables["response_events"])
 
 
-def clocks_of(ticket: Any) -> ResponseClocks | None:
-    """The clocks of a ticket (a `Ticket`, or a row with its clock columns), or None for a ticket from
-    before the clocks existed."""
+class ClockColumns(Protocol):
+    """The clock columns of a ticket: an ORM `Ticket`, or a row that selected them (the queue's page)."""
+
+    response_rule: str | None
+    response_reason: str | None
+    first_response_minutes: int | None
+    resolution_minutes: int | None
+    clock_mode: str | None
+    clock_started_at: datetime | None
+    first_response_due_at: datetime | None
+    first_response_at: datetime | None
+    resolution_due_at: datetime | None
+    paused_at: datetime | None
+    paused_minutes: int
+    resolved_at: datetime | None
+
+
+CLOCK_COLUMNS = (Ticket.response_rule, Ticket.response_reason, Ticket.first_response_minutes,
+                 Ticket.resolution_minutes, Ticket.clock_mode, Ticket.clock_started_at, Ticket.first_response_due_at,
+                 Ticket.first_response_at, Ticket.resolution_due_at, Ticket.paused_at, Ticket.paused_minutes,
+                 Ticket.resolved_at)
+
+
+def clocks_of(ticket: ClockColumns) -> ResponseClocks | None:
+    """The ticket's clocks, or None for a ticket from before the clocks existed."""
     if ticket.clock_started_at is None or ticket.first_response_due_at is None or ticket.resolution_due_at is None:
         return None
     targets = ResponseTargets(ticket.first_response_minutes or 0, ticket.resolution_minutes or 0,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from inbox_worker.config import Settings
+from inbox_worker.domain.worktime import WorkCalendar
+from inbox_worker.mail.pipeline import PipelineParams
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.files import AttachmentStore
 from inbox_worker.store.models import Staff
@@ -24,6 +27,11 @@ class WebContext:
     renderer: Renderer
     attachments: AttachmentStore
     limiter: LoginLimiter
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        """MICO's working-time calendar, from `[company]` exactly as the pipeline builds it."""
+        return WorkCalendar(PipelineParams.from_settings(self.settings).hours)
 
 
 def web() -> WebContext:

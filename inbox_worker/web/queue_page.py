@@ -1,14 +1,16 @@
-"""The triage queue page `/`: filters, search, paging and counts per filter value."""
+"""The triage queue page `/`: filters, search, sorting, paging, counts per filter value and each row's deadline."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
 
-from inbox_worker.features.queue.triage import FACETS, QueueFilter, queue_page
-from inbox_worker.web.context import db, staff, web
+from inbox_worker.features.queue.triage import FACETS, QueueFilter, QueueSort, queue_page
+from inbox_worker.web.clock_text import due_cell
+from inbox_worker.web.context import db, now, staff, web
 
 bp = Blueprint("queue", __name__)
 _STATUSES = ("open", "waiting", "closed", "")
@@ -21,17 +23,20 @@ def _filter_from(args: Any) -> QueueFilter:
     except ValueError:
         page = 1
     mine = args.get("mine") == "1"
+    sort = args.get("sort", "")
     return QueueFilter(
         status=status if status in _STATUSES else "open", customer=args.get("customer", "")[:64],
         category=args.get("category", "")[:32], coverage=args.get("coverage", "")[:16],
         priority=args.get("priority", "")[:16], assignee=staff().initials if mine else "",
-        search=args.get("q", "")[:200], page=page)
+        search=args.get("q", "")[:200], overdue=args.get("overdue") == "1",
+        sort=QueueSort(sort) if sort in set(QueueSort) else QueueSort.TRIAGE, page=page)
 
 
 def _link(f: QueueFilter, **changes: Any) -> str:
     """The queue URL of `f` with some values changed (a changed filter starts again on page 1)."""
     values = {"status": f.status, "customer": f.customer, "category": f.category, "coverage": f.coverage,
-              "priority": f.priority, "mine": "1" if f.assignee else "", "q": f.search, "page": f.page}
+              "priority": f.priority, "mine": "1" if f.assignee else "", "overdue": "1" if f.overdue else "",
+              "q": f.search, "sort": f.sort.value, "page": f.page}
     values.update(changes)
     if "page" not in changes:
         values["page"] = 1
@@ -44,7 +49,12 @@ def _link(f: QueueFilter, **changes: Any) -> str:
 @bp.get("/")
 def queue() -> str:
     f = _filter_from(request.args)
-    size = web().settings.web.page_size
-    result = queue_page(db(), f, size)
+    context, moment = web(), now()
+    size = context.settings.web.page_size
+    result = queue_page(db(), f, size, moment)
+    zone = ZoneInfo(context.settings.company.timezone)
+    for row in result.rows:  # working time for the page's rows only
+        row["due"] = due_cell(row["clocks"], moment, context.calendar, zone)
     pages = max(1, (result.total + size - 1) // size)
-    return render_template("queue.html", f=f, result=result, facets=FACETS, pages=pages, link=_link)
+    return render_template("queue.html", f=f, result=result, facets=FACETS, pages=pages, link=_link,
+                           sorts=QueueSort)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template, send_file
 from sqlalchemy import select
@@ -11,8 +12,10 @@ from werkzeug.wrappers import Response
 from inbox_worker.features.tickets.ops import coverage_history, time_entries
 from inbox_worker.features.tickets.time_view import ticket_rows, totals
 from inbox_worker.features.tickets.view import attachment_of, inbound_raw_id, ticket_view
+from inbox_worker.store import response
 from inbox_worker.store.models import RawBlob
-from inbox_worker.web.context import db, web
+from inbox_worker.web.clock_panel import clock_panel
+from inbox_worker.web.context import db, now, web
 from inbox_worker.web.mailhtml import html_part, sanitize
 
 bp = Blueprint("ticket", __name__)
@@ -28,9 +31,11 @@ def ticket(number: int) -> str:
     settings = web().settings
     entries = time_entries(db(), number)
     rows = ticket_rows(entries, view.ticket.subject, view.customer.key if view.customer else None)
+    clocks = clock_panel(response.clocks_of(view.ticket), response.history(db(), number), now(), web().calendar,
+                         ZoneInfo(settings.company.timezone))
     return render_template("ticket.html", v=view, t=view.ticket, phone=phone, time_entries=entries,
                            time_totals=totals(rows, settings.billing.round_up_minutes),
-                           coverage_history=coverage_history(db(), number), rates=settings.rates)
+                           coverage_history=coverage_history(db(), number), rates=settings.rates, clocks=clocks)
 
 
 @bp.get("/tickets/<int:number>/mail/<int:entry_id>")

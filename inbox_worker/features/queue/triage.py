@@ -1,28 +1,41 @@
-"""The web UI's triage queue: filtered, ordered (needing a look first, then priority, then age), paged, counted.
+"""The web UI's triage queue: filtered, ordered (needing a look first, then priority, then age; or by the
+nearest due moment), paged, counted.
 
 Two queries per page. One GROUP BY over every filter column (an index-only scan of ix_tickets_facets
 when no search is given) yields the total and, for each filter, the count of each of its values given
-the other filters, computed from those groups in Python. The other reads the page itself, in the order
-of ix_tickets_queue. Customer names come from one read of the (small) customer table.
-Merged tickets are closed, so they leave the open queue like any closed ticket.
+the other filters, computed from those groups in Python. "Overskredet" (a promise of an open or waiting
+ticket is past due) is one of those filters: each group also counts its tickets whose next_due_at (the
+last column of that index) is before `now`. The other query reads the page itself, in the order of
+ix_tickets_queue, or of ix_tickets_due by the nearest due moment (no open promise last). Customer names
+come from one read of the (small) customer table. Merged tickets are closed, so they leave the open
+queue like any closed ticket. Only the page's rows carry their clocks; nothing here counts working time.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.store.models import Customer, Ticket
 from inbox_worker.store.queue_columns import PRIORITIES
+from inbox_worker.store.response import CLOCK_COLUMNS, clocks_of
 
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 FACETS = ("status", "customer", "category", "coverage", "priority")
 _GROUP_COLUMNS = (Ticket.status, Ticket.customer_id, Ticket.category, Ticket.coverage_status, Ticket.priority_rank)
+RUNNING = ("open", "waiting")  # the statuses whose promises can be overdue (a closed ticket's are settled)
+
+
+class QueueSort(enum.StrEnum):
+    TRIAGE = ""  # needing a look first, then priority, then age
+    DUE = "due"  # the nearest due moment first (the most overdue at the top), no open promise last
 
 
 @dataclass(frozen=True)
@@ -34,10 +47,12 @@ class QueueFilter:
     priority: str = ""
     assignee: str = ""  # staff initials ("mine")
     search: str = ""
+    overdue: bool = False  # "overskredet": only tickets with a promise past due
+    sort: QueueSort = QueueSort.TRIAGE
     page: int = 1
 
     def without(self, facet: str) -> QueueFilter:
-        values: dict[str, Any] = {facet: ""}
+        values: dict[str, Any] = {facet: False if facet == "overdue" else ""}
         return replace(self, **values)
 
 
@@ -73,6 +88,19 @@ def _facet_values(f: QueueFilter, customer_ids: dict[str, int]) -> dict[str, Any
     }
 
 
+def _overdue(now: datetime) -> list[ColumnElement[bool]]:
+    return [Ticket.status.in_(RUNNING), Ticket.next_due_at < now]
+
+
+def _grouped(session: Session, others: list[ColumnElement[bool]], now: datetime) -> list[tuple[Any, ...]]:
+    """(status, customer, category, coverage, priority rank, count, overdue count) groups, from one index-only
+    scan of ix_tickets_facets: each group of the five filter columns counts its tickets past due as it goes."""
+    past_due = func.count(case((Ticket.next_due_at < now, 1)))
+    query = select(*_GROUP_COLUMNS, func.count(), past_due).where(*others).group_by(*_GROUP_COLUMNS)
+    return [(*values, count, late if values[0] in RUNNING else 0)
+            for *values, count, late in session.execute(query)]
+
+
 def _other_conditions(f: QueueFilter, dialect: str) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if f.assignee:
@@ -90,42 +118,54 @@ def _label(facet: str, value: Any, customers: dict[int, tuple[str, str]]) -> tup
     return str(value), str(value)
 
 
-def _counts(groups: list[Any], chosen: dict[str, Any],
+def _counts(groups: list[Any], chosen: dict[str, Any], overdue: bool,
             customers: dict[int, tuple[str, str]]) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
-    """(total, per filter: each value with how many tickets it would show given the other filters)."""
-    total, per_facet = 0, {facet: Counter[Any]() for facet in FACETS}
-    for *values, count in groups:
+    """(total, per filter: each value with how many tickets it would show given the other filters).
+
+    "Overskredet" has one value to choose: its count is of the tickets past due under the five others."""
+    total, late_total, per_facet = 0, 0, {facet: Counter[Any]() for facet in FACETS}
+    for *values, count, late in groups:
+        shown = late if overdue else count  # under every filter but the five
         misses = [facet for facet, value in zip(FACETS, values, strict=True)
                   if chosen[facet] is not None and value != chosen[facet]]
         if not misses:
-            total += count
+            total, late_total = total + shown, late_total + late
         for facet, value in zip(FACETS, values, strict=True):
             if not misses or misses == [facet]:
-                per_facet[facet][value] += count
-    result: dict[str, list[tuple[str, str, int]]] = {}
+                per_facet[facet][value] += shown
+    result: dict[str, list[tuple[str, str, int]]] = {"overdue": [("1", "overdue", late_total)] if late_total else []}
     for facet, counter in per_facet.items():
-        labelled = [(*label, n) for value, n in counter.items() if (label := _label(facet, value, customers))]
+        labelled = [(*label, n) for value, n in counter.items() if n and (label := _label(facet, value, customers))]
         result[facet] = sorted(labelled, key=lambda v: v[1].lower() if facet == "customer" else v[0])
     return total, result
 
 
-def queue_page(session: Session, f: QueueFilter, page_size: int) -> QueuePage:
+def _order(sort: QueueSort) -> tuple[Any, ...]:
+    if sort == QueueSort.DUE:
+        return Ticket.next_due_at.asc().nulls_last(), Ticket.id
+    return Ticket.look_rank, Ticket.priority_rank, Ticket.created_at, Ticket.id
+
+
+def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) -> QueuePage:
+    """The page of the queue under `f`; `now` decides what is overdue. Each row carries its `clocks`
+    (None for a ticket from before the clocks)."""
     customers = {row.id: (row.key, row.name) for row in session.execute(select(Customer.id, Customer.key,
                                                                                 Customer.name))}
     chosen = _facet_values(f, {key: cid for cid, (key, _) in customers.items()})
     others = _other_conditions(f, session.get_bind().dialect.name)
-    groups = session.execute(select(*_GROUP_COLUMNS, func.count()).where(*others).group_by(*_GROUP_COLUMNS)).all()
-    total, counts = _counts(list(groups), chosen, customers)
+    total, counts = _counts(_grouped(session, others, now), chosen, f.overdue, customers)
     where = [*others, *(column == chosen[facet] for facet, column in zip(FACETS, _GROUP_COLUMNS, strict=True)
-                        if chosen[facet] is not None)]
+                        if chosen[facet] is not None), *(_overdue(now) if f.overdue else ())]
+    # The page's numbers first, then only their rows in full: a deep page (or a sort over what a search found)
+    # orders and skips narrow rows, not subjects, review flags and clocks.
+    numbers = (select(Ticket.id).where(*where).order_by(*_order(f.sort))
+               .limit(page_size).offset(max(f.page - 1, 0) * page_size))
     query = (select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category, Ticket.priority,
                     Ticket.coverage_status, Ticket.review, Ticket.look_rank, Ticket.assignee, Ticket.created_at,
-                    Ticket.updated_at, Ticket.customer_id)
-             .where(*where)
-             .order_by(Ticket.look_rank, Ticket.priority_rank, Ticket.created_at, Ticket.id)
-             .limit(page_size).offset(max(f.page - 1, 0) * page_size))
+                    Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at, *CLOCK_COLUMNS)
+             .where(Ticket.id.in_(numbers.scalar_subquery())).order_by(*_order(f.sort)))
     rows = []
     for row in session.execute(query):
         key, name = customers.get(row.customer_id, (None, None)) if row.customer_id else (None, None)
-        rows.append({**row._asdict(), "customer_key": key, "customer_name": name})
+        rows.append({**row._asdict(), "customer_key": key, "customer_name": name, "clocks": clocks_of(row)})
     return QueuePage(rows, total, counts)

@@ -5,7 +5,8 @@ Revises: 0008
 Create Date: 2026-12-02
 
 Tickets get the targets of rules/response.toml (or staff's), the due moments on the working-time
-calendar, what met them and the nearest open due moment (indexed: the queue sorts and filters by it).
+calendar, what met them and the nearest open due moment (indexed: the queue sorts and filters by it;
+ix_tickets_due and next_due_at as the last column of ix_tickets_facets keep the queue's page and counts fast).
 response_events is the clocks' history; response_warnings the one warning per ticket and target.
 Tickets from before this revision have no clocks: they show none and are reported as such.
 """
@@ -21,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 _MOMENTS = ('clock_started_at', 'first_response_due_at', 'first_response_at', 'resolution_due_at', 'paused_at',
             'resolved_at', 'next_due_at')
+_FACETS = ('status', 'customer_id', 'category', 'coverage_status', 'priority_rank')  # ix_tickets_facets of 0003
 
 
 def upgrade() -> None:
@@ -34,6 +36,11 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('paused_minutes', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index(batch_op.f('ix_tickets_next_due_at'), ['next_due_at'], unique=False)
+        # The queue: by nearest due moment within a status, and "overskredet" counted with the other filters in
+        # the same index-only scan (the facets index gains next_due_at as its last column).
+        batch_op.create_index('ix_tickets_due', ['status', 'next_due_at'], unique=False)
+        batch_op.drop_index('ix_tickets_facets')
+        batch_op.create_index('ix_tickets_facets', [*_FACETS, 'next_due_at'], unique=False)
     op.create_table('response_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -68,6 +75,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_response_events_ticket_id'))
     op.drop_table('response_events')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_facets')
+        batch_op.create_index('ix_tickets_facets', list(_FACETS), unique=False)
+        batch_op.drop_index('ix_tickets_due')
         batch_op.drop_index(batch_op.f('ix_tickets_next_due_at'))
         for name in ('paused_minutes', *reversed(_MOMENTS), 'clock_mode', 'resolution_minutes',
                      'first_response_minutes', 'response_reason', 'response_rule'):
