@@ -16,13 +16,13 @@ def test_defaults_warn_thirty_working_minutes_before_and_summaries_tell_response
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"response": {"warn_before_minutes": 0}},
-     "config.toml: key 'response.warn_before_minutes' must be at least 1 (turn warnings off with "
+     "config.toml: nøglen 'response.warn_before_minutes' skal være mindst 1 (slå varsler fra med "
      "response.warnings = false)"),
-    ({"response": {"warn_before": 30}}, "config.toml: unknown key 'response.warn_before'"),
+    ({"response": {"warn_before": 30}}, "config.toml: ukendt nøgle 'response.warn_before'"),
     ({"summary": {"response_times": "yes"}},
-     "config.toml: key 'summary.response_times' must be of type bool, got 'yes'"),
+     "config.toml: nøglen 'summary.response_times' skal være true eller false, ikke 'yes'"),
     ({"web": {"base_url": "support.mico.dk"}},
-     "config.toml: key 'web.base_url' must look like https://support.mico.dk, not 'support.mico.dk'"),
+     "config.toml: nøglen 'web.base_url' skal ligne https://support.mico.dk, ikke 'support.mico.dk'"),
 ])
 def test_a_bad_value_names_its_key(data: dict[str, dict[str, object]], message: str) -> None:
     with pytest.raises(UserError) as raised:
