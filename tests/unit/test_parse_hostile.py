@@ -63,3 +63,13 @@ def test_invalid_encoded_words_keep_what_can_be_read() -> None:
     assert mail.subject is not None and mail.subject.startswith("Printeren på")
     assert "1. sal" in mail.subject and "virker" in mail.subject
     assert str(decided("invalid-encoded-words.eml").outcome) == "new_ticket"
+
+
+def test_an_encoded_word_whose_charset_name_holds_a_nul_does_not_stop_the_mail() -> None:
+    # mail-parser decodes every header it is given and died on str(bytes, "\0so-8859-8-i"); it is now given
+    # only the MIME headers, and the subject is decoded by our own header code, which keeps what it can.
+    mail = parse_mail(mail_bytes("hostile/encoded-word-charset-with-nul.eml"))
+    assert mail.from_address == "dana@example.co.il" and "printer" in (mail.subject or "")
+    assert "Printeren på kontoret virker ikke" in mail.body_text
+    assert mail.message_id == "<nul-charset-word@fixtures.mico.dk>"
+    assert str(decided("encoded-word-charset-with-nul.eml").outcome) == "new_ticket"

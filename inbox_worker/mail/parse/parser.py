@@ -220,7 +220,6 @@ def parse_mail(raw: bytes) -> ParsedMail:
 
 # mail-parser's address headers: read here (headers.py), so taken out of what mail-parser sees (its
 # address parser is the stdlib's, which recurses on nested comments), as is Received (never read).
-_NOT_FOR_MAILPARSER = ("from", "to", "cc", "bcc", "reply-to", "delivered-to", "sender", "received")
 MAX_NESTING = 100  # MIME parts nested deeper than this are not a mail anyone wrote
 _TOO_DEEP = f"MIME-strukturen er indlejret i mere end {MAX_NESTING} niveauer"
 
@@ -237,6 +236,15 @@ def _message(raw: bytes) -> Message:
     return message
 
 
+def _only_mime_headers(message: Message) -> None:
+    """mail-parser is used for the MIME structure only (bodies, attachments, defects); the top-level headers
+    are decoded here. So it gets none of them: a hostile one (an encoded word whose charset name holds a NUL,
+    a From of 50,000 parentheses) cannot make it fail on a mail that is otherwise fine."""
+    for name in {key.lower() for key in message}:
+        if not (name.startswith("content-") or name == "mime-version"):
+            del message[name]
+
+
 def _parse(raw: bytes) -> ParsedMail:
     head = read_head(raw)
     message = _message(head.raw)
@@ -249,8 +257,8 @@ def _parse(raw: bytes) -> ParsedMail:
     to, cc, reply_to = (valid_addresses(header_pairs(message, name, hint)) for name in ("to", "cc", "reply-to"))
     notes = repair_charsets(message, hint) + sender_notes
     defects = _structural_defects(head, message, notes)
-    for name in _NOT_FOR_MAILPARSER:
-        del message[name]
+    envelope = {name: message.get(name) for name in ("message-id", "in-reply-to", "references", "date")}
+    _only_mime_headers(message)
     try:
         parser = mailparser.MailParser(message)
     except RecursionError:
@@ -261,16 +269,16 @@ def _parse(raw: bytes) -> ParsedMail:
     # The structural ones are the message's own, counted above; mail-parser's list has every part's.
     defects += sorted(parser.defects_categories - set(defects) - _STRUCTURAL_DEFECTS) if parser.has_defects else []
     return ParsedMail(
-        message_id=(_message_ids(message.get("message-id")) or (None,))[0],
+        message_id=(_message_ids(envelope["message-id"]) or (None,))[0],
         subject=subject,
         from_address=from_address,
         from_name=from_name,
         to=to,
         cc=cc,
         reply_to=reply_to,
-        date=_date(message.get("date")),
-        in_reply_to=_message_ids(message.get("in-reply-to")),
-        references=_message_ids(message.get("references")),
+        date=_date(envelope["date"]),
+        in_reply_to=_message_ids(envelope["in-reply-to"]),
+        references=_message_ids(envelope["references"]),
         headers=headers,
         content_type=message.get_content_type(),
         body_text=body,
