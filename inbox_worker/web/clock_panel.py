@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 from inbox_worker.domain.enums import ClockMode
 from inbox_worker.domain.response_clock import STAFF_OVERRIDE, ClockEvent, ResponseClocks, Target
 from inbox_worker.domain.worktime import WorkCalendar
-from inbox_worker.mail.decide.response import danish_moment
-from inbox_worker.web.clock_text import MARKS, TARGETS, Urgency, left_text, urgency, working_minutes
+from inbox_worker.web.clock_text import MARKS, TARGETS, Urgency, left_text, moment_text, urgency, working_minutes
 from inbox_worker.web.labels import duration
 
 MODES = {ClockMode.OPENING_HOURS: "i åbningstiden", ClockMode.AROUND_THE_CLOCK: "døgnet rundt"}
@@ -71,7 +70,7 @@ class _Reader:
         self.clocks, self.now, self.calendar, self.zone = clocks, now, calendar, zone
 
     def moment(self, at: datetime) -> str:
-        return danish_moment(at, self.zone)
+        return moment_text(at, self.zone, self.now)
 
     def working(self, start: datetime, end: datetime) -> int:
         return working_minutes(self.calendar, start, end, self.clocks.targets.mode)
@@ -113,17 +112,17 @@ class _Reader:
         return self.running(name, target, clocks.resolution_due)
 
 
-def history_line(row: ClockEventRow, zone: ZoneInfo) -> HistoryLine:
+def history_line(row: ClockEventRow, zone: ZoneInfo, now: datetime) -> HistoryLine:
     """One event as a sentence: what happened, why, and the due moments it left."""
     lead = _LEAD_IN.get(row.event)
     reason = row.reason.rstrip(". ")
     text = f"{lead} efter reglen {row.rule}: {reason}" if lead else reason
-    dues = [f"{name} senest {danish_moment(at, zone)}" for name, at in
+    dues = [f"{name} senest {moment_text(at, zone, now)}" for name, at in
             (("første svar", row.first_response_due_at), ("løsning", row.resolution_due_at)) if at is not None]
     if dues:
         sentence = ", ".join(dues)
         text += ". " + sentence[0].upper() + sentence[1:]
-    return HistoryLine(danish_moment(row.created_at, zone), row.actor or "automatisk", text + ".")
+    return HistoryLine(moment_text(row.created_at, zone, now), row.actor or "automatisk", text + ".")
 
 
 def clock_panel(clocks: ResponseClocks | None, events: Iterable[ClockEventRow], now: datetime,
@@ -133,4 +132,4 @@ def clock_panel(clocks: ResponseClocks | None, events: Iterable[ClockEventRow], 
         return None
     reader = _Reader(clocks, now, calendar, zone)
     return ClockPanel((reader.first_response(), reader.resolution()), clocks.targets.rule, clocks.targets.reason,
-                      clocks.targets.rule == STAFF_OVERRIDE, [history_line(row, zone) for row in events])
+                      clocks.targets.rule == STAFF_OVERRIDE, [history_line(row, zone, now) for row in events])

@@ -56,6 +56,13 @@ class DueCell:
         return MARKS.get(self.urgency, "")
 
 
+def moment_text(at: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """'tir. 1.12. kl. 14:00', with the year when it is not this year's ('tir. 6.1. kl. 10:00 2025')."""
+    text = danish_moment(at, zone)
+    year = at.astimezone(zone).year
+    return text if year == now.astimezone(zone).year else f"{text} {year}"
+
+
 def urgency(left: int, late: bool) -> Urgency:
     if late:
         return Urgency.LATE
@@ -93,5 +100,5 @@ def due_cell(clocks: ResponseClocks | None, now: datetime, calendar: WorkCalenda
     left = working_minutes(calendar, due, now, clocks.targets.mode) if late else working_minutes(
         calendar, now, due, clocks.targets.mode)
     return DueCell(left_text(left, late), urgency(left, late),
-                   f"{TARGETS[target]} senest {danish_moment(due, zone)}",
+                   f"{TARGETS[target]} senest {moment_text(due, zone, now)}",
                    "svar" if target == Target.FIRST_RESPONSE else "løsning")

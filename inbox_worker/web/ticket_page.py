@@ -31,11 +31,12 @@ def ticket(number: int) -> str:
     settings = web().settings
     entries = time_entries(db(), number)
     rows = ticket_rows(entries, view.ticket.subject, view.customer.key if view.customer else None)
-    clocks = clock_panel(response.clocks_of(view.ticket), response.history(db(), number), now(), web().calendar,
+    panel = clock_panel(response.clocks_of(view.ticket), response.history(db(), number), now(), web().calendar,
                          ZoneInfo(settings.company.timezone))
     return render_template("ticket.html", v=view, t=view.ticket, phone=phone, time_entries=entries,
                            time_totals=totals(rows, settings.billing.round_up_minutes),
-                           coverage_history=coverage_history(db(), number), rates=settings.rates, clocks=clocks)
+                           coverage_history=coverage_history(db(), number), rates=settings.rates,
+                           clock_panel=panel)
 
 
 @bp.get("/tickets/<int:number>/mail/<int:entry_id>")

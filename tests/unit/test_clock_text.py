@@ -67,9 +67,10 @@ def test_late_after_closing_time_is_late_though_no_working_time_has_passed() -> 
     assert (cell.text, cell.urgency) == ("for sent", Urgency.LATE)
 
 
-def test_a_ticket_forgotten_for_months_reads_over_40_hours_late() -> None:
+def test_a_ticket_forgotten_for_months_reads_over_40_hours_late_and_its_due_moment_has_the_year() -> None:
     cell = due_cell(normal_from_tuesday_10(), datetime(2027, 6, 1, 12, tzinfo=CPH), MICO, CPH)
     assert (cell.text, cell.urgency) == ("over 40 t for sent", Urgency.LATE)
+    assert cell.title == "Første svar senest tir. 1.12. kl. 14:00 2026"
     assert left_text(LONG_MINUTES, late=True) == "40 t for sent"
     due = normal_from_tuesday_10().first_response_due
     just_over = MICO.due(due, LONG_MINUTES) + timedelta(seconds=30)  # 40 t and half a minute: still "40 t"
@@ -177,14 +178,14 @@ class Event:
 
 def test_history_lines_say_what_happened_who_did_it_and_the_due_moments_it_left() -> None:
     started = history_line(Event("started", "response-normal", "Serviceaftale: svar inden for 4 arbejdstimer",
-                                 None, cph(1, 14), cph(3, 10), cph(1, 10)), CPH)
+                                 None, cph(1, 14), cph(3, 10), cph(1, 10)), CPH, cph(2, 9))
     assert (started.when, started.actor) == ("tir. 1.12. kl. 10:00", "automatisk")
     assert started.text == ("Frister sat efter reglen response-normal: Serviceaftale: svar inden for 4 arbejdstimer. "
                             "Første svar senest tir. 1.12. kl. 14:00, løsning senest tor. 3.12. kl. 10:00.")
     paused = history_line(Event("paused", "waiting-pauses", "Afventer kunden: løsningsfristen står stille", "JH",
-                                cph(1, 14), cph(3, 10), cph(1, 12)), CPH)
+                                cph(1, 14), cph(3, 10), cph(1, 12)), CPH, cph(2, 9))
     assert (paused.actor, paused.text) == ("JH", "Afventer kunden: løsningsfristen står stille. Første svar senest "
                                                  "tir. 1.12. kl. 14:00, løsning senest tor. 3.12. kl. 10:00.")
     staff = history_line(Event("overridden", "staff-override", "Frister sat af en medarbejder: aftalt pr. telefon.",
-                               "KB", None, cph(4, 10), cph(2, 9)), CPH)
+                               "KB", None, cph(4, 10), cph(2, 9)), CPH, cph(2, 9))
     assert staff.text == "Frister sat af en medarbejder: aftalt pr. telefon. Løsning senest fre. 4.12. kl. 10:00."
