@@ -26,8 +26,10 @@ from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.web_bench import pg_database, seed, timed  # noqa: E402
+from bench.web_bench import bench_database, seed, timed  # noqa: E402
 from inbox_worker.config import settings_from_dict  # noqa: E402
+from inbox_worker.domain.worktime import WorkCalendar  # noqa: E402
+from inbox_worker.mail.pipeline import PipelineParams  # noqa: E402
 from inbox_worker.mail.sources.imap import mailbox_key  # noqa: E402
 from inbox_worker.store import health  # noqa: E402
 from inbox_worker.store.db import make_engine, migrate  # noqa: E402
@@ -75,7 +77,7 @@ def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
         import_registry(session, ROOT / "inbox_worker" / "demo" / "registry.toml")
     started = time.perf_counter()
     rng = random.Random(42)
-    seed(engine, n, rng)
+    seed(engine, n, rng, WorkCalendar(PipelineParams.from_settings(settings).hours))  # tickets with clocks
     seed_mail(engine, rng)
     if engine.dialect.name == "postgresql":  # what autovacuum does soon after a bulk load in production
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -107,18 +109,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--pg", help="PostgreSQL admin URL: a fresh database is created there and dropped after")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="metrics-bench-") as folder:
-        workdir, cleanup = Path(folder), None
-        db_url = f"sqlite:///{workdir / 'inbox.db'}"
-        if args.pg:
-            db_url, cleanup = pg_database(args.pg)
-        try:
-            result = run(args.n, db_url, workdir, args.repeat)
-        finally:
-            if cleanup:
-                admin, name = cleanup
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with tempfile.TemporaryDirectory(prefix="metrics-bench-") as folder, \
+            bench_database(Path(folder), args.pg) as db_url:
+        result = run(args.n, db_url, Path(folder), args.repeat)
     print(f"{result['tickets']} tickets, mails and outbox rows on {result['database']} "
           f"(seeded in {result['seed_seconds']} s)")
     for name, figures in result["pages"].items():

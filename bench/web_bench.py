@@ -19,6 +19,7 @@ statuses independent of age that is most open tickets, the worst case for "overs
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import statistics
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -139,6 +141,20 @@ def pg_database(admin_url: str) -> tuple[str, Any]:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), (admin, name)
 
 
+@contextlib.contextmanager
+def bench_database(workdir: Path, pg_admin_url: str | None) -> Iterator[str]:
+    """SQLite in `workdir`, or a fresh PostgreSQL database (dropped afterwards) when given an admin URL."""
+    if not pg_admin_url:
+        yield f"sqlite:///{workdir / 'inbox.db'}"
+        return
+    db_url, (admin, name) = pg_database(pg_admin_url)
+    try:
+        yield db_url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
     settings = settings_from_dict({"database": {"url": db_url},
                                    "storage": {"attachments_dir": str(workdir / "attachments")},
@@ -190,19 +206,8 @@ def main() -> int:
     parser.add_argument("--pg", help="PostgreSQL admin URL: a fresh database is created there and dropped after")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="web-bench-") as folder:
-        workdir = Path(folder)
-        cleanup = None
-        db_url = f"sqlite:///{workdir / 'inbox.db'}"
-        if args.pg:
-            db_url, cleanup = pg_database(args.pg)
-        try:
-            result = run(args.n, db_url, workdir, args.repeat)
-        finally:
-            if cleanup:
-                admin, name = cleanup
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with tempfile.TemporaryDirectory(prefix="web-bench-") as folder, bench_database(Path(folder), args.pg) as db_url:
+        result = run(args.n, db_url, Path(folder), args.repeat)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
