@@ -26,15 +26,12 @@ from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.web_bench import bench_database, seed, timed  # noqa: E402
-from inbox_worker.config import settings_from_dict  # noqa: E402
+from bench.web_bench import bench_database, prepared, seed, timed  # noqa: E402
 from inbox_worker.domain.worktime import WorkCalendar  # noqa: E402
 from inbox_worker.mail.pipeline import PipelineParams  # noqa: E402
 from inbox_worker.mail.sources.imap import mailbox_key  # noqa: E402
 from inbox_worker.store import health  # noqa: E402
-from inbox_worker.store.db import make_engine, migrate  # noqa: E402
 from inbox_worker.store.models import DecisionLog, OutboxMessage, RawMessage, Ticket  # noqa: E402
-from inbox_worker.store.registry_import import import_registry  # noqa: E402
 from inbox_worker.web import create_app  # noqa: E402
 
 OUTCOMES = ["new_ticket"] * 6 + ["updated_ticket"] * 3 + ["ignored", "quarantined"]
@@ -68,13 +65,7 @@ def seed_mail(engine: Any, rng: random.Random) -> None:
 
 
 def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
-    settings = settings_from_dict({"database": {"url": db_url},
-                                   "storage": {"attachments_dir": str(workdir / "attachments")},
-                                   "web": {"secret_key": "bench-secret-key-0123456789"}}, "bench")
-    engine = make_engine(db_url)
-    migrate(engine)
-    with Session(engine) as session, session.begin():
-        import_registry(session, ROOT / "inbox_worker" / "demo" / "registry.toml")
+    settings, engine = prepared(db_url, workdir)
     started = time.perf_counter()
     rng = random.Random(42)
     seed(engine, n, rng, WorkCalendar(PipelineParams.from_settings(settings).hours))  # tickets with clocks

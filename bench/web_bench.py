@@ -35,11 +35,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from inbox_worker.config import settings_from_dict  # noqa: E402
+from inbox_worker.config import Settings, settings_from_dict  # noqa: E402
 from inbox_worker.domain import response_clock as clock  # noqa: E402
 from inbox_worker.domain.enums import ClockMode  # noqa: E402
 from inbox_worker.domain.response_clock import ResponseTargets  # noqa: E402
@@ -155,7 +155,8 @@ def bench_database(workdir: Path, pg_admin_url: str | None) -> Iterator[str]:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
+def prepared(db_url: str, workdir: Path) -> tuple[Settings, Engine]:
+    """Settings for a benchmark run, and its database migrated with the demo registry imported."""
     settings = settings_from_dict({"database": {"url": db_url},
                                    "storage": {"attachments_dir": str(workdir / "attachments")},
                                    "web": {"secret_key": "bench-secret-key-0123456789"}}, "bench")
@@ -163,6 +164,11 @@ def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
     migrate(engine)
     with Session(engine) as session, session.begin():
         import_registry(session, ROOT / "inbox_worker" / "demo" / "registry.toml")
+    return settings, engine
+
+
+def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
+    settings, engine = prepared(db_url, workdir)
     calendar = WorkCalendar(PipelineParams.from_settings(settings).hours)
     started = time.perf_counter()
     seed(engine, n, random.Random(42), calendar)
