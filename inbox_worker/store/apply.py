@@ -51,9 +51,9 @@ _FINISH_RAW = update(_RAW).where(_RAW.c.id == bindparam("raw_id")).values(
 # One statement per ticket update (touched, with the status the decision gives it, or reopened), and one
 # more when the mail raises it.
 _REOPEN_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
-    updated_at=bindparam("now"), status=TicketStatus.OPEN.value, closed_at=None)
+    updated_at=bindparam("now"), status=TicketStatus.OPEN.value, closed_at=None, version=_TICKET.c.version + 1)
 _TOUCH_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
-    updated_at=bindparam("now"), status=bindparam("status"))
+    updated_at=bindparam("now"), status=bindparam("status"), version=_TICKET.c.version + 1)
 _RAISE_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket")).values(
     priority=bindparam("priority"), review=bindparam("review"), look_rank=bindparam("look_rank"),
     priority_rank=bindparam("priority_rank"))

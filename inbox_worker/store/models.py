@@ -200,6 +200,12 @@ class Ticket(Base):
     paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resolved_at: Mapped[datetime | None]
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Optimistic concurrency (migration 0010): every ORM update of the row adds one and checks the value it
+    # read, and the pipeline's own updates add one too; a staff form carries the version its page showed,
+    # so an action on a page that is out of date is refused (features/tickets/concurrency.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, when the class is mapped)
 
 
 class TicketDevice(Base):

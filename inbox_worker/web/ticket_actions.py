@@ -6,40 +6,65 @@ Coverage override and time logging are in ticket_time.py, through the same `act`
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from inbox_worker.domain.types import TicketStatus
 from inbox_worker.errors import UserError
 from inbox_worker.features.tickets import edit as ticket_edit
 from inbox_worker.features.tickets.clocks import ClockSetup
+from inbox_worker.features.tickets.concurrency import StaleTicket, expect_version, parse_moment, refusal
 from inbox_worker.features.tickets.edit import ActionError
 from inbox_worker.features.tickets.merge import merge
 from inbox_worker.features.tickets.reply import queue_reply, recipient_of
 from inbox_worker.store import audit
 from inbox_worker.store.models import Ticket
 from inbox_worker.web.context import db, now, staff, web
+from inbox_worker.web.ticket_page import render_ticket
 
 bp = Blueprint("actions", __name__, url_prefix="/tickets/<int:number>")
 MAX_TEXT = 50_000
+ActionResult = Response | tuple[str, int]  # a redirect, or the ticket page again when the action was refused as stale
 
 
-def act(number: int, action: Callable[[Ticket, str], str | None], done: str) -> Response:
-    """Run one action on the ticket in one transaction; a refusal is shown to staff and changes nothing."""
+def act(number: int, action: Callable[[Ticket, str], str | None], done: str) -> ActionResult:
+    """Run one action on the ticket in one transaction; a refusal is shown to staff and changes nothing.
+
+    The form's version must be the ticket's (concurrency.py): an action from a page that is out of date is
+    answered with the ticket as it is now (409), the refusal naming the change and the typed text kept.
+    Every action touches the ticket ("opdateret"), so it moves the version for the other open pages.
+    """
     session = db()
     ticket = session.get(Ticket, number)
     if ticket is None:
         abort(404, description=f"Sag #{number} findes ikke.")
+    zone = ZoneInfo(web().settings.company.timezone)
     try:
+        expect_version(session, ticket, request.form.get("version"), request.form.get("loaded_at"), zone)
         goto = action(ticket, staff().initials)
+        ticket.updated_at = now()
         session.commit()
         flash(done, "ok")
+    except StaleDataError:  # changed between the check and the write
+        session.rollback()
+        return _stale(number, refusal(session, number, parse_moment(request.form.get("loaded_at")), zone))
+    except StaleTicket as exc:
+        session.rollback()
+        return _stale(number, exc)
     except (ActionError, UserError) as exc:
         session.rollback()
         flash(str(exc), "error")
         goto = None
     return redirect(goto or f"/tickets/{number}")
+
+
+def _stale(number: int, refused: StaleTicket) -> tuple[str, int]:
+    flash(str(refused), "error")
+    draft = {name: request.form.get(name, "")[:MAX_TEXT] for name in ("body", "text") if request.form.get(name)}
+    return render_ticket(number, draft), 409
 
 
 def _form(name: str) -> str:
@@ -52,19 +77,19 @@ def clock_setup() -> ClockSetup:
 
 
 @bp.post("/link-customer")
-def link_customer(number: int) -> Response:
+def link_customer(number: int) -> ActionResult:
     return act(number, lambda t, me: ticket_edit.link_customer(
         db(), t, _form("customer"), _form("contact") or None, _form("alias") == "1", me, now()), "Sagen er koblet")
 
 
 @bp.post("/devices")
-def devices(number: int) -> Response:
+def devices(number: int) -> ActionResult:
     change = ticket_edit.unlink_device if _form("op") == "unlink" else ticket_edit.link_device
     return act(number, lambda t, me: change(db(), t, _form("device"), me, now()), "Enhederne er opdateret")
 
 
 @bp.post("/set")
-def set_field(number: int) -> Response:
+def set_field(number: int) -> ActionResult:
     field = _form("field")
     if field not in ("category", "priority", "status"):
         abort(400, description="Ukendt felt.")
@@ -73,19 +98,19 @@ def set_field(number: int) -> Response:
 
 
 @bp.post("/assign")
-def assign(number: int) -> Response:
+def assign(number: int) -> ActionResult:
     return act(number, lambda t, me: ticket_edit.assign(db(), t, _form("assignee") or None, me, now()),
                 "Sagen er tildelt")
 
 
 @bp.post("/note")
-def note(number: int) -> Response:
+def note(number: int) -> ActionResult:
     return act(number, lambda t, me: ticket_edit.add_note(db(), t, _form("text")[:MAX_TEXT], me, now()),
                 "Notatet er gemt")
 
 
 @bp.post("/reviewed")
-def reviewed(number: int) -> Response:
+def reviewed(number: int) -> ActionResult:
     return act(number, lambda t, me: ticket_edit.mark_reviewed(db(), t, me, now()), "Markeret som gennemset")
 
 
@@ -104,7 +129,7 @@ def _reply(ticket: Ticket, me: str) -> None:
 
 
 @bp.post("/reply")
-def reply(number: int) -> Response:
+def reply(number: int) -> ActionResult:
     return act(number, _reply, "Svaret ligger i udbakken og sendes ved næste afsendelse")
 
 
@@ -116,5 +141,5 @@ def _merge(ticket: Ticket, me: str) -> str:
 
 
 @bp.post("/merge")
-def merge_into(number: int) -> Response:
+def merge_into(number: int) -> ActionResult:
     return act(number, _merge, "Sagerne er flettet")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template, send_file
@@ -24,6 +25,11 @@ _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 @bp.get("/tickets/<int:number>")
 def ticket(number: int) -> str:
+    return render_ticket(number)
+
+
+def render_ticket(number: int, draft: Mapping[str, str] | None = None) -> str:
+    """The ticket page; `draft` is text a refused action had typed (reply body, note), shown again in its box."""
     view = ticket_view(db(), number)
     if view is None:
         abort(404, description=f"Sag #{number} findes ikke.")
@@ -36,7 +42,7 @@ def ticket(number: int) -> str:
     return render_template("ticket.html", v=view, t=view.ticket, phone=phone, time_entries=entries,
                            time_totals=totals(rows, settings.billing.round_up_minutes),
                            coverage_history=coverage_history(db(), number), rates=settings.rates,
-                           clock_panel=panel)
+                           clock_panel=panel, draft=draft or {}, loaded_at=now().isoformat())
 
 
 @bp.get("/tickets/<int:number>/mail/<int:entry_id>")

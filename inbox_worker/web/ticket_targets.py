@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
-from werkzeug.wrappers import Response
 
 from inbox_worker.domain.working_minutes import parse_working_minutes
 from inbox_worker.features.tickets.targets import set_targets
 from inbox_worker.store.models import Ticket
 from inbox_worker.web.context import db, now
-from inbox_worker.web.ticket_actions import act, clock_setup
+from inbox_worker.web.ticket_actions import ActionResult, act, clock_setup
 
 bp = Blueprint("targets", __name__, url_prefix="/tickets/<int:number>")
 
@@ -25,5 +24,5 @@ def _set_targets(ticket: Ticket, me: str) -> None:
 
 
 @bp.post("/targets")
-def targets(number: int) -> Response:
+def targets(number: int) -> ActionResult:
     return act(number, _set_targets, "Fristerne er ændret")

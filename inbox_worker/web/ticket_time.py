@@ -6,7 +6,6 @@ import dataclasses
 from typing import Any
 
 from flask import Blueprint, request
-from werkzeug.wrappers import Response
 
 from inbox_worker.features.tickets import ops as ticket_ops
 from inbox_worker.features.tickets.durations import parse_day, parse_minutes
@@ -14,7 +13,7 @@ from inbox_worker.features.tickets.edit import ActionError
 from inbox_worker.store import audit
 from inbox_worker.store.models import Ticket
 from inbox_worker.web.context import db, now, web
-from inbox_worker.web.ticket_actions import act
+from inbox_worker.web.ticket_actions import ActionResult, act
 
 bp = Blueprint("time", __name__, url_prefix="/tickets/<int:number>")
 
@@ -46,7 +45,7 @@ def _set_coverage(ticket: Ticket, me: str) -> None:
 
 
 @bp.post("/coverage")
-def set_coverage(number: int) -> Response:
+def set_coverage(number: int) -> ActionResult:
     return act(number, _set_coverage, "Dækningen er ændret")
 
 
@@ -62,7 +61,7 @@ def _log_time(ticket: Ticket, me: str) -> None:
 
 
 @bp.post("/time")
-def log_time(number: int) -> Response:
+def log_time(number: int) -> ActionResult:
     return act(number, _log_time, "Tiden er registreret")
 
 
@@ -78,5 +77,5 @@ def _correct(ticket: Ticket, me: str) -> None:
 
 
 @bp.post("/time/correct")
-def correct_time(number: int) -> Response:
+def correct_time(number: int) -> ActionResult:
     return act(number, _correct, "Rettelsen er registreret")

@@ -62,11 +62,28 @@ def client(app: Flask, staff: dict[str, str]) -> Iterator[FlaskClient]:
         yield client
 
 
+_TICKET_PATH = re.compile(r"^/tickets/(\d+)/")
+
+
+def current_version(engine: Engine, path: str) -> dict[str, str]:
+    """The version field a fresh page of the ticket `path` acts on would send (nothing for other paths)."""
+    number = _TICKET_PATH.match(path)
+    if not number:
+        return {}
+    with Session(engine) as session:
+        ticket = session.get(Ticket, int(number.group(1)))
+        return {"version": str(ticket.version)} if ticket else {}
+
+
 @pytest.fixture
-def post(client: FlaskClient) -> Callable[..., Any]:
-    """POST a form as the logged-in staff member, with the session's CSRF token."""
+def post(client: FlaskClient, engine: Engine) -> Callable[..., Any]:
+    """POST a form as the logged-in staff member, with the session's CSRF token.
+
+    A ticket action gets the ticket's current version, as from a page loaded just now, unless the test
+    gives one (the stale-page tests).
+    """
     def send(path: str, **form: str) -> Any:
-        return client.post(path, data={**form, "csrf_token": csrf_of(client)})
+        return client.post(path, data={**current_version(engine, path), **form, "csrf_token": csrf_of(client)})
     return send
 
 

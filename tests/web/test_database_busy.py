@@ -20,7 +20,7 @@ from inbox_worker.config import Settings
 from inbox_worker.store.db import is_busy as database_busy
 from inbox_worker.store.db import make_engine, sqlite_path
 from inbox_worker.web import create_app
-from tests.web.conftest import audit_actions, csrf_of, login
+from tests.web.conftest import audit_actions, csrf_of, current_version, login
 
 BUSY_TEXT = "Databasen er optaget lige nu – prøv igen om et øjeblik."
 
@@ -74,7 +74,7 @@ def test_a_post_while_the_database_is_held_is_a_danish_503_and_then_works(
         busy_app: Flask, settings: Settings, engine: Engine, staff: dict[str, str], ticket: int,
         caplog: pytest.LogCaptureFixture) -> None:
     client = _logged_in(busy_app)
-    form = {"csrf_token": csrf_of(client), "text": "Ringede til Lone"}
+    form = {"csrf_token": csrf_of(client), "text": "Ringede til Lone", **current_version(engine, f"/tickets/{ticket}/")}
     with caplog.at_level(logging.WARNING), database_held(settings, engine):
         response = client.post(f"/tickets/{ticket}/note", data=form)
     assert response.status_code == 503

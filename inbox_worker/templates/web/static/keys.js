@@ -1,0 +1,1 @@
+// Keyboard shortcuts for the queue and the ticket page; everything works without this script.
