@@ -402,6 +402,19 @@ class Staff(Base):
     last_login_at: Mapped[datetime | None]
 
 
+class TicketViewer(Base):
+    """Who has a ticket's page open: one row per ticket and staff member, the moment last seen (migration 0014).
+
+    Written when the page is shown and by its script's heartbeat; read to show "også åben hos". Not an
+    access log (who saw what is recorded elsewhere): a row is overwritten at every view.
+    """
+
+    __tablename__ = "ticket_viewers"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    seen_at: Mapped[datetime]
+
+
 class WebSession(Base):
     """One staff login to the web UI. The cookie holds a random token; only its sha256 is stored here.
 

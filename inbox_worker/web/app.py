@@ -96,6 +96,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
 
     health_page.install(app)  # /healthz, /metrics and the request timing: before the login check
     app.before_request(auth.require_login)
+    from inbox_worker.web import presence
+
+    presence.install(app)  # after the login check: it marks the logged-in staff member's open ticket
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)
     from inbox_worker.web import (
