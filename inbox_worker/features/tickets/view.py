@@ -113,8 +113,9 @@ def thread_items(session: Session, view: TicketView) -> list[ThreadItem]:
     raw_ids = [e.raw_message_id for e in view.entries if e.raw_message_id]
     arrived = dict(session.execute(select(RawMessage.id, func.coalesce(RawMessage.arrived_at, RawMessage.received_at))
                                    .where(RawMessage.id.in_(raw_ids))).all()) if raw_ids else {}
-    heads: dict[int, bytes] = dict(session.execute(select(RawBlob.raw_message_id, func.substr(RawBlob.raw, 1, _HEADER_BYTES))
-                                 .where(RawBlob.raw_message_id.in_(raw_ids))).all()) if raw_ids else {}
+    head = func.substr(RawBlob.raw, 1, _HEADER_BYTES)
+    heads: dict[int, bytes] = dict(session.execute(select(RawBlob.raw_message_id, head)
+                                    .where(RawBlob.raw_message_id.in_(raw_ids))).all()) if raw_ids else {}
     outbox_ids = [e.outbox_id for e in view.entries if e.outbox_id]
     outbox = {row.id: row for row in session.execute(select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.body)
                                                      .where(OutboxMessage.id.in_(outbox_ids)))} if outbox_ids else {}

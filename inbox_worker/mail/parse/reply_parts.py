@@ -20,7 +20,8 @@ _QUOTE_START = re.compile(
     r"|^[ \t]*\*?(?:from|fra|von|de)\*?[ \t]*:.*$"
     r"|^[ \t]*-{3,}[ \t]*(?:original(?:e)? (?:message|meddelelse|nachricht)|oprindelig meddelelse|forwarded message"
     r"|videresendt meddelelse).*$"
-    r"|^[ \t]*_{10,}[ \t]*$",
+    r"|^[ \t]*_{10,}[ \t]*$"
+    r"|^[ \t]*<[^<>\s]+@[^<>\s]+>[ \t]*:[ \t]*$",  # the second half of a wrapped attribution
     re.IGNORECASE | re.MULTILINE)
 
 
@@ -57,6 +58,9 @@ def split_reply(body: str) -> ReplyParts:
     if new and (at < 0 or text[:at].strip()):
         return ReplyParts(text.strip(), "", "")  # not one piece at the top: show it all
     rest = text[at + len(new):] if new else text
+    tail = _quote_start(new) if new else 0
+    if 0 < tail < len(new) and new[tail:].count("\n") <= 1:  # an attribution the parser left (wrapped over two lines)
+        new, rest = new[:tail], new[tail:] + rest
     if not new and not _QUOTE_START.search(rest):
         return ReplyParts(text.strip(), "", "")  # nothing the parser kept, nothing quoted: show what is there
     start = _quote_start(rest)
