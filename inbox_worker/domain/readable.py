@@ -24,7 +24,7 @@ KEY = {
     "outcome": "udfald", "source": "kilde", "customer": "kunde", "customer_key": "kunde", "contact": "kontakt",
     "alias_added": "nyt alias", "into": "flettet ind i", "length": "tegn", "cleared": "fjernede flag",
     "first_response_minutes": "første svar (min)", "resolution_minutes": "løsning (min)", "response": "svarfrister",
-    "before": "før", "after": "efter", "corrects": "retter", "mode": "ur",
+    "before": "før", "fault_words": "fejlord", "after": "efter", "corrects": "retter", "mode": "ur",
 }
 # Which label table a value of a key is read through (a category id becomes "Printer").
 _LABELLED = {"category": "category", "priority": "priority", "status": "status", "coverage": "coverage",
@@ -34,6 +34,9 @@ CLOCK_EVENT = {
     "resumed": "løsningsfristen løber igen", "recomputed": "fristerne beregnet igen", "overridden": "fristerne sat",
     "resolved": "fristerne afsluttet", "reopened": "fristerne startede igen",
 }
+
+
+CLOCK_MODE = {"opening_hours": "i åbningstiden", "around_the_clock": "døgnet rundt"}
 
 
 def key_text(key: str) -> str:
@@ -66,6 +69,10 @@ def value_text(value: Any, zone: ZoneInfo, key: str = "") -> str:
         return f"{value:.0%}".replace("%", " %")
     if key == "clock" and isinstance(value, list | tuple):
         return ", ".join(CLOCK_EVENT.get(str(v), str(v)) for v in value) or "–"
+    if key == "clock" and str(value) in CLOCK_MODE:
+        return CLOCK_MODE[str(value)]
+    if key in ("scores", "matched") and isinstance(value, Mapping):  # per category
+        return "; ".join(f"{label(str(k), 'category')}: {value_text(v, zone)}" for k, v in value.items())
     if isinstance(value, Mapping):
         return "; ".join(f"{key_text(str(k))}: {value_text(v, zone, str(k))}" for k, v in value.items())
     if isinstance(value, list | tuple):
