@@ -22,6 +22,21 @@ REVIEW = {
 }
 ENTRY = {"inbound": "Mail fra kunden", "outbound": "Mail til kunden", "note": "Internt notat",
          "event": "Hændelse", "phone": "Telefonopkald"}
+# An outbound entry is labelled by what its outbox row is: the on-call notice is no mail to the customer.
+OUTBOUND_ENTRY = {"ack": "Kvittering", "reply": "Svar", "oncall": "Vagtbesked", "warning": "Fristvarsel",
+                  "alert": "Driftsadvarsel", "summary": "Ugeoversigt"}
+# Device kinds of the registry (registry.toml `kind`): singular, plural, and the noun with its article.
+DEVICE_KIND = {
+    "computer": ("computer", "computere", "en computer"), "server": ("server", "servere", "en server"),
+    "nas": ("netværksdrev (NAS)", "netværksdrev", "et netværksdrev"),
+    "printer": ("printer", "printere", "en printer"), "copier": ("kopimaskine", "kopimaskiner", "en kopimaskine"),
+    "scanner": ("scanner", "scannere", "en scanner"), "camera": ("kamera", "kameraer", "et kamera"),
+    "phone": ("telefon", "telefoner", "en telefon"), "tablet": ("tablet", "tablets", "en tablet"),
+    "router": ("router", "routere", "en router"), "firewall": ("firewall", "firewalls", "en firewall"),
+    "switch": ("switch", "switche", "en switch"), "access-point": ("accesspoint", "accesspoints", "et accesspoint"),
+    "network": ("netværksudstyr", "netværksudstyr", "noget netværksudstyr"), "other": ("anden enhed", "andre enheder",
+                                                                                         "en anden enhed"),
+}
 AGREEMENT = {"active": "Aktiv", "trial": "Prøveperiode", "terminated": "Opsagt", "none": "Ingen aftale"}
 ACTION = {
     "link-customer": "Koblet til kunde", "link-device": "Enhed tilknyttet", "unlink-device": "Enhed fjernet",
@@ -51,12 +66,19 @@ OUTCOME_COUNT = {
 
 ALL = {"status": STATUS, "priority": PRIORITY, "coverage": COVERAGE, "category": CATEGORY, "review": REVIEW,
        "entry": ENTRY, "agreement": AGREEMENT, "action": ACTION, "outcome": OUTCOME, "ack": ACK,
-       "outbox": OUTBOX_STATUS, "kind": OUTBOX_KIND, "raw": RAW_STATE}
+       "outbox": OUTBOX_STATUS, "kind": OUTBOX_KIND, "raw": RAW_STATE,
+       "device": {kind: forms[0] for kind, forms in DEVICE_KIND.items()}, "outbound": OUTBOUND_ENTRY}
 
 
 def label(value: object, kind: str) -> str:
     text = "" if value is None else str(value)
     return ALL.get(kind, {}).get(text, text)
+
+
+def device_kind(kind: str, form: int = 0) -> str:
+    """A device kind in Danish: 0 singular ("telefon"), 1 plural ("telefoner"), 2 with its article ("en telefon")."""
+    forms = DEVICE_KIND.get(kind)
+    return forms[form] if forms else (kind if form < 2 else f"en {kind}")
 
 
 def count(number: int, one: str, several: str) -> str:

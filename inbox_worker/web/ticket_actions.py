@@ -23,6 +23,7 @@ from inbox_worker.features.tickets.reply import queue_reply, recipient_of
 from inbox_worker.store import audit
 from inbox_worker.store.models import Ticket
 from inbox_worker.web.context import db, now, staff, web
+from inbox_worker.web.queue_next import next_in_queue, place_in_queue
 from inbox_worker.web.ticket_page import render_ticket
 
 bp = Blueprint("actions", __name__, url_prefix="/tickets/<int:number>")
@@ -101,6 +102,31 @@ def set_field(number: int) -> ActionResult:
 def assign(number: int) -> ActionResult:
     return act(number, lambda t, me: ticket_edit.assign(db(), t, _form("assignee") or None, me, now()),
                 "Sagen er tildelt")
+
+
+def _update(ticket: Ticket, me: str, place: tuple[object, ...] | None) -> str | None:
+    """The side panel's one form: each field that changed is saved (and audited) on its own, as /set and
+    /assign do; "Luk sagen" closes, "Gem og næste" goes on to the next ticket of the queue."""
+    moment, setup, do = now(), clock_setup(), _form("do")
+    status = "closed" if do == "close" else _form("status")
+    for field, value in (("category", _form("category")), ("priority", _form("priority")), ("status", status)):
+        if value:  # a field left out of the form is left as it is
+            ticket_edit.set_field(db(), ticket, field, value, me, moment, setup)
+    if "assignee" in request.form and (_form("assignee") or None) != ticket.assignee:
+        ticket_edit.assign(db(), ticket, _form("assignee") or None, me, moment)
+    if do != "next":
+        return None
+    following = next_in_queue(db(), place, ticket.id)
+    if following is None:
+        flash("Der er ikke flere sager i køen efter denne", "ok")
+        return "/"
+    return f"/tickets/{following}"
+
+
+@bp.post("/update")
+def update(number: int) -> ActionResult:
+    place = place_in_queue(db(), number)  # before the save moves it
+    return act(number, lambda t, me: _update(t, me, place), "Gemt")
 
 
 @bp.post("/note")

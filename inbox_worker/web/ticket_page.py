@@ -10,9 +10,13 @@ from flask import Blueprint, abort, render_template, send_file
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from inbox_worker.domain.audit_text import audit_sentence
+from inbox_worker.domain.labels import decision_line
+from inbox_worker.domain.trace_text import trace_lines
+from inbox_worker.domain.vocabulary import CATEGORIES
 from inbox_worker.features.tickets.ops import coverage_history, time_entries
 from inbox_worker.features.tickets.time_view import ticket_rows, totals
-from inbox_worker.features.tickets.view import attachment_of, inbound_raw_id, ticket_view
+from inbox_worker.features.tickets.view import attachment_of, inbound_raw_id, thread_items, ticket_view
 from inbox_worker.store import response
 from inbox_worker.store.models import RawBlob
 from inbox_worker.web.clock_panel import clock_panel
@@ -35,14 +39,19 @@ def render_ticket(number: int, draft: Mapping[str, str] | None = None) -> str:
         abort(404, description=f"Sag #{number} findes ikke.")
     phone = next((e for e in view.audit if e.action == "phone-ticket"), None)
     settings = web().settings
+    zone = ZoneInfo(settings.company.timezone)
     entries = time_entries(db(), number)
     rows = ticket_rows(entries, view.ticket.subject, view.customer.key if view.customer else None)
-    panel = clock_panel(response.clocks_of(view.ticket), response.history(db(), number), now(), web().calendar,
-                         ZoneInfo(settings.company.timezone))
+    panel = clock_panel(response.clocks_of(view.ticket), response.history(db(), number), now(), web().calendar, zone)
+    contact = next((c for c in view.contacts if c.email == view.ticket.contact_email), None)
+    audit_lines = [(a.created_at, audit_sentence(a.actor, a.action, a.details, zone)) for a in view.audit]
     return render_template("ticket.html", v=view, t=view.ticket, phone=phone, time_entries=entries,
                            time_totals=totals(rows, settings.billing.round_up_minutes),
                            coverage_history=coverage_history(db(), number), rates=settings.rates,
-                           clock_panel=panel, draft=draft or {}, loaded_at=now().isoformat())
+                           clock_panel=panel, draft=draft or {}, loaded_at=now().isoformat(),
+                           thread=thread_items(db(), view), contact=contact, categories=CATEGORIES,
+                           audit_lines=audit_lines, trace_lines=lambda trace: trace_lines(trace, zone),
+                           decision_line=decision_line)
 
 
 @bp.get("/tickets/<int:number>/mail/<int:entry_id>")

@@ -110,7 +110,10 @@ def test_staff_triage_a_hostile_mail_and_reply_in_chromium(browser: Any, server:
     page.fill("textarea[name=body]", "Hej Lone\n\nFakturaen er ægte nok; vi ser på det i dag.")
     page.click("text=Send svar")
     page.wait_for_selector("text=Svaret ligger i udbakken")
-    assert page.locator("article.outbound >> text=vi ser på det i dag").count() == 1
+    sent = page.locator("article.outbound", has_text="vi ser på det i dag")
+    assert sent.count() == 1  # the staff reply, folded to its first words
+    sent.locator("summary").click()
+    assert "Fakturaen er ægte nok" in sent.locator("pre.body").inner_text()  # the mail as sent, on demand
     assert page.evaluate("window.__pwned") is None and dialogs == []
 
     with Session(engine) as session:
@@ -121,12 +124,14 @@ def test_staff_triage_a_hostile_mail_and_reply_in_chromium(browser: Any, server:
 
 def _override_coverage_and_log_time(page: Any) -> None:
     """Staff make the ticket billable at the no-agreement rate, log 45 minutes, and see both on the page."""
+    page.click("#tid-og-daekning > summary")  # time and coverage are folded below the thread
     form = page.locator("form#set-coverage")
     form.locator("select[name=status]").select_option("billable")
     form.locator("select[name=rate]").select_option("none")
     form.locator("input[name=reason]").fill("Fakturaspørgsmål er ikke omfattet af aftalen")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("text=Dækningen er ændret")
+    page.click("#tid-og-daekning > summary")
     assert "Fakturaspørgsmål er ikke omfattet" in page.locator("table.coverage-history").inner_text()
     assert "850 kr./time" in page.locator("dl.facts >> nth=0").inner_text()
 
@@ -135,6 +140,7 @@ def _override_coverage_and_log_time(page: Any) -> None:
     form.locator("input[name=note]").fill("Gennemgået fakturaen med Lone")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("text=Tiden er registreret")
+    page.click("#tid-og-daekning > summary")
     assert "Gennemgået fakturaen med Lone" in page.locator("table.time").inner_text()
     assert "637,50 kr." in page.locator("#time-billable").inner_text()  # 45 min at 850 kr./t
 

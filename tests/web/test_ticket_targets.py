@@ -91,6 +91,7 @@ def test_staff_set_a_tickets_targets_in_chromium(browser: Any, server: str, sett
     page = browser.new_page()
     log_in(page, server, "jh@mico.dk", PASSWORD)
     page.goto(f"{server}/tickets/{number}")
+    page.click("#ret-frister summary")  # folded in the side panel
     form = page.locator("form#set-targets")
     assert "første svar 4 t, løst 21 t (i åbningstiden) · response-normal" in form.inner_text()
     form.locator("input[name=first]").fill("1t")
@@ -99,6 +100,7 @@ def test_staff_set_a_tickets_targets_in_chromium(browser: Any, server: str, sett
     form.locator("input[name=reason]").fill("Kassen står stille: aftalt med Lone")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("text=Fristerne er ændret")
+    page.click("#ret-frister summary")
     assert "første svar 1 t, løst 2 t 30 min (døgnet rundt) · staff-override" in page.locator(
         "form#set-targets").inner_text()
     _screenshot(page, "ticket-targets", db_url)

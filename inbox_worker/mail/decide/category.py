@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inbox_worker.domain.labels import label
 from inbox_worker.domain.types import DeviceInfo, Trace
 from inbox_worker.mail.decide.classify_rules import ClassifyRules
 from inbox_worker.mail.decide.emergency import EmergencySignal
@@ -54,10 +55,11 @@ def decide_category(subject: str, text: str, devices: list[DeviceInfo], rules: C
                "fault_words": [hit.term for hit in faults]}
     if scores[best] < rules.min_score or confidence < rules.min_confidence:
         trace.add("classify", "category-low-confidence", "other",
-                  f"Bedste bud '{best}' er for usikkert (point {scores[best]:.1f}, sikkerhed {confidence:.0%}); "
+                  f"Bedste bud '{label(best, 'category')}' er for usikkert (point {scores[best]:.1f}, "
+                  f"sikkerhed {confidence:.0%}); "
                   f"en medarbejder vælger kategori", confidence=round(confidence, 2), **details)
         return CategoryResult("other", confidence, True)
     trace.add("classify", f"category-{best}", best,
-              f"Kategori {best}: {', '.join(matched[best][:8])} (sikkerhed {confidence:.0%})",
+              f"Kategori {label(best, 'category')}: {', '.join(matched[best][:8])} (sikkerhed {confidence:.0%})",
               confidence=round(confidence, 2), **details)
     return CategoryResult(best, confidence, False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from inbox_worker.domain.labels import device_kind
 from inbox_worker.domain.types import DeviceInfo, RegistrySnapshot, Trace
 from inbox_worker.mail.decide.classify_rules import DeviceKindRules, KindVocabulary
 from inbox_worker.mail.decide.terms import words_of
@@ -105,36 +106,37 @@ def by_kind(text: str, customer: str, contact: str | None, registry: RegistrySna
             rules: DeviceKindRules, trace: Trace) -> list[str]:
     devices = registry.devices.get(customer, ())
     named: dict[str, list[str]] = {}
-    words = words_of(text)
-    for entry, word in rules.lexicon.word_hits(words):
+    words_of_text = words_of(text)
+    for entry, word in rules.lexicon.word_hits(words_of_text):
         if not _is_plural(entry.term, word):
             named.setdefault(entry.label, []).append(entry.term)
-    for entry in rules.lexicon.phrase_hits(text, words):
+    for entry in rules.lexicon.phrase_hits(text, words_of_text):
         named.setdefault(entry.label, []).append(entry.term)
     found: list[str] = []
     for kind_id, hits in named.items():
         kind = rules.kinds[kind_id]
         candidates = _candidates(kind, devices, contact)
-        whose = "kontaktens" if kind.personal else "kundens"
+        # "kontaktens eneste telefon", "men kunden har ingen printer registreret": the kind in Danish, with its article.
+        whose, who = ("kontaktens", "kontakten") if kind.personal else ("kundens", "kunden")
+        one, several, named_as = (device_kind(kind.id, form) for form in (0, 1, 2))
+        words = f"Mailen nævner {named_as} ({', '.join(hits)})"
         if len(candidates) == 1:
             tag = candidates[0].tag
             if tag not in found:
                 found.append(tag)
-            trace.add("devices", "device-kind", tag,
-                      f"Mailen nævner en {kind.id} ({', '.join(hits)}), og {whose} eneste er {tag}", matched=hits)
-        elif (by_name := _by_name(candidates, words, hits, _person_words(registry, customer))) is not None:
+            trace.add("devices", "device-kind", tag, f"{words}, og {whose} eneste {one} er {tag}", matched=hits)
+        elif (by_name := _by_name(candidates, words_of_text, hits, _person_words(registry, customer))) is not None:
             if by_name.tag not in found:
                 found.append(by_name.tag)
             trace.add("devices", "device-kind-name", by_name.tag,
-                      f"Mailen nævner en {kind.id}; af {whose} {len(candidates)} passer kun navnet "
+                      f"Mailen nævner {named_as}; af {whose} {len(candidates)} {several} passer kun navnet "
                       f"'{by_name.name}' på {by_name.tag}", matched=hits)
         elif candidates:
             trace.add("devices", "device-kind-ambiguous", "none",
-                      f"Mailen nævner en {kind.id} ({', '.join(hits)}), men {whose} har {len(candidates)}: "
+                      f"{words}, men {who} har {len(candidates)} {several}: "
                       f"{', '.join(d.tag for d in candidates)}; ingen kobles", matched=hits)
         else:
-            trace.add("devices", "device-kind-none", "none",
-                      f"Mailen nævner en {kind.id} ({', '.join(hits)}), men {whose} har ingen registreret",
+            trace.add("devices", "device-kind-none", "none", f"{words}, men {who} har ingen {one} registreret",
                       matched=hits)
     return found
 
