@@ -223,6 +223,10 @@ class WebSettings:
 
     # The UI's address as staff open it (e.g. https://support.mico.dk): links in staff notices. Empty: no links.
     base_url: str = ""
+    # A staff reply's attachments: each file at most this large, and all files of one reply together at most the
+    # total (a mail server commonly refuses a message over 25 MB, and base64 adds a third).
+    reply_attachment_max_mb: float = 10.0
+    reply_attachments_total_mb: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -357,6 +361,9 @@ def _validate(settings: Settings, filename: str) -> None:
             or web.threads < 1):
         raise UserError(f"{filename}: i [web] skal page_size, login_max_failures, session_hours, "
                         "session_idle_minutes og threads være over 0")
+    if web.reply_attachment_max_mb <= 0 or web.reply_attachments_total_mb < web.reply_attachment_max_mb:
+        raise UserError(f"{filename}: 'web.reply_attachment_max_mb' skal være over 0 og højst "
+                        "'web.reply_attachments_total_mb'")
     if settings.response.warn_before_minutes < 1:
         raise UserError(f"{filename}: nøglen 'response.warn_before_minutes' skal være mindst 1 "
                         "(slå varsler fra med response.warnings = false)")

@@ -45,7 +45,7 @@ ACTION = {
     "merged-in": "Anden sag flettet ind", "reviewed": "Markeret som gennemset", "phone-ticket": "Oprettet fra telefon",
     "set-coverage": "Dækning ændret", "log-time": "Tid registreret", "correct-time": "Tid rettet",
     "quarantine-reprocess": "Mail behandlet igen fra karantæne", "outbox-retry": "Mail sendt igen",
-    "outbox-cancel": "Mail annulleret", "set-targets": "Frister ændret",
+    "outbox-cancel": "Mail annulleret", "set-targets": "Frister ændret", "profile": "Profil ændret",
 }
 OUTCOME = {"new_ticket": "Ny sag", "updated_ticket": "Sag opdateret", "reopened_ticket": "Sag genåbnet",
            "duplicate": "Dublet", "ignored": "Ignoreret (automatisk mail)", "quarantined": "I karantæne"}

@@ -1,4 +1,5 @@
-"""Assemble a multipart/alternative (text + HTML) message as bytes with the standard library's `email`.
+"""Assemble a multipart/alternative (text + HTML) message as bytes with the standard library's `email`,
+and wrap one in multipart/mixed with its attachments when it is sent.
 
 `EmailMessage` with `policy.SMTP` builds the message: CRLF line ends, headers folded at 78 columns,
 display names quoted or RFC 2047-encoded as they need (a comma or quote in a name stays inside it),
@@ -21,12 +22,13 @@ from email.errors import HeaderParseError
 from email.header import Header
 from email.headerregistry import Address, UnstructuredHeader
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import EmailPolicy
-from typing import Any
+from typing import Any, NamedTuple
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
-HeaderValue = str | Address
+HeaderValue = str | Address | tuple[Address, ...]  # a tuple: several addresses in one header (Cc)
 
 
 class HeaderInjection(ValueError):
@@ -56,7 +58,8 @@ POLICY = OutgoingPolicy(linesep="\r\n", max_line_length=78)
 
 
 def _refuse_control_characters(name: str, value: HeaderValue) -> None:
-    parts = (value.display_name, value.addr_spec) if isinstance(value, Address) else (value,)
+    addresses = value if isinstance(value, tuple) else (value,) if isinstance(value, Address) else ()
+    parts = [text for a in addresses for text in (a.display_name, a.addr_spec)] or [str(value)]
     for part in (name, *parts):
         if _CONTROL.search(part):
             raise HeaderInjection(f"control character in header {name}: {part[:60]!r}")
@@ -103,3 +106,38 @@ def build_alternative(headers: Sequence[tuple[str, HeaderValue]], text: str, htm
     for part in message.iter_parts():  # add_alternative repeats MIME-Version in the parts: once is enough
         del part["MIME-Version"]
     return message.as_bytes()
+
+
+class Attachment(NamedTuple):
+    filename: str
+    content_type: str  # "type/subtype"; anything else is sent as application/octet-stream
+    data: bytes
+
+
+_CONTENT_TYPE = re.compile(r"^([a-z0-9][a-z0-9!#$&^_.+-]{0,63})/([a-z0-9][a-z0-9!#$&^_.+-]{0,126})$")
+
+
+def attachment_name(filename: str) -> str:
+    """A file name fit for Content-Disposition: one line, no folders, at most 150 characters (non-ASCII kept:
+    `email` encodes it by RFC 2231)."""
+    name = _CONTROL.sub("", filename).replace("\\", "/").rpartition("/")[2].strip(" .")
+    return name[:150] or "vedhaeftning"
+
+
+def with_attachments(message: bytes, attachments: Sequence[Attachment]) -> bytes:
+    """`message` (as build_alternative made it) as multipart/mixed: its text and HTML first, then each file
+    base64-encoded. Headers are kept as they were (the Message-ID the ticket's thread knows included)."""
+    if not attachments:
+        return message
+    mixed = BytesParser(policy=POLICY).parsebytes(message)
+    assert isinstance(mixed, EmailMessage)
+    mixed.make_mixed()
+    for item in attachments:
+        match = _CONTENT_TYPE.match(item.content_type.strip().lower())
+        maintype, subtype = match.groups() if match else ("application", "octet-stream")
+        if maintype in ("multipart", "message"):  # a file, never a structure the reader's client would unfold
+            maintype, subtype = "application", "octet-stream"
+        mixed.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=attachment_name(item.filename))
+    for part in mixed.iter_parts():
+        del part["MIME-Version"]
+    return mixed.as_bytes()

@@ -8,7 +8,9 @@ content can inject a header.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime
+from email.headerregistry import Address
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -102,17 +104,19 @@ class Renderer:
         return self.env.get_template(f"{template}.{language}.txt.j2").render(self._values(context))
 
     def compose(self, kind: str, recipient: str, subject: str, template: str, language: str,
-                context: dict[str, Any], headers: dict[str, str], recipient_name: str | None = None) -> OutgoingMail:
+                context: dict[str, Any], headers: dict[str, str], recipient_name: str | None = None,
+                cc: Sequence[str] = ()) -> OutgoingMail:
         """Any outgoing mail from `template`.{language}.{txt,html}.j2 (context must hold `now`).
 
         `recipient_name`: the display name in To (the envelope and the outbox keep the bare address).
+        `cc`: plain addresses for a Cc header (the caller checked them; the outbox row keeps them for the envelope).
         """
         company = self.settings.company
         values = self._values(context)
         text = self.env.get_template(f"{template}.{language}.txt.j2").render(values)
         html = self.env.get_template(f"{template}.{language}.html.j2").render(values)
-        if not is_safe_address(recipient):
-            raise ValueError(f"refusing to address mail to {recipient!r}")
+        if not all(is_safe_address(address) for address in (recipient, *cc)):
+            raise ValueError(f"refusing to address mail to {recipient!r} (cc {list(cc)!r})")
         message_id = f"<{kind}.{secrets.token_hex(10)}@{self.domain}>"
         all_headers: list[tuple[str, HeaderValue]] = [
             ("From", mailbox(self.settings.smtp.from_address, company.name)),
@@ -120,6 +124,8 @@ class Renderer:
             ("Subject", subject), ("Date", format_datetime(context["now"])), ("Message-ID", message_id),
             ("X-MICO-Kind", kind), *headers.items(),
         ]
+        if cc:
+            all_headers.insert(2, ("Cc", tuple(Address(addr_spec=address) for address in cc)))
         return OutgoingMail(kind, recipient, message_id, subject, build_alternative(all_headers, text, html))
 
     def compose_ack(self, decision: Decision, mail: ParsedMail, now: datetime) -> OutgoingMail:

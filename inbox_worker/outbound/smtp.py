@@ -12,6 +12,7 @@ import contextlib
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 
 from inbox_worker.config import SmtpSettings
 from inbox_worker.domain.health import FailureKind
@@ -96,9 +97,10 @@ def log_in(client: smtplib.SMTP, smtp: SmtpSettings) -> bool:
     return True
 
 
-def send(client: smtplib.SMTP, sender: str, recipient: str, body: bytes, *,
+def send(client: smtplib.SMTP, sender: str, recipient: str | Sequence[str], body: bytes, *,
          reply_timeout: float = DATA_TERMINATION_SECONDS) -> None:
-    """Hand one message over: MAIL, RCPT, DATA, the message, then wait up to `reply_timeout` for its reply.
+    """Hand one message over: MAIL, RCPT (each recipient: a reply's Cc too), DATA, the message, then wait up
+    to `reply_timeout` for its reply.
 
     PermanentRefusal for a 5xx at any step; a 4xx or a broken connection before the final "." is
     raised as the smtplib/OS error (nothing was delivered: retry); Uncertain after it.
@@ -117,16 +119,17 @@ def send(client: smtplib.SMTP, sender: str, recipient: str, body: bytes, *,
     raise Uncertain(f"unreadable reply after the message was sent: {code} {reply!r}")
 
 
-def _envelope(client: smtplib.SMTP, sender: str, recipient: str, size: int) -> None:
+def _envelope(client: smtplib.SMTP, sender: str, recipient: str | Sequence[str], size: int) -> None:
     """MAIL FROM, RCPT TO and DATA, up to the server's 354 "go ahead"."""
     client.ehlo_or_helo_if_needed()
     options = [f"size={size}"] if client.does_esmtp and client.has_extn("size") else []
     code, reply = client.mail(sender, options)
     if code != 250:
         _refused(client, "sender", code, reply)
-    code, reply = client.rcpt(recipient)
-    if code not in (250, 251):
-        _refused(client, "recipient", code, reply)
+    for address in [recipient] if isinstance(recipient, str) else recipient:
+        code, reply = client.rcpt(address)
+        if code not in (250, 251):
+            _refused(client, "recipient" if address == recipient else f"recipient {address}", code, reply)
     code, reply = client.docmd("DATA")
     if code != 354:
         _refused(client, "DATA", code, reply)

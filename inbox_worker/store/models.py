@@ -278,6 +278,22 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
     sent_at: Mapped[datetime | None]
+    # A staff reply's Cc addresses (also in its Cc header): the envelope's recipients besides `recipient`.
+    cc: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+
+
+class OutboxAttachment(Base):
+    """A file a staff reply carries: its bytes in the attachment store, added as a MIME part when it is sent,
+    so the outbox row stays small and a send retried later still has them."""
+
+    __tablename__ = "outbox_attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(500))
 
 
 class MailboxState(Base):
@@ -400,6 +416,7 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    signature: Mapped[str] = mapped_column(Text, default="", server_default="")  # plain text under their replies
 
 
 class TicketViewer(Base):

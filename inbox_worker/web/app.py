@@ -105,8 +105,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         customer_page,
         outbox_page,
         phone_page,
+        profile_page,
         quarantine_page,
         queue_page,
+        reply_actions,
         sla_page,
         ticket_actions,
         ticket_page,
@@ -114,8 +116,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         ticket_time,
     )
 
-    for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, ticket_targets, customer_page,
-                   phone_page, sla_page, quarantine_page, outbox_page):  # the last two: the desks for what failed
+    for module in (auth, queue_page, ticket_page, ticket_actions, reply_actions, profile_page, ticket_time,
+                   ticket_targets, customer_page, phone_page, sla_page,
+                   quarantine_page, outbox_page):  # the last two: the desks for what failed
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(OperationalError, _database_busy_page)

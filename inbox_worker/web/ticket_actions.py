@@ -1,6 +1,6 @@
 """The staff actions on a ticket (POST only, CSRF-checked), each written to the audit log.
 
-Coverage override and time logging are in ticket_time.py, through the same `act`.
+Coverage override and time logging are in ticket_time.py, the reply in reply_actions.py, through the same `act`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ from flask import Blueprint, abort, flash, redirect, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from inbox_worker.domain.types import TicketStatus
 from inbox_worker.errors import UserError
 from inbox_worker.features.tickets import edit as ticket_edit
 from inbox_worker.features.tickets.clocks import ClockSetup
 from inbox_worker.features.tickets.concurrency import StaleTicket, expect_version, parse_moment, refusal
 from inbox_worker.features.tickets.edit import ActionError
 from inbox_worker.features.tickets.merge import merge
-from inbox_worker.features.tickets.reply import queue_reply, recipient_of
-from inbox_worker.store import audit
 from inbox_worker.store.models import Ticket
 from inbox_worker.web.context import db, now, staff, web
 from inbox_worker.web.queue_next import next_in_queue, place_in_queue
@@ -64,7 +61,7 @@ def act(number: int, action: Callable[[Ticket, str], str | None], done: str) -> 
 
 def _stale(number: int, refused: StaleTicket) -> tuple[str, int]:
     flash(str(refused), "error")
-    draft = {name: request.form.get(name, "")[:MAX_TEXT] for name in ("body", "text") if request.form.get(name)}
+    draft = {name: request.form.get(name, "")[:MAX_TEXT] for name in ("body", "text", "cc") if request.form.get(name)}
     return render_ticket(number, draft), 409
 
 
@@ -138,25 +135,6 @@ def note(number: int) -> ActionResult:
 @bp.post("/reviewed")
 def reviewed(number: int) -> ActionResult:
     return act(number, lambda t, me: ticket_edit.mark_reviewed(db(), t, me, now()), "Markeret som gennemset")
-
-
-def _reply(ticket: Ticket, me: str) -> None:
-    body = _form("body")[:MAX_TEXT]
-    if not body:
-        raise ActionError("Svaret er tomt")
-    if recipient_of(ticket) is None:
-        raise ActionError("Sagen har ingen gyldig modtageradresse")
-    moment = now()
-    queued = queue_reply(db(), web().renderer, ticket, body, me, staff().name, moment)
-    audit.record(db(), me, "reply", moment, ticket=ticket.id, outbox=queued.outbox_id, to=recipient_of(ticket),
-                 clock=[queued.clock.event.value] if queued.clock else [])
-    if _form("wait") == "1":
-        ticket_edit.set_field(db(), ticket, "status", TicketStatus.WAITING.value, me, moment, clock_setup())
-
-
-@bp.post("/reply")
-def reply(number: int) -> ActionResult:
-    return act(number, _reply, "Svaret ligger i udbakken og sendes ved næste afsendelse")
 
 
 def _merge(ticket: Ticket, me: str) -> str:

@@ -22,6 +22,7 @@ from inbox_worker.store.models import RawBlob
 from inbox_worker.web.clock_panel import clock_panel
 from inbox_worker.web.context import db, now, web
 from inbox_worker.web.mailhtml import html_part, sanitize
+from inbox_worker.web.reply_box import canned_draft
 
 bp = Blueprint("ticket", __name__)
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -29,7 +30,7 @@ _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 @bp.get("/tickets/<int:number>")
 def ticket(number: int) -> str:
-    return render_ticket(number)
+    return render_ticket(number, canned_draft(number))  # ?standardsvar=<id>: the reply box filled with it
 
 
 def render_ticket(number: int, draft: Mapping[str, str] | None = None) -> str:

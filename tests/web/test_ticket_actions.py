@@ -103,7 +103,7 @@ def test_a_reply_goes_through_the_outbox_threaded_with_the_ticket_tag(post: Post
                                                                      ingest: Callable[[bytes], Any]) -> None:
     mail = build_mail(message_id="<printer-1@bageriet-soerensen.dk>")
     number = ingest(mail)["ticket"]
-    post(f"/tickets/{number}/reply", body="Hej Lone\n\nVi kommer forbi i morgen kl. 9.", wait="1")
+    post(f"/tickets/{number}/reply", body="Hej Lone\n\nVi kommer forbi i morgen kl. 9.", then="waiting")
     with Session(engine) as session:
         reply = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reply"))
         entry = session.scalar(select(TicketEntry).where(TicketEntry.outbox_id == reply.id)) if reply else None

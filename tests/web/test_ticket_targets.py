@@ -38,7 +38,7 @@ def test_a_reply_from_the_ticket_page_meets_the_first_response_and_waiting_pause
         post: Post, engine: Engine, ticket: int) -> None:
     assert ticket_row(engine, ticket).first_response_at is None  # the acknowledgement was queued: no answer
 
-    post(f"/tickets/{ticket}/reply", body="Hej Lone\n\nVi kigger på printeren.", wait="1")
+    post(f"/tickets/{ticket}/reply", body="Hej Lone\n\nVi kigger på printeren.", then="waiting")
 
     replied = ticket_row(engine, ticket)
     assert replied.first_response_at is not None and replied.paused_at == replied.first_response_at

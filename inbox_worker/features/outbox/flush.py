@@ -5,6 +5,10 @@ whose reply to the final "." never came is held as uncertain for staff (at most 
 flush records whether SMTP works (/healthz, alerts); while the server cannot be reached or refuses our
 login, a flush with nothing due logs in to see whether it is back, and once it is, what waited out the
 outage's backoff is sent at once.
+
+A staff reply's attachments are read from the attachment store and added as MIME parts at each send
+(`outbound.mime.with_attachments`), so the row stays small and a send retried later still carries them;
+its Cc addresses are recipients of the envelope too.
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import OutboxSettings, Settings
 from inbox_worker.domain.enums import OutboxStatus
 from inbox_worker.domain.health import SMTP_COMPONENT, FailureKind
 from inbox_worker.outbound import smtp
+from inbox_worker.outbound.mime import Attachment, with_attachments
 from inbox_worker.store import health, outbox
-from inbox_worker.store.models import OutboxMessage
+from inbox_worker.store.files import AttachmentStore
+from inbox_worker.store.models import OutboxAttachment, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +84,27 @@ def _send_due(settings: Settings, engine: Engine, client: smtp.Client | None, su
         with Session(engine, expire_on_commit=False) as session, session.begin():
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            client = _deliver(settings, client, row, summary, now)
+            try:
+                message = _message(settings, session, row)
+            except OSError as exc:  # a file gone from the store: sending without it would mislead the customer
+                outbox.record_failure(row, f"attachment missing from the attachment store: {exc}",
+                                      *after_failure(row.attempts, True, settings.outbox, now))
+                summary.failed += 1
+                summary.unsent.append(row.id)
+                continue
+            client = _deliver(settings, client, row, message, summary, now)
     return client
+
+
+def _message(settings: Settings, session: Session, row: OutboxMessage) -> bytes:
+    """The bytes to hand over: the row's message, with its attachments (if any) as MIME parts."""
+    records = list(session.scalars(select(OutboxAttachment).where(OutboxAttachment.outbox_id == row.id)
+                                   .order_by(OutboxAttachment.id)))
+    if not records:
+        return row.body
+    store = AttachmentStore(settings.storage.attachments_dir, 0)  # reading only: the cap is for saving
+    return with_attachments(row.body, [Attachment(r.filename, r.content_type, store.path_of(r.stored_path).read_bytes())
+                                       for r in records])
 
 
 def _probe(settings: Settings, summary: FlushSummary) -> smtp.Client | None:
@@ -117,12 +142,15 @@ def reply_timeout(settings: Settings) -> float:
     return max(wait, settings.smtp.timeout_seconds)
 
 
-def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage, summary: FlushSummary,
-             now: datetime) -> smtp.Client | None:
-    """Send one claimed row and record how it went; the connection to use for the next row."""
+def _deliver(settings: Settings, client: smtp.Client | None, row: OutboxMessage, message: bytes,
+             summary: FlushSummary, now: datetime) -> smtp.Client | None:
+    """Send one claimed row (`message`: its bytes with any attachments) and record how it went; the connection
+    to use for the next row."""
+    recipients = [row.recipient, *(row.cc or [])]
     try:
         client = client or smtp.connect(settings.smtp)
-        smtp.send(client, settings.smtp.from_address, row.recipient, row.body, reply_timeout=reply_timeout(settings))
+        smtp.send(client, settings.smtp.from_address, recipients if row.cc else row.recipient, message,
+                  reply_timeout=reply_timeout(settings))
     except smtp.Uncertain as exc:
         outbox.record_uncertain(row, str(exc))
         summary.unsent.append(row.id)
