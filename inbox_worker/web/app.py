@@ -104,6 +104,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         phone_page,
         quarantine_page,
         queue_page,
+        sender_actions,
         sla_page,
         ticket_actions,
         ticket_page,
@@ -114,6 +115,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, ticket_targets, customer_page,
                    phone_page, sla_page, quarantine_page, outbox_page):  # the last two: the desks for what failed
         app.register_blueprint(module.bp)
+    app.register_blueprint(sender_actions.bp)  # the unknown-sender panel of the ticket page
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(OperationalError, _database_busy_page)
     app.register_error_handler(DatabaseBusy, _database_busy_page)
