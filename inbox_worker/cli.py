@@ -54,15 +54,20 @@ def cmd_init_db(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_registry_import(args: argparse.Namespace, settings: Settings) -> int:
     from inbox_worker.domain.labels import count
-    from inbox_worker.store.registry_import import import_registry
+    from inbox_worker.store.registry_import import import_registry, summary_json, unlisted_lines
 
     engine = _engine(settings)
     with Session(engine) as session, session.begin():
-        summary = import_registry(session, Path(args.file))
+        summary = import_registry(session, Path(args.file), prune=args.prune)
+    if args.json:
+        print(json.dumps({"file": args.file, **summary_json(summary)}, ensure_ascii=False))
+        return 0
     print(f"{args.file}: " + "; ".join(
         f"{what} {count(new, 'ny', 'nye')}, {updated} opdateret"
         for what, (new, updated) in (("kunder", summary.customers), ("kontakter", summary.contacts),
                                      ("enheder", summary.devices))))
+    for line in unlisted_lines(summary, args.prune):
+        print(line)
     return 0
 
 
@@ -482,8 +487,14 @@ def _mail_commands(commands: Commands) -> None:
                      "inbox-worker registry import registry.toml")
     imp = command(registry, "import", "indlæs kunder, kontakter, enheder og aftaler fra en registerfil",
                   "inbox-worker registry import /etc/inbox-worker/registry.toml", run=cmd_registry_import,
-                  more="Indlæses filen igen, opdateres det, der findes; intet bliver dobbelt.")
+                  more="Indlæses filen igen, opdateres det, der findes; intet bliver dobbelt. Kunder, kontakter og "
+                       "aliasser oprettet i webfladen beholdes; hvad filen ikke længere nævner, vises og fjernes "
+                       "kun med --prune.")
     imp.add_argument("file", metavar="FIL", help="registerfilen (TOML; formatet står i interface.md)")
+    imp.add_argument("--prune", action="store_true",
+                     help="fjern kunder, kontakter og enheder fra filen, som filen ikke længere nævner (aldrig dem, "
+                          "der er oprettet i webfladen; enheder og kunder, som sager henviser til, beholdes)")
+    imp.add_argument("--json", action="store_true", help="resultatet som ét JSON-objekt (felterne på engelsk)")
 
     ingest = command(commands, "ingest", "kør .eml-filer eller Maildir-mapper gennem hele forløbet, som mail fra IMAP",
                      "inbox-worker ingest ~/Maildir/ printer-virker-ikke.eml", run=cmd_ingest)

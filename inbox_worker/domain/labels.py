@@ -46,6 +46,7 @@ ACTION = {
     "set-coverage": "Dækning ændret", "log-time": "Tid registreret", "correct-time": "Tid rettet",
     "quarantine-reprocess": "Mail behandlet igen fra karantæne", "outbox-retry": "Mail sendt igen",
     "outbox-cancel": "Mail annulleret", "set-targets": "Frister ændret", "profile": "Profil ændret",
+    "create-customer": "Kunde oprettet", "create-contact": "Kontakt oprettet",
 }
 OUTCOME = {"new_ticket": "Ny sag", "updated_ticket": "Sag opdateret", "reopened_ticket": "Sag genåbnet",
            "duplicate": "Dublet", "ignored": "Ignoreret (automatisk mail)", "quarantined": "I karantæne"}

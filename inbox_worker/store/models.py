@@ -68,6 +68,9 @@ class Customer(Base):
     exceptions: Mapped[list[Any]] = mapped_column(default=list)
     # The weekly summary to the contact person: "activity" (only a week with tickets or time), "always", "never".
     weekly_summary: Mapped[str] = mapped_column(String(16), default="activity", server_default="activity")
+    # Who made the row (migration 0013): "registry" (the registry file) or "staff" (the web UI); a re-import
+    # keeps staff-made rows (store/registry_import.py).
+    origin: Mapped[str] = mapped_column(String(16), default="registry", server_default="registry")
 
 
 class Contact(Base):
@@ -80,6 +83,9 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     packages: Mapped[list[Any]] = mapped_column(default=list)
     language: Mapped[str] = mapped_column(String(2), default="da")
+    origin: Mapped[str] = mapped_column(String(16), default="registry", server_default="registry")  # see Customer
+    # The aliases (also in `aliases`) staff added in the web UI: a re-import keeps them beside the file's.
+    staff_aliases: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class Device(Base):
@@ -97,6 +103,7 @@ class Device(Base):
     packages: Mapped[list[Any]] = mapped_column(default=list)
     # Part of an extra network (another site, a guest network): covered only with MCOSADNET.
     extra_network: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    origin: Mapped[str] = mapped_column(String(16), default="registry", server_default="registry")  # see Customer
 
 
 class RawMessage(Base):

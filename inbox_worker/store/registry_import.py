@@ -2,26 +2,35 @@
 
 Every row is checked before anything is written, so a bad file changes nothing; the error names
 the file, the table, the row's index and its key.
+
+The file is the whole registry, but not the only writer: staff create customers, contacts and aliases
+in the web UI (their `origin` is "staff", and a contact's `staff_aliases` name the aliases staff added).
+A re-import updates what the file lists (a staff-made row the file now lists becomes the file's), keeps
+every staff-made row and alias, and reports the file-made rows the file no longer lists; only `prune`
+removes them, and never one whose removal would change what a ticket says (see `_unlisted`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.agreement_exceptions import exception_error
+from inbox_worker.domain.labels import count
 from inbox_worker.domain.vocabulary import AGREEMENTS, DEVICE_KINDS, LANGUAGES, PACKAGES
 from inbox_worker.errors import UserError
-from inbox_worker.store.models import Contact, Customer, Device
+from inbox_worker.store.models import Contact, Customer, Device, Ticket, TicketDevice
 from inbox_worker.tomlfile import read_toml
 
+REGISTRY, STAFF = "registry", "staff"  # who made a row (its `origin`): the registry file, or staff in the web UI
+REPORTED, PRUNED, KEPT = "reported", "pruned", "kept"  # what became of a row the file no longer lists
 WEEKLY_SUMMARY = ("activity", "always", "never")  # a week with tickets or time / every week / none
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
@@ -32,13 +41,6 @@ _FIELDS = {
     "device": {"customer", "tag", "kind", "name", "hostname", "serial", "model", "user", "primary", "packages",
                "extra_network"},
 }
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    customers: tuple[int, int]  # (created, updated)
-    contacts: tuple[int, int]
-    devices: tuple[int, int]
 
 
 class _Checker:
@@ -175,17 +177,118 @@ def _devices(data: dict[str, Any], filename: str, customer_keys: set[str]) -> li
 
 
 def _upsert(session: Session, model: Any, key_column: str, key: Any, values: dict[str, Any]) -> bool:
-    """Update the row with this key in place, or add it; True when it was created."""
+    """Update the row with this key in place, or add it; True when it was created.
+
+    The file now lists the row, so it is the file's from here on, even if staff made it.
+    """
     existing = session.scalar(select(model).where(getattr(model, key_column) == key))
     if existing is None:
-        session.add(model(**values))
+        session.add(model(**values, origin=REGISTRY))
         return True
     for name, value in values.items():
         setattr(existing, name, value)
+    existing.origin = REGISTRY
     return False
 
 
-def import_registry(session: Session, path: Path) -> ImportSummary:
+@dataclass(frozen=True)
+class Unlisted:
+    """A row the registry file made that the file no longer lists; what a prune did with it, and why."""
+
+    kind: str  # customer | contact | device
+    key: str  # the customer's key, the contact's email, the device's tag
+    tickets: int  # how many tickets name it (customer, contact address, linked device)
+    action: str = "reported"  # reported | pruned | kept
+    reason: str = ""  # why a prune kept it (Danish)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    customers: tuple[int, int]  # (created, updated)
+    contacts: tuple[int, int]
+    devices: tuple[int, int]
+    unlisted: tuple[Unlisted, ...] = ()  # file-made rows the file no longer lists (removed only with prune)
+    staff_kept: dict[str, int] = field(default_factory=dict)  # staff-made rows and aliases left as they were
+
+
+def _merge_staff_aliases(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Give each file contact its file aliases plus those staff added that no file row claims.
+
+    An address the file gives to someone (as email or alias) is the file's from now on: a staff alias of it,
+    on whichever contact, makes way. Returns how many staff-made aliases stay.
+    """
+    claimed = {row["email"] for row in rows} | {alias for row in rows for alias in row["aliases"]}
+    by_email = {row["email"]: row for row in rows}
+    kept = 0
+    for contact in session.scalars(select(Contact)):
+        staff_made = list(contact.staff_aliases or [])
+        staying = [a for a in staff_made if a not in claimed]
+        kept += len(staying)
+        row = by_email.get(contact.email)
+        if row is not None:  # the upsert writes both lists
+            row["aliases"] = [*row["aliases"], *(a for a in staying if a not in row["aliases"])]
+            row["staff_aliases"] = staying
+        elif staying != staff_made:
+            gone = set(staff_made) - set(staying)
+            contact.aliases = [a for a in contact.aliases if a not in gone]
+            contact.staff_aliases = staying
+    session.flush()  # an alias moving to another contact leaves this one first
+    return kept
+
+
+def _count(session: Session, statement: Any) -> int:
+    return int(session.scalar(statement) or 0)
+
+
+def _unlisted(session: Session, listed: dict[str, set[str]], prune: bool) -> list[Unlisted]:
+    """The file-made rows the file no longer lists; with `prune`, removed where that loses no ticket's facts.
+
+    Staff-made rows are never candidates. A contact goes even when tickets name it (a ticket keeps the
+    address as text, so it reads and works as before); a device linked to a ticket, and a customer that
+    tickets belong to or that still has contacts or devices (staff-made ones, say), are kept and say why.
+    """
+    found: list[Unlisted] = []
+    for device in session.scalars(select(Device).where(Device.origin == REGISTRY).order_by(Device.tag)):
+        if device.tag in listed["device"]:
+            continue
+        tickets = _count(session, select(func.count()).select_from(TicketDevice)
+                         .where(TicketDevice.device_id == device.id))
+        if prune and tickets:
+            found.append(Unlisted("device", device.tag, tickets, KEPT,
+                                  f"{count(tickets, 'sag', 'sager')} er koblet til enheden"))
+            continue
+        if prune:
+            session.delete(device)
+        found.append(Unlisted("device", device.tag, tickets, PRUNED if prune else REPORTED))
+    for contact in session.scalars(select(Contact).where(Contact.origin == REGISTRY).order_by(Contact.email)):
+        if contact.email in listed["contact"]:
+            continue
+        tickets = _count(session, select(func.count(Ticket.id)).where(Ticket.contact_email == contact.email))
+        if prune:
+            session.delete(contact)
+        found.append(Unlisted("contact", contact.email, tickets, PRUNED if prune else REPORTED,
+                              f"{count(tickets, 'sag', 'sager')} beholder adressen" if prune and tickets else ""))
+    session.flush()
+    for customer in session.scalars(select(Customer).where(Customer.origin == REGISTRY).order_by(Customer.key)):
+        if customer.key in listed["customer"]:
+            continue
+        tickets = _count(session, select(func.count(Ticket.id)).where(Ticket.customer_id == customer.id))
+        rest = (_count(session, select(func.count(Contact.id)).where(Contact.customer_id == customer.id))
+                + _count(session, select(func.count(Device.id)).where(Device.customer_id == customer.id)))
+        if prune and (tickets or rest):
+            why = (f"{count(tickets, 'sag', 'sager')} hører til kunden" if tickets
+                   else "kunden har stadig kontakter eller enheder, der ikke fjernes")
+            found.append(Unlisted("customer", customer.key, tickets, KEPT, why))
+            continue
+        if prune:
+            session.delete(customer)
+        found.append(Unlisted("customer", customer.key, tickets, PRUNED if prune else REPORTED))
+    session.flush()
+    return found
+
+
+def import_registry(session: Session, path: Path, prune: bool = False) -> ImportSummary:
+    """Upsert what the file lists; keep what staff made; report (and with `prune` remove) what the file dropped."""
     data = _read(path)
     unknown = set(data) - set(_FIELDS)
     if unknown:
@@ -194,6 +297,7 @@ def import_registry(session: Session, path: Path) -> ImportSummary:
     known_keys = {c["key"] for c in customers} | set(session.scalars(select(Customer.key)))
     contacts = _contacts(data, str(path), known_keys)
     devices = _devices(data, str(path), known_keys)
+    staff_aliases = _merge_staff_aliases(session, contacts)
     counts = {"customer": [0, 0], "contact": [0, 0], "device": [0, 0]}
     for row in customers:
         counts["customer"][0 if _upsert(session, Customer, "key", row["key"], row) else 1] += 1
@@ -201,8 +305,56 @@ def import_registry(session: Session, path: Path) -> ImportSummary:
     ids = dict(session.execute(select(Customer.key, Customer.id)).all())
     for row in contacts:
         values = {k: v for k, v in row.items() if k != "customer"} | {"customer_id": ids[row["customer"]]}
+        values.setdefault("staff_aliases", [])
         counts["contact"][0 if _upsert(session, Contact, "email", row["email"], values) else 1] += 1
     for row in devices:
         values = {k: v for k, v in row.items() if k != "customer"} | {"customer_id": ids[row["customer"]]}
         counts["device"][0 if _upsert(session, Device, "tag", row["tag"], values) else 1] += 1
-    return ImportSummary(*(tuple(counts[t]) for t in ("customer", "contact", "device")))  # type: ignore[arg-type]
+    session.flush()
+    listed = {"customer": {c["key"] for c in customers}, "contact": {c["email"] for c in contacts},
+              "device": {d["tag"] for d in devices}}
+    unlisted = _unlisted(session, listed, prune)
+    staff_kept = {kind: session.scalar(select(func.count()).select_from(model).where(model.origin == STAFF)) or 0
+                  for kind, model in (("customers", Customer), ("contacts", Contact), ("devices", Device))}
+    staff_kept["aliases"] = staff_aliases
+    created_updated = {table: (new, updated) for table, (new, updated) in counts.items()}
+    return ImportSummary(created_updated["customer"], created_updated["contact"], created_updated["device"],
+                         unlisted=tuple(unlisted), staff_kept=staff_kept)
+
+
+_KIND = {"customer": "kunde", "contact": "kontakt", "device": "enhed"}
+
+
+def unlisted_lines(summary: ImportSummary, pruned: bool) -> list[str]:
+    """What became of the rows the file no longer lists, and what staff made, in Danish lines for the CLI."""
+    lines = []
+    for row in summary.unlisted:
+        named = f"{_KIND[row.kind]} {row.key}"
+        tickets = f" ({count(row.tickets, 'sag', 'sager')} henviser til den)" if row.tickets else ""
+        if row.action == PRUNED:
+            lines.append(f"Fjernet: {named}" + (f" ({row.reason})" if row.reason else ""))
+        elif row.action == KEPT:
+            lines.append(f"Beholdt: {named} ({row.reason})")
+        else:
+            lines.append(f"Ikke længere i filen: {named}{tickets}")
+    if summary.unlisted and not pruned and any(row.action == REPORTED for row in summary.unlisted):
+        lines.append("Intet er fjernet; kør igen med --prune for at fjerne det, filen ikke længere nævner.")
+    staff = summary.staff_kept
+    made = [count(staff.get(kind, 0), one, several) for kind, one, several in
+            (("customers", "kunde", "kunder"), ("contacts", "kontakt", "kontakter"), ("devices", "enhed", "enheder"),
+             ("aliases", "alias", "aliasser")) if staff.get(kind)]
+    if made:
+        lines.append(f"Oprettet i webfladen og beholdt: {', '.join(made)}")
+    return lines
+
+
+def summary_json(summary: ImportSummary) -> dict[str, Any]:
+    """The summary for `--json` (English keys, as every JSON of the product)."""
+    return {
+        **{table: {"created": new, "updated": updated} for table, (new, updated) in
+           (("customers", summary.customers), ("contacts", summary.contacts), ("devices", summary.devices))},
+        "unlisted": [{"kind": row.kind, "key": row.key, "tickets": row.tickets, "action": row.action,
+                      "reason": row.reason or None} for row in summary.unlisted],
+        "staff_kept": {kind: summary.staff_kept.get(kind, 0)
+                       for kind in ("customers", "contacts", "devices", "aliases")},
+    }

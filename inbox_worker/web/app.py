@@ -109,6 +109,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         quarantine_page,
         queue_page,
         reply_actions,
+        sender_actions,
         sla_page,
         ticket_actions,
         ticket_page,
@@ -116,8 +117,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         ticket_time,
     )
 
-    for module in (auth, queue_page, ticket_page, ticket_actions, reply_actions, profile_page, ticket_time,
-                   ticket_targets, customer_page, phone_page, sla_page,
+    for module in (auth, queue_page, ticket_page, ticket_actions, reply_actions, sender_actions, profile_page,
+                   ticket_time, ticket_targets, customer_page, phone_page, sla_page,
                    quarantine_page, outbox_page):  # the last two: the desks for what failed
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)

@@ -49,6 +49,8 @@ def _add_alias(session: Session, contact: Contact, address: str) -> bool:
     if owner is not None:
         return False
     contact.aliases = [*contact.aliases, address]
+    # staff-made: the next `registry import` keeps it beside the file's aliases (store/registry_import.py)
+    contact.staff_aliases = [*(contact.staff_aliases or []), address]
     return True
 
 
