@@ -86,6 +86,7 @@ def test_in_chromium_the_page_shows_the_colleague_and_then_that_the_ticket_chang
         jens.wait_for_selector("#presence >> text=Også åben hos: Karin Berg (KB)")
         assert not jens.is_visible(".presence-changed")
 
+        karin.click("details.note-box summary")
         karin.fill("textarea[name=text]", "Ringer i morgen")
         karin.click("form[action$='/note'] button[type=submit]")
         jens.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
