@@ -83,6 +83,26 @@ def _outbox(verb: str) -> Callable[[Details, ZoneInfo], str]:
                          + (f" (var {label(d.get('was'), 'outbox').lower()})" if d.get("was") else ""))
 
 
+_THEN = {"waiting": "satte sagen til afventer kunde", "closed": "lukkede sagen"}
+
+
+def _reply(d: Details, _: ZoneInfo) -> str:
+    text = f"sendte et svar til {d.get('to') or 'kunden'}"
+    if d.get("cc"):
+        text += f", kopi til {', '.join(map(str, d['cc']))}"
+    if d.get("attachments"):
+        files = [str(name) for name in d["attachments"]]
+        text += f", {len(files)} {'vedhæftning' if len(files) == 1 else 'vedhæftninger'} ({', '.join(files)})"
+    if d.get("then") in _THEN:
+        text += f" og {_THEN[d['then']]}"
+    return text + _clock(d)
+
+
+def _created(what: str, key: str) -> Callable[[Details, ZoneInfo], str]:
+    return lambda d, _: (f"oprettede {what} {d.get('name') or d.get(key)}"
+                         + (f" ({d[key]})" if d.get(key) and d.get("name") else ""))
+
+
 SENTENCE: dict[str, Callable[[Details, ZoneInfo], str]] = {
     "link-customer": _link_customer,
     "link-device": lambda d, _: f"tilknyttede enheden {d.get('device')}",
@@ -90,7 +110,7 @@ SENTENCE: dict[str, Callable[[Details, ZoneInfo], str]] = {
     "set-category": _changed("category"), "set-priority": _changed("priority"), "set-status": _changed("status"),
     "assign": _assign,
     "note": lambda d, _: "skrev et internt notat" + (f" ({d['length']} tegn)" if d.get("length") else ""),
-    "reply": lambda d, _: f"sendte et svar til {d.get('to') or 'kunden'}{_clock(d)}",
+    "reply": _reply,
     "merge": lambda d, _: f"flettede sagen ind i sag #{d.get('into')}{_clock(d)}",
     "merged-in": lambda d, _: f"flettede sag #{d.get('source')} ind i denne sag",
     "reviewed": lambda d, _: "markerede sagen som gennemset" + (
@@ -106,6 +126,9 @@ SENTENCE: dict[str, Callable[[Details, ZoneInfo], str]] = {
     "outbox-retry": _outbox("sendte igen:"),
     "outbox-cancel": _outbox("annullerede"),
     "set-targets": _targets,
+    "create-customer": _created("kunden", "key"),
+    "create-contact": _created("kontakten", "email"),
+    "profile": lambda d, _: "ændrede sin profil",
 }
 
 

@@ -59,6 +59,18 @@ def test_the_audit_sentences_staff_read_most() -> None:
     assert audit_sentence("KB", "assign", {"before": "JH", "after": None}, ZONE) == "KB fjernede tildelingen (var JH)"
 
 
+def test_a_reply_names_its_copies_files_and_what_it_did_to_the_status() -> None:
+    details = {"to": "lone@bageriet-soerensen.dk", "cc": ["anne@bageriet-soerensen.dk"],
+               "attachments": ["vejledning.pdf"], "then": "closed", "outbox": 7}
+    assert audit_sentence("JH", "reply", details, ZONE) == (
+        "JH sendte et svar til lone@bageriet-soerensen.dk, kopi til anne@bageriet-soerensen.dk, "
+        "1 vedhæftning (vejledning.pdf) og lukkede sagen")
+    assert audit_sentence("JH", "reply", {"to": "lone@x.dk", "then": "unchanged"}, ZONE) == (
+        "JH sendte et svar til lone@x.dk")
+    assert audit_sentence("JH", "create-contact", {"email": "bjorn@aerlo.dk", "name": "Bjørn Ærlø"}, ZONE) == (
+        "JH oprettede kontakten Bjørn Ærlø (bjorn@aerlo.dk)")
+
+
 def test_an_action_without_a_sentence_of_its_own_still_reads_in_words() -> None:
     sentence = audit_sentence("JH", "bulk-assign", {"tickets": [3, 4], "after": "KB", "rate_dkk": 650}, ZONE)
     assert sentence == "JH: bulk-assign (tickets 3, 4; efter KB; sats 650 kr./time)"
