@@ -99,7 +99,7 @@ def _reply(d: Details, _: ZoneInfo) -> str:
 
 
 def _created(what: str, key: str) -> Callable[[Details, ZoneInfo], str]:
-    return lambda d, _: (f"oprettede {what} {d.get('name') or d.get(key)}"
+    return lambda d, _: (f"oprettede {what} {d.get('name') or d[key]}"
                          + (f" ({d[key]})" if d.get(key) and d.get("name") else ""))
 
 
