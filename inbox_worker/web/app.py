@@ -99,6 +99,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)
     from inbox_worker.web import (
+        bulk_actions,
         customer_page,
         outbox_page,
         phone_page,
@@ -112,7 +113,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     )
 
     for module in (auth, queue_page, ticket_page, ticket_actions, ticket_time, ticket_targets, customer_page,
-                   phone_page, sla_page, quarantine_page, outbox_page):  # the last two: the desks for what failed
+                   phone_page, sla_page, bulk_actions, quarantine_page, outbox_page):  # the last two: failure desks
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(OperationalError, _database_busy_page)
