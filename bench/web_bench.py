@@ -48,7 +48,7 @@ from inbox_worker.mail.pipeline import PipelineParams  # noqa: E402
 from inbox_worker.mail.runner import Runner  # noqa: E402
 from inbox_worker.store import response  # noqa: E402
 from inbox_worker.store.db import make_engine, migrate  # noqa: E402
-from inbox_worker.store.models import Customer, Ticket, TicketEntry  # noqa: E402
+from inbox_worker.store.models import Contact, Customer, Ticket, TicketEntry  # noqa: E402
 from inbox_worker.store.registry_import import import_registry  # noqa: E402
 from inbox_worker.web import create_app  # noqa: E402
 from inbox_worker.web.server import create_staff  # noqa: E402
@@ -82,10 +82,13 @@ def clocks(row: dict[str, Any], now: datetime, calendar: WorkCalendar, rng: rand
 
 
 def seed(engine: Any, n: int, rng: random.Random, calendar: WorkCalendar) -> None:
-    """N tickets spread over the demo customers (a tenth without one), statuses, categories and ages,
-    each with its response-time clocks; the newest was created just now."""
+    """N tickets spread over the demo customers (a tenth without one) and their contacts, statuses, categories
+    and ages, each with its response-time clocks; the newest was created just now."""
     with Session(engine) as session:
         customers = list(session.execute(select(Customer.id, Customer.account_manager)))
+        contacts: dict[int, list[str]] = {}
+        for customer_id, email in session.execute(select(Contact.customer_id, Contact.email)):
+            contacts.setdefault(customer_id, []).append(email)
     now = datetime.now(UTC)
     start = now - timedelta(minutes=n * 20)
     for offset in range(0, n, 5000):
@@ -98,7 +101,9 @@ def seed(engine: Any, n: int, rng: random.Random, calendar: WorkCalendar) -> Non
             tickets.append({
                 "subject": f"Sag {i}: {rng.choice(['Printeren', 'Netværket', 'Mailen', 'Serveren'])} driller – æøå",
                 "status": status, "customer_id": customer.id if customer else None,
-                "contact_email": None, "from_address": f"bruger{i % 997}@kunde{i % 13}.dk",
+                # the queue shows the contact's name: most tickets of a customer come from a registered contact
+                "contact_email": rng.choice(contacts[customer.id]) if customer and contacts.get(customer.id) else None,
+                "from_address": f"bruger{i % 997}@kunde{i % 13}.dk",
                 "category": rng.choice(CATEGORIES), "priority": rng.choices(["emergency", "high", "normal", "low"],
                                                                             [1, 5, 80, 14])[0],
                 "language": "da", "coverage": {"status": coverage, "rate_dkk": 0, "package": None, "rule": "bench",
