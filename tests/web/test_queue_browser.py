@@ -156,8 +156,11 @@ def test_question_mark_shows_the_shortcuts_of_the_page(app: Flask, browser: Any,
         text = help_box.inner_text()
         assert "Næste sag i listen" in text and "Åbn den valgte sag" in text and "Søg" in text
         assert help_box.evaluate("e => getComputedStyle(e).position") == "fixed"  # styled by queue.css
+        assert "Kun mine sager" in text  # data-shortcut="m" on a link: listed under its text
         page.keyboard.press("Escape")
         assert not help_box.is_visible()
+        page.keyboard.press("m")  # a link with a shortcut is followed
+        page.wait_for_url("**mine=1**")
         assert violations == []
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from inbox_worker.store.models import Contact
+from inbox_worker.web.queue_page import short_moment, waiting_text
 from tests.mailbuilder import build_mail
 
 Ingest = Callable[[bytes], dict[str, Any]]
@@ -64,3 +67,17 @@ def test_hostile_subjects_bodies_and_names_are_inert_in_the_new_columns(client: 
     assert "&lt;img src=x onerror=alert(3)&gt; hej" in row
     assert "Lone&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in row
     assert 'title="&#34; onmouseover=&#34;alert(1) – ' in row
+
+
+def test_moments_in_a_row_are_short_and_danish() -> None:
+    zone = ZoneInfo("Europe/Copenhagen")
+    now = datetime(2026, 12, 4, 13, 0, tzinfo=UTC)  # Friday 14:00 in Copenhagen
+    assert short_moment(datetime(2026, 12, 4, 8, 5, tzinfo=UTC), now, zone) == "09:05"
+    assert short_moment(datetime(2026, 12, 3, 23, 30, tzinfo=UTC), now, zone) == "00:30"  # today in Copenhagen
+    assert short_moment(datetime(2026, 12, 3, 8, 5, tzinfo=UTC), now, zone) == "i går 09:05"
+    assert short_moment(datetime(2026, 11, 30, 8, 5, tzinfo=UTC), now, zone) == "man. 09:05"
+    assert short_moment(datetime(2026, 11, 3, 8, 5, tzinfo=UTC), now, zone) == "3.11."
+    assert short_moment(datetime(2025, 11, 3, 8, 5, tzinfo=UTC), now, zone) == "3.11.2025"
+    assert short_moment(None, now, zone) == "–"
+    assert waiting_text(now - timedelta(hours=5, minutes=59), now) == "venter 5 t"
+    assert waiting_text(now - timedelta(days=3, hours=2), now) == "venter 3 d"
