@@ -146,7 +146,8 @@ def test_x_ticks_rows_and_the_bulk_form_assigns_them(app: Flask, browser: Any, e
         assert violations == []
 
 
-def test_question_mark_shows_the_shortcuts_of_the_page(app: Flask, browser: Any, numbers: list[int]) -> None:
+def test_question_mark_shows_the_shortcuts_of_the_page(app: Flask, browser: Any, numbers: list[int],
+                                                       db_url: str) -> None:
     with serving(app) as url:
         page, violations = _queue(browser, url)
         assert page.locator("#keys-help").count() == 0
@@ -157,6 +158,7 @@ def test_question_mark_shows_the_shortcuts_of_the_page(app: Flask, browser: Any,
         assert "Næste sag i listen" in text and "Åbn den valgte sag" in text and "Søg" in text
         assert help_box.evaluate("e => getComputedStyle(e).position") == "fixed"  # styled by queue.css
         assert "Kun mine sager" in text  # data-shortcut="m" on a link: listed under its text
+        _screenshot(page, "queue-keys-help", db_url)
         page.keyboard.press("Escape")
         assert not help_box.is_visible()
         page.keyboard.press("m")  # a link with a shortcut is followed
