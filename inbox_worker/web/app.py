@@ -102,6 +102,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)
     from inbox_worker.web import (
+        bulk_actions,
         customer_page,
         outbox_page,
         phone_page,
@@ -117,8 +118,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         ticket_time,
     )
 
-    for module in (auth, queue_page, ticket_page, ticket_actions, reply_actions, sender_actions, profile_page,
-                   ticket_time, ticket_targets, customer_page, phone_page, sla_page,
+    for module in (auth, queue_page, bulk_actions, ticket_page, ticket_actions, reply_actions, sender_actions,
+                   profile_page, ticket_time, ticket_targets, customer_page, phone_page, sla_page,
                    quarantine_page, outbox_page):  # the last two: the desks for what failed
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)

@@ -1,14 +1,20 @@
-"""The triage queue page `/`: filters, search, sorting, paging, counts per filter value and each row's deadline."""
+"""The triage queue page `/`: filters, search, sorting, paging, counts per filter value and each row's deadline;
+one line per ticket, with checkboxes for the bulk actions (bulk_actions.py) around the table."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
+from sqlalchemy import select
 
+from inbox_worker.domain.types import TicketStatus
+from inbox_worker.domain.vocabulary import PRIORITIES
 from inbox_worker.features.queue.triage import FACETS, QueueFilter, QueueSort, queue_page
+from inbox_worker.store.models import Staff
 from inbox_worker.web.clock_text import due_cell
 from inbox_worker.web.context import db, now, staff, web
 
@@ -55,6 +61,37 @@ def queue() -> str:
     zone = ZoneInfo(context.settings.company.timezone)
     for row in result.rows:  # working time for the page's rows only
         row["due"] = due_cell(row["clocks"], moment, context.calendar, zone)
+        row["activity"] = short_moment(row["last_activity"], moment, zone)
+        row["waiting"] = waiting_text(row["waiting_since"], moment) if row["waiting_since"] else ""
     pages = max(1, (result.total + size - 1) // size)
+    members = db().execute(select(Staff.initials, Staff.name).where(Staff.active.is_(True))
+                           .order_by(Staff.initials)).all()
     return render_template("queue.html", f=f, result=result, facets=FACETS, pages=pages, link=_link,
-                           sorts=QueueSort)
+                           sorts=QueueSort, members=members, me=staff().initials, back=_link(f, page=f.page),
+                           statuses=[status.value for status in TicketStatus], priorities=PRIORITIES,
+                           loaded_at=moment.isoformat())
+
+
+_WEEKDAYS = ("man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn.")
+
+
+def short_moment(at: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """A moment in few characters for a one-line row: '14:05' today, 'i går 09:12', 'tir. 09:12' within the
+    week, '3.11.' this year, '3.11.2024' before."""
+    if at is None:
+        return "–"
+    local, today = at.astimezone(zone), now.astimezone(zone).date()
+    days = (today - local.date()).days
+    if days == 0:
+        return f"{local:%H:%M}"
+    if days == 1:
+        return f"i går {local:%H:%M}"
+    if 1 < days < 7:
+        return f"{_WEEKDAYS[local.weekday()]} {local:%H:%M}"
+    return f"{local.day}.{local.month}." + ("" if local.year == today.year else str(local.year))
+
+
+def waiting_text(since: datetime, now: datetime) -> str:
+    """How long a ticket has waited for the customer, in real time: 'venter 3 t', 'venter 2 d'."""
+    hours = max(0, int((now - since) / timedelta(hours=1)))
+    return f"venter {hours} t" if hours < 48 else f"venter {hours // 24} d"

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.features.queue.rows import contact_names, last_entries
 from inbox_worker.store.models import Customer, Ticket
 from inbox_worker.store.queue_columns import PRIORITIES
 from inbox_worker.store.response import CLOCK_COLUMNS, clocks_of
@@ -162,10 +163,26 @@ def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) 
                .limit(page_size).offset(max(f.page - 1, 0) * page_size))
     query = (select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category, Ticket.priority,
                     Ticket.coverage_status, Ticket.review, Ticket.look_rank, Ticket.assignee, Ticket.created_at,
-                    Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at, *CLOCK_COLUMNS)
+                    Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at, Ticket.contact_email, Ticket.version,
+                    *CLOCK_COLUMNS)
              .where(Ticket.id.in_(numbers.scalar_subquery())).order_by(*_order(f.sort)))
     rows = []
     for row in session.execute(query):
         key, name = customers.get(row.customer_id, (None, None)) if row.customer_id else (None, None)
         rows.append({**row._asdict(), "customer_key": key, "customer_name": name, "clocks": clocks_of(row)})
+    _add_row_extras(session, rows)
     return QueuePage(rows, total, counts)
+
+
+def _add_row_extras(session: Session, rows: list[dict[str, Any]]) -> None:
+    """What a row shows beyond the ticket's columns, for the page's rows only (one query each): the last
+    entry (its first words, when), the contact's name, and since when the ticket waits for the customer."""
+    entries = last_entries(session, [row["id"] for row in rows])
+    names = contact_names(session, [row["contact_email"] for row in rows])
+    for row in rows:
+        entry = entries.get(row["id"])
+        row["last_entry"] = entry
+        row["contact_name"] = names.get(row["contact_email"] or "")
+        # The clocks' pause began when it started waiting; a ticket from before the clocks has its last change.
+        row["waiting_since"] = (row["paused_at"] or row["updated_at"]) if row["status"] == "waiting" else None
+        row["last_activity"] = max(filter(None, (row["updated_at"], entry.at if entry else None)))
