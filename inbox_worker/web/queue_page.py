@@ -6,8 +6,10 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request
+from werkzeug.wrappers import Response
 
+from inbox_worker.features.queue.search import ticket_named
 from inbox_worker.features.queue.triage import FACETS, QueueFilter, QueueSort, queue_page
 from inbox_worker.web.clock_text import due_cell
 from inbox_worker.web.context import db, now, staff, web
@@ -47,7 +49,9 @@ def _link(f: QueueFilter, **changes: Any) -> str:
 
 
 @bp.get("/")
-def queue() -> str:
+def queue() -> str | Response:
+    if (number := ticket_named(db(), request.args.get("q", "")[:200])) is not None:  # "#123" jumps to it
+        return redirect(f"/tickets/{number}")
     f = _filter_from(request.args)
     context, moment = web(), now()
     size = context.settings.web.page_size
