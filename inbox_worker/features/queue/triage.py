@@ -157,13 +157,18 @@ def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) 
     # orders and skips narrow rows, not subjects, review flags and clocks.
     numbers = (_found(select(Ticket.id), hits).where(*where).order_by(*_order(f.sort, hits))
                .limit(page_size).offset(max(f.page - 1, 0) * page_size))
-    query = (_found(select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category,
-                           Ticket.priority, Ticket.coverage_status, Ticket.review, Ticket.look_rank, Ticket.assignee,
-                           Ticket.created_at, Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at,
-                           *CLOCK_COLUMNS), hits)
-             .where(Ticket.id.in_(numbers.scalar_subquery())).order_by(*_order(f.sort, hits)))
+    # A search's page keeps its numbers' order (by rank) without searching a second time.
+    ranked = list(session.scalars(numbers)) if hits is not None else None
+    query = (select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category, Ticket.priority,
+                    Ticket.coverage_status, Ticket.review, Ticket.look_rank, Ticket.assignee, Ticket.created_at,
+                    Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at, *CLOCK_COLUMNS)
+             .where(Ticket.id.in_(numbers.scalar_subquery() if ranked is None else ranked)).order_by(*_order(f.sort)))
+    found = list(session.execute(query))
+    if ranked is not None:
+        position = {number: place for place, number in enumerate(ranked)}
+        found.sort(key=lambda row: position[row.id])
     rows = []
-    for row in session.execute(query):
+    for row in found:
         key, name = customers.get(row.customer_id, (None, None)) if row.customer_id else (None, None)
         rows.append({**row._asdict(), "customer_key": key, "customer_name": name, "clocks": clocks_of(row)})
     return QueuePage(rows, total, counts)
