@@ -119,9 +119,86 @@ def seed(engine: Any, n: int, rng: random.Random, calendar: WorkCalendar) -> Non
                 for kind in ("inbound", "outbound"):
                     entries.append({"ticket_id": number, "kind": kind, "raw_message_id": None, "outbox_id": None,
                                     "author": row["from_address"], "subject": row["subject"],
-                                    "body_text": "Hej\n\nDet virker stadig ikke.\n\nMvh",
+                                    "body_text": danish_body(rng, kind),
                                     "created_at": row["created_at"]})
             connection.execute(insert(TicketEntry), entries)
+
+
+# --- search: realistic Danish bodies, and the searches staff make ---------------------------------------------
+# Nouns in their inflections (indefinite, definite, plural, definite plural) and verbs in their tenses, so
+# that stemming matters: "printerne" must find "printeren". RARE appears in about one body in a thousand.
+NOUNS = [("printer", "printeren", "printere", "printerne"), ("computer", "computeren", "computere", "computerne"),
+         ("skærm", "skærmen", "skærme", "skærmene"), ("server", "serveren", "servere", "serverne"),
+         ("faktura", "fakturaen", "fakturaer", "fakturaerne"), ("licens", "licensen", "licenser", "licenserne"),
+         ("opdatering", "opdateringen", "opdateringer", "opdateringerne"), ("netværk", "netværket", "netværk",
+                                                                             "netværkene"),
+         ("adgangskode", "adgangskoden", "adgangskoder", "adgangskoderne"), ("telefon", "telefonen", "telefoner",
+                                                                            "telefonerne"),
+         ("mail", "mailen", "mails", "mailsene"), ("router", "routeren", "routere", "routerne")]
+PLACES = ["på kontoret", "i butikken", "i kælderen", "hjemme", "på lageret", "i receptionen", "ved kassen"]
+SENTENCES = ["{Noun} {place} virker ikke længere.", "Vi har genstartet {noun}, men det hjalp ikke.",
+             "Siden i går har {plural} drillet os.", "Kan I se på {definite_plural} i dag?",
+             "Der kom en fejlmeddelelse om {noun} i morges.", "Er {noun} dækket af vores aftale?",
+             "Jeg har prøvet at slukke og tænde for {noun}.", "De nye {plural} skal sættes op inden mandag.",
+             "Søren siger, at {noun} larmer mere end før.", "Hvornår kan I komme ud og kigge på {plural}?"]
+RARE = "Kaffemaskinen på første sal lækker også."
+SIGNOFFS = ["Med venlig hilsen", "Mvh", "Venlig hilsen", "Hilsen"]
+NAMES = ["Lone", "Søren", "Åse", "Mette", "Jens", "Birgitte", "Kasper", "Ærø-Ib"]
+
+
+def danish_body(rng: random.Random, kind: str) -> str:
+    """A support mail (inbound) or a reply (outbound) of a few Danish sentences with inflected words."""
+    nouns = rng.sample(NOUNS, 2)
+    lines = []
+    for template in rng.sample(SENTENCES, rng.randint(2, 4)):
+        forms = rng.choice(nouns)
+        lines.append(template.format(Noun=forms[1].capitalize(), noun=forms[1], plural=forms[2],
+                                     definite_plural=forms[3], place=rng.choice(PLACES)))
+    if rng.random() < 0.001:
+        lines.append(RARE)
+    opening = "Hej MICO" if kind == "inbound" else "Hej " + rng.choice(NAMES)
+    return f"{opening}\n\n{' '.join(lines)}\n\n{rng.choice(SIGNOFFS)}\n{rng.choice(NAMES)}"
+
+
+def link_devices(engine: Engine, rng: random.Random, n: int) -> None:
+    """A device of the demo registry on about one ticket in two hundred (staff linked it)."""
+    from inbox_worker.store.models import Device, TicketDevice
+
+    with Session(engine) as session, session.begin():
+        devices = list(session.scalars(select(Device.id)))
+        numbers = rng.sample(range(1, n + 1), max(1, n // 200))
+        session.add_all(TicketDevice(ticket_id=number, device_id=rng.choice(devices)) for number in numbers)
+
+
+def search_pages(number: int) -> dict[str, tuple[str, int]]:
+    """The searches timed: (path, expected status). `#n` answers with a redirect to the ticket."""
+    return {"search, common word (virker)": ("/?q=virker", 200),
+            "search, rare word (kaffemaskinen)": ("/?q=kaffemaskinen", 200),
+            "search, inflected form (printerne)": ("/?q=printerne", 200),
+            "search, all statuses, inflected (computerne)": ("/?status=&q=computerne", 200),
+            "search, contact name (Lone Sørensen)": ("/?q=Lone+S%C3%B8rensen", 200),
+            "search, serial (5CG12345XY)": ("/?status=&q=5CG12345XY", 200),
+            f"search, #{number} (jump)": (f"/?q=%23{number}", 302)}
+
+
+def timed_search(client: Any, pages: dict[str, tuple[str, int]], repeat: int) -> dict[str, dict[str, float]]:
+    results = {}
+    for name, (path, status) in pages.items():
+        for _ in range(3):
+            assert client.get(path).status_code == status, path
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(path)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == status, path
+        samples.sort()
+        results[name] = {"median_ms": round(statistics.median(samples), 1),
+                         "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1)}
+    return results
+
+
+# --- the queue and ticket pages ------------------------------------------------------------------------------
 
 
 def timed(client: Any, path: str, repeat: int) -> dict[str, float]:
@@ -181,10 +258,12 @@ def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
     calendar = WorkCalendar(PipelineParams.from_settings(settings).hours)
     started = time.perf_counter()
     seed(engine, n, random.Random(42), calendar)
+    link_devices(engine, random.Random(43), n)
     if engine.dialect.name == "postgresql":  # what autovacuum does soon after a bulk load in production
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE tickets"))
             connection.execute(text("VACUUM ANALYZE ticket_entries"))
+            connection.execute(text("VACUUM ANALYZE"))  # the search index too, where there is one
     seeded = time.perf_counter() - started
     number = Runner(settings, engine).process(build_mail(), "bench")["ticket"]
     with Session(engine) as session, session.begin():  # the ticket page shows its clocks and their history
@@ -209,6 +288,7 @@ def run(n: int, db_url: str, workdir: Path, repeat: int) -> dict[str, Any]:
                  "queue, all statuses, nearest due": "/?status=&sort=due",
                  f"ticket /tickets/{number}": f"/tickets/{number}"}
         results = {name: timed(client, path, repeat) for name, path in pages.items()}
+        results.update(timed_search(client, search_pages(number), repeat))
     engine.dispose()
     return {"tickets": n + 1, "database": make_url(db_url).get_backend_name(), "seed_seconds": round(seeded, 1),
             "pages": results}

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from inbox_worker.errors import UserError
+from inbox_worker.store import search
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -34,6 +35,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
+    search.register(dbapi_connection)  # the search index's triggers stem in Python (store/search.py)
 
 
 _READ_ONLY_OPTION = "inbox_worker_read_only"
@@ -103,7 +105,9 @@ def make_engine(url: str, busy_timeout_seconds: float = 30.0) -> Engine:
             "BEGIN" if connection.get_execution_options().get(_READ_ONLY_OPTION) else "BEGIN IMMEDIATE"))
         return engine
     if parsed.get_backend_name() == "sqlite":
-        return _tracked(create_engine(url))
+        engine = _tracked(create_engine(url))
+        event.listen(engine, "connect", lambda connection, record: search.register(connection))
+        return engine
     return _tracked(create_engine(url, pool_pre_ping=True,
                                   connect_args={"options": f"-c lock_timeout={timeout_ms}"}))
 

@@ -8,11 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from inbox_worker.domain.types import TicketStatus
 from inbox_worker.domain.vocabulary import PRIORITIES
+from inbox_worker.features.queue.search import ticket_named
 from inbox_worker.features.queue.triage import FACETS, QueueFilter, QueueSort, queue_page
 from inbox_worker.store.models import Staff
 from inbox_worker.web.clock_text import due_cell
@@ -53,7 +55,9 @@ def _link(f: QueueFilter, **changes: Any) -> str:
 
 
 @bp.get("/")
-def queue() -> str:
+def queue() -> str | Response:
+    if (number := ticket_named(db(), request.args.get("q", "")[:200])) is not None:  # "#123" jumps to it
+        return redirect(f"/tickets/{number}")
     f = _filter_from(request.args)
     context, moment = web(), now()
     size = context.settings.web.page_size

@@ -14,21 +14,20 @@ queue like any closed ticket. Only the page's rows carry their clocks; nothing h
 from __future__ import annotations
 
 import enum
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
 from sqlalchemy.orm import Session
 
+from inbox_worker.features.queue import search
 from inbox_worker.features.queue.rows import contact_names, last_entries
 from inbox_worker.store.models import Customer, Ticket
 from inbox_worker.store.queue_columns import PRIORITIES
 from inbox_worker.store.response import CLOCK_COLUMNS, clocks_of
 
-_NUMBER = re.compile(r"^#?(\d{1,9})$")
 FACETS = ("status", "customer", "category", "coverage", "priority")
 _GROUP_COLUMNS = (Ticket.status, Ticket.customer_id, Ticket.category, Ticket.coverage_status, Ticket.priority_rank)
 RUNNING = ("open", "waiting")  # the statuses whose promises can be overdue (a closed ticket's are settled)
@@ -64,18 +63,9 @@ class QueuePage:
     counts: dict[str, list[tuple[str, str, int]]]  # facet -> (value, label, count)
 
 
-def _search(text: str, dialect: str) -> ColumnElement[bool]:
-    text = text.strip()[:200]
-    number = _NUMBER.match(text)
-    columns = (Ticket.subject, Ticket.from_address)
-    if dialect == "sqlite":  # LIKE ignores the case of ASCII letters only: æ/ø/å are tried in both cases
-        matches = [column.contains(variant, autoescape=True) for variant in dict.fromkeys(
-            (text, text.lower(), text.upper()) if not text.isascii() else (text,)) for column in columns]
-    else:
-        matches = [column.icontains(text, autoescape=True) for column in columns]
-    if number:
-        matches.append(Ticket.id == int(number.group(1)))
-    return or_(*matches)
+def _search(text: str, dialect: str) -> Subquery:
+    """(ticket_id, rank) of what a search finds: ranked full text (features/queue/search.py)."""
+    return search.hits(text, dialect)
 
 
 def _facet_values(f: QueueFilter, customer_ids: dict[str, int]) -> dict[str, Any]:
@@ -102,12 +92,12 @@ def _grouped(session: Session, others: list[ColumnElement[bool]], now: datetime)
             for *values, count, late in session.execute(query)]
 
 
-def _other_conditions(f: QueueFilter, dialect: str) -> list[ColumnElement[bool]]:
+def _other_conditions(f: QueueFilter, hits: Subquery | None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if f.assignee:
         where.append(Ticket.assignee == f.assignee)
-    if f.search.strip():
-        where.append(_search(f.search, dialect))
+    if hits is not None:
+        where.append(Ticket.id.in_(select(hits.c.ticket_id)))
     return where
 
 
@@ -141,10 +131,17 @@ def _counts(groups: list[Any], chosen: dict[str, Any], overdue: bool,
     return total, result
 
 
-def _order(sort: QueueSort) -> tuple[Any, ...]:
+def _order(sort: QueueSort, hits: Subquery | None = None) -> tuple[Any, ...]:
     if sort == QueueSort.DUE:
         return Ticket.next_due_at.asc().nulls_last(), Ticket.id
+    if hits is not None:  # a search without a chosen sort: the best match first
+        return hits.c.rank, Ticket.id
     return Ticket.look_rank, Ticket.priority_rank, Ticket.created_at, Ticket.id
+
+
+def _found(query: Select[Any], hits: Subquery | None) -> Select[Any]:
+    """`query` over what the search found, with its rank (unchanged without a search)."""
+    return query if hits is None else query.join(hits, hits.c.ticket_id == Ticket.id)
 
 
 def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) -> QueuePage:
@@ -153,21 +150,27 @@ def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) 
     customers = {row.id: (row.key, row.name) for row in session.execute(select(Customer.id, Customer.key,
                                                                                 Customer.name))}
     chosen = _facet_values(f, {key: cid for cid, (key, _) in customers.items()})
-    others = _other_conditions(f, session.get_bind().dialect.name)
-    total, counts = _counts(_grouped(session, others, now), chosen, f.overdue, customers)
-    where = [*others, *(column == chosen[facet] for facet, column in zip(FACETS, _GROUP_COLUMNS, strict=True)
-                        if chosen[facet] is not None), *(_overdue(now) if f.overdue else ())]
+    hits = _search(f.search, session.get_bind().dialect.name) if f.search.strip() else None
+    total, counts = _counts(_grouped(session, _other_conditions(f, hits), now), chosen, f.overdue, customers)
+    where = [*_other_conditions(f, None), *(column == chosen[facet] for facet, column in zip(
+        FACETS, _GROUP_COLUMNS, strict=True) if chosen[facet] is not None), *(_overdue(now) if f.overdue else ())]
     # The page's numbers first, then only their rows in full: a deep page (or a sort over what a search found)
     # orders and skips narrow rows, not subjects, review flags and clocks.
-    numbers = (select(Ticket.id).where(*where).order_by(*_order(f.sort))
+    numbers = (_found(select(Ticket.id), hits).where(*where).order_by(*_order(f.sort, hits))
                .limit(page_size).offset(max(f.page - 1, 0) * page_size))
+    # A search's page keeps its numbers' order (by rank) without searching a second time.
+    ranked = list(session.scalars(numbers)) if hits is not None else None
     query = (select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category, Ticket.priority,
                     Ticket.coverage_status, Ticket.review, Ticket.look_rank, Ticket.assignee, Ticket.created_at,
                     Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at, Ticket.contact_email, Ticket.version,
                     *CLOCK_COLUMNS)
-             .where(Ticket.id.in_(numbers.scalar_subquery())).order_by(*_order(f.sort)))
+             .where(Ticket.id.in_(numbers.scalar_subquery() if ranked is None else ranked)).order_by(*_order(f.sort)))
+    found = list(session.execute(query))
+    if ranked is not None:
+        position = {number: place for place, number in enumerate(ranked)}
+        found.sort(key=lambda row: position[row.id])
     rows = []
-    for row in session.execute(query):
+    for row in found:
         key, name = customers.get(row.customer_id, (None, None)) if row.customer_id else (None, None)
         rows.append({**row._asdict(), "customer_key": key, "customer_name": name, "clocks": clocks_of(row)})
     _add_row_extras(session, rows)

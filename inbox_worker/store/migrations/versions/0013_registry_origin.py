@@ -1,7 +1,7 @@
 """registry_origin: which customers, contacts, aliases and devices staff made in the web UI
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02
 
 `registry import` updates what its file lists and used to be the only writer of the registry; staff now
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
