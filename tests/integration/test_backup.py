@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from inbox_worker.cli import main
+from inbox_worker.store import search
 from tests.conftest import DEMO, MAIL, ROOT, CliResult
 
 WITH_ATTACHMENTS = [DEMO / "inbox", MAIL / "attachment-rfc2231-filename.eml", MAIL / "multipart-alternative.eml",
@@ -131,6 +132,7 @@ def test_a_backup_during_an_open_write_transaction_holds_the_committed_state_and
     database = live.parent / "inbox.db"
     before = tickets(live)
     writer = sqlite3.connect(database, isolation_level=None)
+    search.register(writer)  # the search index's triggers stem in Python, as on every connection the product opens
     writer.execute("PRAGMA cache_size=-64")  # 64 KiB: the uncommitted pages spill into the WAL file
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("UPDATE tickets SET subject = 'IKKE GEMT' WHERE id = 1")

@@ -139,7 +139,7 @@ def test_the_migration_indexes_the_tickets_already_stored(settings: Settings, tm
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:  # a database as it was before the search index
         config.attributes["connection"] = connection
-        command.upgrade(config, "0010")
+        command.upgrade(config, "0013")  # the revision before the search index (0014)
     with Session(engine) as session, session.begin():
         import_registry(session, DEMO / "registry.toml")
     before = mail(settings, engine, "Netværket", "Hej\n\nNetværkskablet i kantinen er knækket.")

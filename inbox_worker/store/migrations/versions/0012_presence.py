@@ -1,7 +1,7 @@
 """presence: who has a ticket's page open (ticket_viewers), for "også åben hos" on the ticket page
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 """
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0014'
-down_revision: str | None = '0013'
+revision: str = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

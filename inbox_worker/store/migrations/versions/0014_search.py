@@ -1,7 +1,7 @@
 """search: the full-text search index of tickets, its triggers, and the documents of the tickets stored so far
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02
 
 PostgreSQL: table ticket_search (tsvector, GIN index) and PL/pgSQL triggers; SQLite: an FTS5 table and
@@ -13,8 +13,8 @@ from alembic import op
 
 from inbox_worker.store import search
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
