@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Flask, abort, g, jsonify, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from inbox_worker.store import presence
@@ -29,6 +29,8 @@ _TICKET_PAGES = frozenset({"ticket.ticket"})
 def _mark(number: int) -> None:
     session = db()
     try:
+        if session.get(Ticket, number) is None:
+            return
         presence.mark_seen(session, number, g.staff.id, now())
         session.commit()
     except OperationalError as exc:
@@ -41,8 +43,7 @@ def _mark(number: int) -> None:
 def _on_ticket_page() -> None:
     """Before a ticket page is shown: its viewer has it open now."""
     number = (request.view_args or {}).get("number")
-    if (request.endpoint in _TICKET_PAGES and isinstance(number, int) and getattr(g, "staff", None)
-            and db().get(Ticket, number) is not None):
+    if request.endpoint in _TICKET_PAGES and isinstance(number, int) and getattr(g, "staff", None):
         _mark(number)
 
 
@@ -51,7 +52,11 @@ def _viewers() -> dict[str, Any]:
     number = (request.view_args or {}).get("number")
     if not isinstance(number, int) or not request.path.startswith("/tickets/") or not getattr(g, "staff", None):
         return {}
-    return {"viewers": presence.others(db(), number, g.staff.id, now())}
+    try:
+        return {"viewers": presence.others(db(), number, g.staff.id, now())}
+    except SQLAlchemyError:  # the page is an error page about this very database (503 busy): name nobody
+        db().rollback()
+        return {"viewers": []}
 
 
 @bp.get("/tickets/<int:number>/presence")
