@@ -28,7 +28,15 @@ SETTINGS = settings_from_dict({}, "test")
 RULES, PARAMS, RENDERER = load_rulebook(SETTINGS.paths.rules), PipelineParams.from_settings(SETTINGS), Renderer(SETTINGS)
 FIXTURES = sorted(p.read_bytes() for p in MAIL.rglob("*.eml") if p.stat().st_size < 60_000)
 # ParseErrors that are decisions about the mail; any other means something inside the parser crashed.
-DELIBERATE = ("the mail is empty", "MIME-strukturen er indlejret")
+DELIBERATE = ("the mail is empty", "MIME-strukturen er indlejret", "MIME-strukturen er ødelagt")
+
+
+def test_a_multipart_part_cut_off_before_its_boundary_is_a_deliberate_refusal() -> None:
+    """Found by the fuzzer: a mail cut off inside a part's Content-Type, its boundary parameter without a value."""
+    raw = (b"From: Lone <lone@bageriet-soerensen.dk>\r\nTo: support@mico.dk\r\nSubject: Dybt\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n--b0\r\nContent-Type: multipart/mixed; boundary')
+    parsed = parse_safely(raw)
+    assert isinstance(parsed, ParseError) and str(parsed).startswith("MIME-strukturen er ødelagt"), parsed
 
 HOSTILE_VALUES = st.sampled_from([
     b"(" * 50_000, b"Lone <lone@bageriet-soerensen.dk> " + b"(" * 5_000, b")" * 1000 + b"<a@b.dk>",

@@ -222,6 +222,12 @@ def parse_mail(raw: bytes) -> ParsedMail:
 # address parser is the stdlib's, which recurses on nested comments), as is Received (never read).
 MAX_NESTING = 100  # MIME parts nested deeper than this are not a mail anyone wrote
 _TOO_DEEP = f"MIME-strukturen er indlejret i mere end {MAX_NESTING} niveauer"
+# A multipart part without a boundary cannot be split into its parts (mail-parser fails on it inside).
+_NO_BOUNDARY = "MIME-strukturen er ødelagt: en multipart-del uden boundary"
+
+
+def _has_part_without_boundary(message: Message) -> bool:
+    return any(part.get_content_maintype() == "multipart" and not part.get_boundary() for part in message.walk())
 
 
 def _message(raw: bytes) -> Message:
@@ -260,9 +266,13 @@ def _parse(raw: bytes) -> ParsedMail:
     envelope = {name: message.get(name) for name in ("message-id", "in-reply-to", "references", "date")}
     _only_mime_headers(message)
     try:
+        if _has_part_without_boundary(message):
+            raise ParseError(_NO_BOUNDARY)
         parser = mailparser.MailParser(message)
     except RecursionError:
         raise ParseError(_TOO_DEEP) from None
+    except ParseError:
+        raise
     except Exception as exc:  # mail-parser raises its own and stdlib errors on hostile input
         raise ParseError(f"mail-parser failed: {type(exc).__name__}: {exc}") from exc
     body = _body_text(parser)
