@@ -38,6 +38,14 @@ def test_a_multipart_part_cut_off_before_its_boundary_is_a_deliberate_refusal() 
     parsed = parse_safely(raw)
     assert isinstance(parsed, ParseError) and str(parsed).startswith("MIME-strukturen er ødelagt"), parsed
 
+
+def test_a_multipart_without_its_closing_boundary_or_a_from_line_is_parsed_not_failed() -> None:
+    """Found by the fuzzer: no closing boundary (so no epilogue) and a mangled first header line."""
+    raw = (b"\x00rom: Lone <lone@bageriet-soerensen.dk>\r\nTo: support@mico.dk\r\nSubject: Dybt\r\n"
+           b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b0"\r\n\r\n--b0\r\n'
+           b"Content-Type: text/plain\r\n\r\nPrinteren virker ikke\r\n")
+    _one_decision(raw)
+
 HOSTILE_VALUES = st.sampled_from([
     b"(" * 50_000, b"Lone <lone@bageriet-soerensen.dk> " + b"(" * 5_000, b")" * 1000 + b"<a@b.dk>",
     b'"' * 999 + b"<x@y.dk>", b"\\(" * 3000, b"=?utf-8?B?!!!?= =?x?Q?=ZZ?= =?utf-8?Q?unterminated",

@@ -268,6 +268,10 @@ def _parse(raw: bytes) -> ParsedMail:
     try:
         if _has_part_without_boundary(message):
             raise ParseError(_NO_BOUNDARY)
+        if message.is_multipart() and message.epilogue is None:
+            # A multipart cut off before its closing boundary has no epilogue; mail-parser looks in it for
+            # parts after the boundary and fails on None (AttributeError). An empty one is the same mail.
+            message.epilogue = ""
         parser = mailparser.MailParser(message)
     except RecursionError:
         raise ParseError(_TOO_DEEP) from None
