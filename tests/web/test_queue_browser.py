@@ -170,7 +170,7 @@ def test_shortcuts_wait_while_staff_type(app: Flask, browser: Any, numbers: list
     with serving(app) as url:
         page, violations = _queue(browser, url)
         page.keyboard.press("/")  # data-shortcut="/": the search field
-        assert page.evaluate("document.activeElement.name") == "q"
+        page.wait_for_function("document.activeElement && document.activeElement.name === 'q'", timeout=5000)
         page.keyboard.type("jjx?")
         assert page.input_value("input[name=q]") == "jjx?"
         assert page.locator("tr.kbd-current").count() == 0 and page.locator("#keys-help").count() == 0
