@@ -167,10 +167,12 @@ def test_question_mark_shows_the_shortcuts_of_the_page(app: Flask, browser: Any,
 
 
 def test_shortcuts_wait_while_staff_type(app: Flask, browser: Any, numbers: list[int]) -> None:
+    from playwright.sync_api import expect
+
     with serving(app) as url:
         page, violations = _queue(browser, url)
         page.keyboard.press("/")  # data-shortcut="/": the search field
-        page.wait_for_function("document.activeElement && document.activeElement.name === 'q'", timeout=5000)
+        expect(page.locator("input[name=q]")).to_be_focused(timeout=5000)  # waits; no string eval (the CSP forbids it)
         page.keyboard.type("jjx?")
         assert page.input_value("input[name=q]") == "jjx?"
         assert page.locator("tr.kbd-current").count() == 0 and page.locator("#keys-help").count() == 0
