@@ -12,12 +12,10 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from inbox_worker.features.queue.triage import TRIAGE_ORDER as _ORDER
 from inbox_worker.features.queue.triage import QueueFilter
 from inbox_worker.store.models import Ticket
 
-# features/queue/triage.py orders the default queue by these; tests/web/test_ticket_page_save.py checks that
-# "Gem og næste" walks the queue as the queue page lists it.
-_ORDER = (Ticket.look_rank, Ticket.priority_rank, Ticket.created_at, Ticket.id)
 _QUEUE_STATUS = QueueFilter().status
 
 

@@ -131,12 +131,17 @@ def _counts(groups: list[Any], chosen: dict[str, Any], overdue: bool,
     return total, result
 
 
+# The default queue's order (needing a look first, then priority, then age, then number): the queue page
+# and "Gem og næste" (web/queue_next.py) walk it alike.
+TRIAGE_ORDER = (Ticket.look_rank, Ticket.priority_rank, Ticket.created_at, Ticket.id)
+
+
 def _order(sort: QueueSort, hits: Subquery | None = None) -> tuple[Any, ...]:
     if sort == QueueSort.DUE:
         return Ticket.next_due_at.asc().nulls_last(), Ticket.id
     if hits is not None:  # a search without a chosen sort: the best match first
         return hits.c.rank, Ticket.id
-    return Ticket.look_rank, Ticket.priority_rank, Ticket.created_at, Ticket.id
+    return TRIAGE_ORDER
 
 
 def _found(query: Select[Any], hits: Subquery | None) -> Select[Any]:
