@@ -681,6 +681,49 @@ def _admin_commands(commands: Commands) -> None:
     copy.add_argument("--force", action="store_true", help="overskriv filer, der allerede findes dér")
 
 
+def cmd_privacy_export(args: argparse.Namespace, settings: Settings) -> int:
+    raise UserError("privacy export: under construction (issue 16)")
+
+
+def cmd_privacy_erase(args: argparse.Namespace, settings: Settings) -> int:
+    raise UserError("privacy erase: under construction (issue 16)")
+
+
+def cmd_privacy_retention(args: argparse.Namespace, settings: Settings) -> int:
+    raise UserError("privacy retention: under construction (issue 16)")
+
+
+def _privacy_commands(commands: Commands) -> None:
+    """privacy export, erase, retention (GDPR)."""
+    privacy = group(commands, "privacy", "persondata (GDPR): udlevér, slet og hold opbevaringsfristerne",
+                    "inbox-worker privacy export mette@bageriet.dk --out mette.zip")
+    export = command(privacy, "export", "alt, der opbevares om en person eller en kunde, som én zip-fil",
+                     "inbox-worker privacy export mette@bageriet.dk --out mette.zip", run=cmd_privacy_export,
+                     more="Med personens aliasser: de originale mails (.eml), vedhæftede filer, sagerne med tråd, "
+                          "noter og beslutninger, tidsregistreringer, ugeoversigter og revisionslog; en dansk "
+                          "oversigt (index.html) og én JSON-fil pr. slags.")
+    who = export.add_mutually_exclusive_group(required=True)
+    who.add_argument("email", nargs="?", metavar="EMAIL", help="personens mailadresse (eller et af personens aliasser)")
+    who.add_argument("--customer", metavar="NØGLE", help="hele kunden (nøglen i registret)")
+    export.add_argument("--out", metavar="FIL.zip", help="zip-filen, der skrives (standard: privacy-<hvem>.zip)")
+    export.add_argument("--by", metavar="HVEM", help="hvem udleverer, til adgangsloggen (standard: login-navnet)")
+    erase = command(privacy, "erase", "slet en persons data; fakturagrundlaget beholdes, pseudonymiseret",
+                    'inbox-worker privacy erase mette@bageriet.dk --reason "Anmodning af 1.12.2026" --dry-run',
+                    run=cmd_privacy_erase,
+                    more="Rå mails, tekster, vedhæftede filer, søgeindeks og registerposten slettes; sagerne bliver "
+                         "stående med et pseudonym (\"Slettet person #7\"); tid, dækning og fakturalinjer bliver "
+                         "og giver samme beløb. Sletningen står i revisionsloggen uden de slettede data.")
+    whom = erase.add_mutually_exclusive_group(required=True)
+    whom.add_argument("email", nargs="?", metavar="EMAIL", help="personens mailadresse")
+    whom.add_argument("--customer", metavar="NØGLE", help="en kunde og alle dens personer (fx efter opsigelse)")
+    erase.add_argument("--reason", required=True, metavar="TEKST", help="hvorfor (står i revisionsloggen)")
+    erase.add_argument("--dry-run", action="store_true", help="vis, hvad der ville blive slettet; intet ændres")
+    erase.add_argument("--by", metavar="HVEM", help="hvem sletter, til revisionsloggen (standard: login-navnet)")
+    retention = command(privacy, "retention", "anvend opbevaringsfristerne fra [privacy]; run gør det hver nat",
+                        "inbox-worker privacy retention --dry-run", run=cmd_privacy_retention)
+    retention.add_argument("--dry-run", action="store_true", help="vis, hvad der ville blive slettet; intet ændres")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="inbox-worker", description="MICO ApS' supportindbakke: mail til support bliver til sager "
                     "med kunde,\ndækning og kvittering; tid, ugeoversigter og fakturagrundlag.",
@@ -692,7 +735,7 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True, title="kommandoer", metavar="KOMMANDO",
                                      help="se inbox-worker KOMMANDO --help")
     for add in (_mail_commands, _outbox_commands, _quarantine_commands, _ticket_commands, _report_commands,
-                _admin_commands):
+                _privacy_commands, _admin_commands):
         add(commands)
     return parser
 

@@ -427,7 +427,7 @@ class Staff(Base):
 
 
 class TicketViewer(Base):
-    """Who has a ticket's page open: one row per ticket and staff member, the moment last seen (migration 0014).
+    """Who has a ticket's page open: one row per ticket and staff member, the moment last seen (migration 0012).
 
     Written when the page is shown and by its script's heartbeat; read to show "også åben hos". Not an
     access log (who saw what is recorded elsewhere): a row is overwritten at every view.
@@ -467,6 +467,24 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+
+
+class AccessEntry(Base):
+    """Who looked at personal data: a staff member viewing a ticket, downloading an attachment, exporting.
+
+    GDPR (issue 16): kept per [privacy] access_log_months, then pruned by `privacy retention`; shown on the
+    ticket's audit section. Apart from the audit log, because reads are many and are pruned, actions are not.
+    """
+
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(16))  # staff initials
+    action: Mapped[str] = mapped_column(String(16))  # store.access_log.AccessAction
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id", ondelete="SET NULL"))
+    what: Mapped[str] = mapped_column(String(500), default="")  # e.g. the exported scope; never mail content
 
 
 class WorkerStatus(Base):

@@ -79,6 +79,8 @@ def _queue(browser: Any, url: str, javascript: bool = True) -> tuple[Any, list[s
     violations = _watch(page)
     log_in(page, url, "jh@mico.dk", PASSWORD)
     page.wait_for_selector("table.queue tbody tr[data-href]")
+    if javascript:  # keys.js is deferred: a key pressed before it listens would be lost
+        page.wait_for_selector("html[data-keys=ready]", state="attached")
     return page, violations
 
 

@@ -193,4 +193,6 @@
     }
     if (handled) { event.preventDefault(); }
   });
+  // The script is deferred: a mark that the shortcuts listen now (browser tests wait for it before a key).
+  document.documentElement.setAttribute("data-keys", "ready");
 }());
