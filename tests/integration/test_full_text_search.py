@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -152,3 +153,31 @@ def test_the_migration_indexes_the_tickets_already_stored(settings: Settings, tm
     after = mail(settings, engine, "Kablerne er kommet", "Hej\n\nDe ligger i receptionen.")
     assert found(engine, "kabler") == [after, before]  # a subject hit first
     engine.dispose()
+
+
+def test_a_search_past_the_count_limit_shows_its_best_matches_but_no_numbers(settings: Settings,
+                                                                           engine: Engine) -> None:
+    """A common word is counted only up to the limit (here 3): the page is still ranked over every match,
+    the pager says there is more, and the filters list the queue's values without numbers."""
+    tickets = [mail(settings, engine, f"Printer {n}", "Hej\n\nPrinteren virker ikke." + " printer" * n)
+               for n in range(5)]
+    other = mail(settings, engine, "Kaffe", "Hej\n\nKaffemaskinen er i stykker.",
+                 sender="mark@bageriet-soerensen.dk", name="Mark")
+    with Session(engine) as session:
+        def page(f: QueueFilter, limit: int = 3) -> Any:
+            return queue_page(session, f, 2, NOW, search_count_limit=limit)
+
+        exact = page(QueueFilter(status="", search="printer"), limit=5)
+        assert (exact.capped, exact.total, exact.has_next) == (False, 5, True)
+        assert sum(n for _, _, n in exact.counts["status"]) == 5
+        first = page(QueueFilter(status="", search="printer"))
+        assert first.capped and first.total == 3 and first.has_next
+        assert [row["id"] for row in first.rows] == [row["id"] for row in exact.rows]  # the best two, ranked
+        assert all(n == 0 for values in first.counts.values() for _, _, n in values)
+        assert {value for value, _, _ in first.counts["status"]} == {"open"}  # the queue's values
+        third = page(QueueFilter(status="", search="printer", page=3))
+        assert len(third.rows) == 1 and not third.has_next
+        seen = {row["id"] for p in (1, 2, 3) for row in page(QueueFilter(status="", search="printer", page=p)).rows}
+        assert seen == set(tickets) and other not in seen
+        rare = page(QueueFilter(status="", search="kaffemaskinen"))
+        assert (rare.capped, rare.total, rare.has_next, [r["id"] for r in rare.rows]) == (False, 1, False, [other])

@@ -42,3 +42,19 @@ def test_hostile_queries_answer_with_an_empty_queue(client: FlaskClient, ingest:
         response = client.get("/", query_string={"q": query, "status": ""})
         assert response.status_code == 200, query
         assert _numbers(response.get_data(as_text=True)) == [], query
+
+
+def test_a_search_past_the_count_limit_says_so_instead_of_a_number(client: FlaskClient, ingest: Ingest,
+                                                                   monkeypatch: Any) -> None:
+    from inbox_worker.features.queue import triage
+
+    for n in range(4):
+        ingest(build_mail(subject=f"Printer {n}", body="Hej\n\nPrinteren virker ikke."))
+    monkeypatch.setattr(triage, "SEARCH_COUNT_LIMIT", 2)
+    page = client.get("/?q=printeren&status=").get_data(as_text=True)
+    assert "over 2 – søg mere præcist for at se antal" in page
+    assert len(_numbers(page)) == 4  # the page (50 rows) holds every match, best first
+    assert 'class="count"' not in page  # no numbers the search did not count
+    monkeypatch.setattr(triage, "SEARCH_COUNT_LIMIT", 4)
+    page = client.get("/?q=printeren&status=").get_data(as_text=True)
+    assert "4 i alt" in page and "søg mere præcist" not in page

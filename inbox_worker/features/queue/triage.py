@@ -9,6 +9,12 @@ last column of that index) is before `now`. The other query reads the page itsel
 ix_tickets_queue, or of ix_tickets_due by the nearest due moment (no open promise last). Customer names
 come from one read of the (small) customer table. Merged tickets are closed, so they leave the open
 queue like any closed ticket. Only the page's rows carry their clocks; nothing here counts working time.
+
+A search counts its matches only up to SEARCH_COUNT_LIMIT: counting every ticket a common word finds (half
+the tickets have "virker") was most of what such a page cost, and a number past a thousand tells staff only
+to search more precisely. The page itself is exact (the best matches first, ranked over all of them); past
+the limit the counts are not shown, the filters list what the queue holds without the search, and the pager
+says whether a page follows (GitHub and GitLab cap their search counts alike).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from inbox_worker.store.response import CLOCK_COLUMNS, clocks_of
 FACETS = ("status", "customer", "category", "coverage", "priority")
 _GROUP_COLUMNS = (Ticket.status, Ticket.customer_id, Ticket.category, Ticket.coverage_status, Ticket.priority_rank)
 RUNNING = ("open", "waiting")  # the statuses whose promises can be overdue (a closed ticket's are settled)
+SEARCH_COUNT_LIMIT = 1000  # a search's matches are counted up to this many (see above)
 
 
 class QueueSort(enum.StrEnum):
@@ -59,8 +66,10 @@ class QueueFilter:
 @dataclass(frozen=True)
 class QueuePage:
     rows: list[dict[str, Any]]
-    total: int
-    counts: dict[str, list[tuple[str, str, int]]]  # facet -> (value, label, count)
+    total: int  # past the search's count limit: the limit (`capped`)
+    counts: dict[str, list[tuple[str, str, int]]]  # facet -> (value, label, count); capped: the count is 0
+    capped: bool = False  # the search matches more than SEARCH_COUNT_LIMIT: total and counts are not known
+    has_next: bool = False  # a page follows this one
 
 
 def _search(text: str, dialect: str) -> Subquery:
@@ -92,12 +101,20 @@ def _grouped(session: Session, others: list[ColumnElement[bool]], now: datetime)
             for *values, count, late in session.execute(query)]
 
 
-def _other_conditions(f: QueueFilter, hits: Subquery | None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if f.assignee:
-        where.append(Ticket.assignee == f.assignee)
+def _other_conditions(f: QueueFilter) -> list[ColumnElement[bool]]:
+    """The condition besides the five filters and the search: "mine"."""
+    return [Ticket.assignee == f.assignee] if f.assignee else []
+
+
+def _counted(session: Session, f: QueueFilter, hits: Subquery | None, limit: int) -> list[ColumnElement[bool]]:
+    """The conditions of what is counted: "mine", and the search's matches, at most `limit` + 1 of them (in
+    no order: the scan stops there, so a common word costs no more to count than a rare one). The numbers
+    are read first: as a list they are looked up by the primary key, where a subquery had the database
+    scan every ticket to join them."""
+    where = _other_conditions(f)
     if hits is not None:
-        where.append(Ticket.id.in_(select(hits.c.ticket_id)))
+        sample = select(Ticket.id).join(hits, hits.c.ticket_id == Ticket.id).where(*where).limit(limit + 1)
+        where.append(Ticket.id.in_(list(session.scalars(sample))))
     return where
 
 
@@ -149,22 +166,34 @@ def _found(query: Select[Any], hits: Subquery | None) -> Select[Any]:
     return query if hits is None else query.join(hits, hits.c.ticket_id == Ticket.id)
 
 
-def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) -> QueuePage:
+def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime,
+               search_count_limit: int | None = None) -> QueuePage:
     """The page of the queue under `f`; `now` decides what is overdue. Each row carries its `clocks`
-    (None for a ticket from before the clocks)."""
+    (None for a ticket from before the clocks). A search counts at most `search_count_limit` matches
+    (SEARCH_COUNT_LIMIT when not given)."""
+    if search_count_limit is None:
+        search_count_limit = SEARCH_COUNT_LIMIT
     customers = {row.id: (row.key, row.name) for row in session.execute(select(Customer.id, Customer.key,
                                                                                 Customer.name))}
     chosen = _facet_values(f, {key: cid for cid, (key, _) in customers.items()})
     hits = _search(f.search, session.get_bind().dialect.name) if f.search.strip() else None
-    total, counts = _counts(_grouped(session, _other_conditions(f, hits), now), chosen, f.overdue, customers)
-    where = [*_other_conditions(f, None), *(column == chosen[facet] for facet, column in zip(
+    groups = _grouped(session, _counted(session, f, hits, search_count_limit), now)
+    capped = hits is not None and sum(group[-2] for group in groups) > search_count_limit
+    if capped:  # the filters' values as the queue holds them, without the search (and without numbers)
+        groups = _grouped(session, _other_conditions(f), now)
+    total, counts = _counts(groups, chosen, f.overdue, customers)
+    where = [*_other_conditions(f), *(column == chosen[facet] for facet, column in zip(
         FACETS, _GROUP_COLUMNS, strict=True) if chosen[facet] is not None), *(_overdue(now) if f.overdue else ())]
     # The page's numbers first, then only their rows in full: a deep page (or a sort over what a search found)
-    # orders and skips narrow rows, not subjects, review flags and clocks.
+    # orders and skips narrow rows, not subjects, review flags and clocks. A search reads one number more, to
+    # know whether a page follows when its total is not counted.
     numbers = (_found(select(Ticket.id), hits).where(*where).order_by(*_order(f.sort, hits))
-               .limit(page_size).offset(max(f.page - 1, 0) * page_size))
+               .limit(page_size + (hits is not None)).offset(max(f.page - 1, 0) * page_size))
     # A search's page keeps its numbers' order (by rank) without searching a second time.
     ranked = list(session.scalars(numbers)) if hits is not None else None
+    has_next = len(ranked) > page_size if ranked is not None else f.page * page_size < total
+    if ranked is not None:
+        ranked = ranked[:page_size]
     query = (select(Ticket.id, Ticket.subject, Ticket.status, Ticket.from_address, Ticket.category, Ticket.priority,
                     Ticket.coverage_status, Ticket.review, Ticket.look_rank, Ticket.assignee, Ticket.created_at,
                     Ticket.updated_at, Ticket.customer_id, Ticket.next_due_at, Ticket.contact_email, Ticket.version,
@@ -179,7 +208,11 @@ def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime) 
         key, name = customers.get(row.customer_id, (None, None)) if row.customer_id else (None, None)
         rows.append({**row._asdict(), "customer_key": key, "customer_name": name, "clocks": clocks_of(row)})
     _add_row_extras(session, rows)
-    return QueuePage(rows, total, counts)
+    if capped:
+        counts = {facet: [(value, text, 0) for value, text, _ in values] for facet, values in counts.items()}
+        counts["overdue"] = []
+        total = search_count_limit
+    return QueuePage(rows, total, counts, capped, has_next)
 
 
 def _add_row_extras(session: Session, rows: list[dict[str, Any]]) -> None:
