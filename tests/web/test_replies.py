@@ -311,7 +311,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 
 
 def test_attachments_are_stored_like_inbound_ones_and_recorded_on_the_reply(
-        post: Post, engine: Engine, settings: Settings, ticket: int) -> None:
+        post: Post, client: FlaskClient, engine: Engine, settings: Settings, ticket: int) -> None:
     pdf, image = b"%PDF-1.4 tilbud " * 500, bytes(range(256)) * 20
     post(f"/tickets/{ticket}/reply", body="Tilbuddet er vedhæftet.", then="",
          attachments=[(BytesIO(pdf), "Tilbud på printer æøå.pdf", "application/pdf"),
@@ -325,6 +325,10 @@ def test_attachments_are_stored_like_inbound_ones_and_recorded_on_the_reply(
         ("Tilbud på printer æøå.pdf", "application/pdf", len(pdf)), ("skærm.png", "image/png", len(image))]
     stored = Path(settings.storage.attachments_dir)
     assert [(stored / f.stored_path).read_bytes() for f in files] == [pdf, image]
+    # The reply in the thread lists what it carried.
+    thread = text_of(client.get(f"/tickets/{ticket}").get_data(as_text=True))
+    assert "📎 Tilbud på printer æøå.pdf application/pdf, 7.8 kB · sendt med svaret" in thread
+    assert "📎 skærm.png image/png, 5.0 kB · sendt med svaret" in thread
 
 
 def test_an_empty_file_input_is_no_attachment(post: Post, engine: Engine, ticket: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -23,6 +23,7 @@ from inbox_worker.store.models import (
     Customer,
     DecisionLog,
     Device,
+    OutboxAttachment,
     OutboxMessage,
     RawBlob,
     RawMessage,
@@ -47,6 +48,7 @@ class TicketView:
     audit: list[AuditEntry]
     staff: list[Staff]
     customers: list[tuple[str, str]]
+    sent_attachments: dict[int, list[OutboxAttachment]] = field(default_factory=dict)  # outbox id -> its files
 
 
 # A mail written this much earlier than it reached us (a queue, a laptop offline) shows both times.
@@ -152,6 +154,16 @@ def _attachments(session: Session, ticket: int) -> dict[int, list[AttachmentReco
     return result
 
 
+def _sent_attachments(session: Session, outbox_ids: list[int]) -> dict[int, list[OutboxAttachment]]:
+    """The files staff attached to the ticket's replies, per outbox row (listed under the reply)."""
+    result: dict[int, list[OutboxAttachment]] = {}
+    if outbox_ids:
+        for record in session.scalars(select(OutboxAttachment).where(OutboxAttachment.outbox_id.in_(outbox_ids))
+                                      .order_by(OutboxAttachment.id)):
+            result.setdefault(record.outbox_id, []).append(record)
+    return result
+
+
 def ticket_view(session: Session, number: int) -> TicketView | None:
     ticket = session.get(Ticket, number)
     if ticket is None:
@@ -173,7 +185,8 @@ def ticket_view(session: Session, number: int) -> TicketView | None:
     customers = [(row.key, row.name) for row in session.execute(select(Customer.key, Customer.name)
                                                                 .order_by(Customer.name))]
     return TicketView(ticket, customer, contacts, customer_devices, linked, entries, _attachments(session, number),
-                      outbox, decisions, audit.for_ticket(session, number), staff, customers)
+                      outbox, decisions, audit.for_ticket(session, number), staff, customers,
+                      _sent_attachments(session, list(outbox)))
 
 
 def attachment_of(session: Session, ticket: int, attachment_id: int) -> AttachmentRecord | None:
