@@ -1,10 +1,11 @@
 """Two people, one ticket: "også åben hos" on the ticket page, and the heartbeat its script sends.
 
-Showing the page marks it open for the viewer (store/presence.py); the page names the others who have it
-open. With JavaScript (static/presence.js) the page reports in every 30 seconds and learns who else is
-there and whether the ticket changed meanwhile (its version), so staff see a colleague's change before they
-act on an old page; acting on one is refused anyway (web/ticket_actions.act). Marking is best effort: a
-database that is busy right now must not cost staff the page.
+Showing the page marks it open for the viewer (store/presence.py), in the transaction that records the view
+in the access log (web/access.py, called by the page); the page names the others who have it open. With
+JavaScript (static/presence.js) the page reports in every 30 seconds and learns who else is there and
+whether the ticket changed meanwhile (its version), so staff see a colleague's change before they act on an
+old page; acting on one is refused anyway (web/ticket_actions.act). The heartbeat's mark is best
+effort: a database that is busy right now must not cost staff the answer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from inbox_worker.web.context import db, now
 
 bp = Blueprint("presence", __name__)
 log = logging.getLogger(__name__)
-_TICKET_PAGES = frozenset({"ticket.ticket"})
 
 
 def _mark(number: int) -> None:
@@ -38,13 +38,6 @@ def _mark(number: int) -> None:
         if not is_busy(exc):
             raise
         log.info("presence not recorded for ticket #%s: the database is busy", number)
-
-
-def _on_ticket_page() -> None:
-    """Before a ticket page is shown: its viewer has it open now."""
-    number = (request.view_args or {}).get("number")
-    if request.endpoint in _TICKET_PAGES and isinstance(number, int) and getattr(g, "staff", None):
-        _mark(number)
 
 
 def _viewers() -> dict[str, Any]:
@@ -75,6 +68,5 @@ def heartbeat(number: int) -> Response:
 
 
 def install(app: Flask) -> None:
-    app.before_request(_on_ticket_page)  # after the login check (registered after it in app.py)
     app.context_processor(_viewers)
     app.register_blueprint(bp)
