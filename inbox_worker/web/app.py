@@ -98,7 +98,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app.before_request(auth.require_login)
     from inbox_worker.web import presence
 
-    presence.install(app)  # after the login check: it marks the logged-in staff member's open ticket
+    presence.install(app)  # "også åben hos" on the ticket page, and its heartbeat
     app.teardown_appcontext(close_db)
     _template_helpers(app, settings)
     from inbox_worker.web import (
