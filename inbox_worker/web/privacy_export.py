@@ -9,11 +9,12 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, flash, redirect, send_file, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from inbox_worker.errors import UserError
 from inbox_worker.features.privacy import scope as scopes
 from inbox_worker.features.privacy.export import record_export, snapshot, write_export
 from inbox_worker.features.privacy.scope import Scope
@@ -30,8 +31,10 @@ def _customer(session: Session, key: str) -> Customer:
     return found
 
 
-def _download(resolve: Callable[[Session], Scope]) -> Response:
-    """Build the zip in a temporary file from one consistent read, record the export, and send the file."""
+def _download(key: str, resolve: Callable[[Session], Scope]) -> Response:
+    """Build the zip in a temporary file from one consistent read, record the export, and send the file.
+
+    A refusal (the index template missing from an edited templates folder) is shown on the customer page."""
     moment, me = now(), staff().initials
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it once the response is sent)
     try:
@@ -42,6 +45,10 @@ def _download(resolve: Callable[[Session], Scope]) -> Response:
         record_export(db(), result, me, moment, "web")
         db().commit()
         handle.seek(0)
+    except UserError as exc:
+        handle.close()
+        flash(str(exc), "error")
+        return redirect(url_for("customer.customer", key=key, _anchor="privacy"))
     except BaseException:
         handle.close()
         raise
@@ -53,7 +60,7 @@ def _download(resolve: Callable[[Session], Scope]) -> Response:
 
 @bp.post("/customers/<key>/privacy-export")
 def customer_export(key: str) -> Response:
-    return _download(lambda session: scopes.customer(session, _customer(session, key).key))
+    return _download(key, lambda session: scopes.customer(session, _customer(session, key).key))
 
 
 @bp.post("/customers/<key>/contacts/<int:contact_id>/privacy-export")
@@ -64,5 +71,5 @@ def contact_export(key: str, contact_id: int) -> Response:
             abort(404, description="Kontakten findes ikke hos denne kunde.")
         return scopes.person_of(session, contact)
 
-    return _download(resolve)
+    return _download(key, resolve)
 

@@ -81,8 +81,16 @@ class Archive:
                     yield block
         return self._write(name, blocks())
 
-    def close(self) -> None:
-        self.zip.close()
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        """Finish the zip; after an error only release it (the caller throws the file away)."""
+        try:
+            self.zip.close()
+        except Exception:
+            if kind is None:
+                raise
 
 
 @contextmanager

@@ -184,7 +184,7 @@ def collect(session: Session, scope: Scope) -> Collected:
     _thread(session, collected)
     links = _rows(session, TicketDevice, "ticket_id", ticket_ids, "ticket_id", "device_id")
     linked = {link.device_id for link in links}
-    tags = dict(session.execute(select(Device.id, Device.tag).where(Device.id.in_(linked))).tuples().all()) \
+    tags = dict(session.execute(select(Device.id, Device.tag).where(Device.id.in_(linked))).all()) \
         if linked else {}
     for link in links:
         collected.devices.setdefault(link.ticket_id, []).append(tags.get(link.device_id, str(link.device_id)))
@@ -201,7 +201,7 @@ def collect(session: Session, scope: Scope) -> Collected:
             *(a.customer_id for a in collected.access), *(s.customer_id for s in collected.summaries),
             scope.customer_id()} - {None}
     collected.customer_keys = dict(session.execute(select(Customer.id, Customer.key).where(Customer.id.in_(keys)))
-                                   .tuples().all()) if keys else {}
+                                   .all()) if keys else {}
     if scope.kind == ScopeKind.PERSON:
         collected.contact_person_of = sorted(session.scalars(select(Customer.key).where(
             func.lower(Customer.contact_person).in_(sorted(scope.addresses)))))

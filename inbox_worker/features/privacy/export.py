@@ -56,7 +56,8 @@ def snapshot(session: Session) -> None:
 def _plain_text(body: bytes) -> str | None:
     try:
         part = email.message_from_bytes(body, policy=default_policy).get_body(("plain",))
-        return str(part.get_content())[:_TEXT_CHARS] if part is not None else None
+        text = str(part.get_content()).replace("\r\n", "\n") if part is not None else None
+        return text[:_TEXT_CHARS] if text is not None else None
     except (LookupError, ValueError, TypeError, AttributeError):
         return None
 
@@ -138,22 +139,24 @@ def write_export(session: Session, scope: Scope, out: IO[bytes], settings: Setti
                  now: datetime, actor: str) -> ExportResult:
     """Write the zip of `scope` to `out`, reading with `session` (begun with `snapshot`)."""
     clock = records.Clock(settings.company.timezone)
+    template = index_page.template(renderer)  # a missing template refuses before anything is read or written
     collected = collect(session, scope)
-    archive = Archive(out, now.astimezone(clock.zone))
-    writer = _Writer(session, archive, collected, Path(settings.storage.attachments_dir))
-    writer.mails()
-    writer.attachments()
-    writer.outgoing()
-    writer.documents(clock)
-    counts = writer.counts()
-    archive.add("index.html", index_page.render(renderer, collected, counts, archive.members, writer.missing,
-                                                now, actor))
-    archive.add("manifest.json", _json({
-        "generated_at": clock.at(now), "generated_by": actor,
-        "scope": {"kind": scope.kind.value, "what": scope.what, "customer": scope.customer.key if scope.customer
-                  else None, "addresses": sorted(scope.addresses)},
-        "counts": counts, "files": [m.as_json() for m in archive.members], "missing_attachments": writer.missing}))
-    archive.close()
+    with Archive(out, now.astimezone(clock.zone)) as archive:
+        writer = _Writer(session, archive, collected, Path(settings.storage.attachments_dir))
+        writer.mails()
+        writer.attachments()
+        writer.outgoing()
+        writer.documents(clock)
+        counts = writer.counts()
+        archive.add("index.html", index_page.render(template, renderer, collected, counts, archive.members,
+                                                    writer.missing, now, actor))
+        archive.add("manifest.json", _json({
+            "generated_at": clock.at(now), "generated_by": actor,
+            "scope": {"kind": scope.kind.value, "what": scope.what,
+                      "customer": scope.customer.key if scope.customer else None,
+                      "addresses": sorted(scope.addresses)},
+            "counts": counts, "files": [m.as_json() for m in archive.members],
+            "missing_attachments": writer.missing}))
     return ExportResult(scope, counts, writer.missing)
 
 

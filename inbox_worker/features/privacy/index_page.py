@@ -7,7 +7,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import Template, TemplateError, TemplateNotFound
+
 from inbox_worker.domain.labels import label
+from inbox_worker.errors import UserError
 from inbox_worker.features.privacy.archive import Member
 from inbox_worker.features.privacy.collect import Collected
 from inbox_worker.features.privacy.scope import ScopeKind
@@ -52,14 +55,25 @@ def _tickets(collected: Collected, zone: ZoneInfo) -> list[dict[str, Any]]:
              "own": t.id in collected.own} for t in collected.tickets]
 
 
-def render(renderer: Renderer, collected: Collected, counts: dict[str, int], members: list[Member],
+def template(renderer: Renderer) -> Template:
+    """The index template, or one Danish line saying why it cannot be used (an edited folder from before it)."""
+    try:
+        return renderer.env.get_template(TEMPLATE)
+    except TemplateNotFound:
+        raise UserError(f"privacy export: skabelonen {TEMPLATE} findes ikke i {renderer.settings.paths.templates} "
+                        "(paths.templates): kopiér den fra en ny 'inbox-worker rules copy DIR'") from None
+    except TemplateError as exc:
+        raise UserError(f"privacy export: skabelonen {TEMPLATE} kan ikke bruges: {exc.message}") from None
+
+
+def render(page: Template, renderer: Renderer, collected: Collected, counts: dict[str, int], members: list[Member],
            missing: list[str], now: datetime, actor: str) -> bytes:
     settings = renderer.settings
     zone = ZoneInfo(settings.company.timezone)
-    page = renderer.env.get_template(TEMPLATE).render(
+    text = page.render(
         company=settings.company.name, kind=collected.scope.kind.value, who=_who(collected),
         generated=local_time_text(now, "da", settings.company.timezone), actor=actor,
         counts=[(what, counts.get(key, 0)) for key, what in COUNTS], tickets=_tickets(collected, zone),
         files=[(m.name, size_text(m.size)) for m in members], missing=missing, left_out=collected.left_out,
         without_bytes=counts.get("mails_without_bytes", 0))
-    return page.encode("utf-8")
+    return text.encode("utf-8")
