@@ -10,15 +10,18 @@ import json
 import shutil
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import PACKAGED_TEMPLATES, Settings
+from inbox_worker.features.privacy.export import export_to_path
 from inbox_worker.store.models import AccessEntry, AuditEntry, Contact, Customer
 from inbox_worker.web import create_app
 from tests.mailbuilder import build_mail
@@ -26,6 +29,17 @@ from tests.web.conftest import csrf_of, login
 
 Post = Callable[..., Any]
 LONE, ALIAS = "lone@bageriet-soerensen.dk", "lone.soerensen@gmail.com"
+
+
+@pytest.fixture
+def export_of(settings: Settings, engine: Engine, tmp_path: Path) -> Callable[[str], dict[str, bytes]]:
+    """The command line's export of an address (features/privacy, as `privacy export EMAIL` runs it)."""
+    def export(address: str) -> dict[str, bytes]:
+        out = tmp_path / "cli.zip"
+        export_to_path(settings, engine, address, None, str(out), "JH", datetime.now(UTC))
+        with zipfile.ZipFile(out) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+    return export
 
 
 def _contact_id(engine: Engine, email: str) -> int:
@@ -136,3 +150,19 @@ def test_a_templates_folder_without_the_index_template_is_told_on_the_customer_p
         page = client.get("/customers/bageriet").get_data(as_text=True)
     assert "privacy/index.da.html.j2 findes ikke" in page
     assert _logs(engine) == ([], [])
+
+
+def test_an_alias_staff_added_on_a_ticket_is_one_of_the_contacts_addresses_in_her_export(
+        post: Post, engine: Engine, ingest: Callable[[bytes], Any],
+        export_of: Callable[[str], dict[str, bytes]]) -> None:
+    private = build_mail(sender="lone.mobil@outlook.dk", name="Lone", subject="Fra mobilen")
+    number = ingest(private)["ticket"]
+    assert post(f"/tickets/{number}/sender/alias", contact=LONE).status_code == 302
+    lone = _contact_id(engine, LONE)
+
+    person = _zip(post(f"/customers/bageriet/contacts/{lone}/privacy-export"))
+
+    assert [hashlib.sha256(d).hexdigest() for n, d in person.items() if n.startswith("mails/")] == \
+        [hashlib.sha256(private).hexdigest()]
+    assert "lone.mobil@outlook.dk" in json.loads(person["person.json"])["addresses"]
+    assert json.loads(export_of("lone.mobil@outlook.dk")["person.json"])["contact"]["email"] == LONE
