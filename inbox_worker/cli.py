@@ -682,7 +682,13 @@ def _admin_commands(commands: Commands) -> None:
 
 
 def cmd_privacy_export(args: argparse.Namespace, settings: Settings) -> int:
-    raise UserError("privacy export: under construction (issue 16)")
+    from inbox_worker.features.privacy.export import export_to_path
+    from inbox_worker.features.privacy.report import export_lines
+
+    by = _who(args.by, "udleverer")[:16]
+    result = export_to_path(settings, _engine(settings), args.email, args.customer, args.out, by, datetime.now(UTC))
+    print("\n".join(export_lines(result)))
+    return 0
 
 
 def cmd_privacy_erase(args: argparse.Namespace, settings: Settings) -> int:

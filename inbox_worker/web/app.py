@@ -106,6 +106,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
         customer_page,
         outbox_page,
         phone_page,
+        privacy_export,
         profile_page,
         quarantine_page,
         queue_page,
@@ -119,7 +120,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     )
 
     for module in (auth, queue_page, bulk_actions, ticket_page, ticket_actions, reply_actions, sender_actions,
-                   profile_page, ticket_time, ticket_targets, customer_page, phone_page, sla_page,
+                   profile_page, ticket_time, ticket_targets, customer_page, privacy_export, phone_page, sla_page,
                    quarantine_page, outbox_page):  # the last two: the desks for what failed
         app.register_blueprint(module.bp)
     app.register_error_handler(HTTPException, _error_page)
