@@ -47,6 +47,7 @@ ACTION = {
     "quarantine-reprocess": "Mail behandlet igen fra karantæne", "outbox-retry": "Mail sendt igen",
     "outbox-cancel": "Mail annulleret", "set-targets": "Frister ændret", "profile": "Profil ændret",
     "create-customer": "Kunde oprettet", "create-contact": "Kontakt oprettet",
+    "privacy-export": "Persondata udleveret", "privacy-erase": "Persondata slettet",
 }
 OUTCOME = {"new_ticket": "Ny sag", "updated_ticket": "Sag opdateret", "reopened_ticket": "Sag genåbnet",
            "duplicate": "Dublet", "ignored": "Ignoreret (automatisk mail)", "quarantined": "I karantæne"}

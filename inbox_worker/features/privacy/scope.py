@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from inbox_worker.domain.addresses import is_safe_address
 from inbox_worker.errors import UserError
 from inbox_worker.features.privacy import mails
+from inbox_worker.store import access_log
 from inbox_worker.store.models import Contact, Customer, Ticket
 
 
@@ -40,9 +41,9 @@ class Scope:
         """The access log's and audit log's name for what was exported: record ids, never an address."""
         if self.kind == ScopeKind.CUSTOMER:
             assert self.customer is not None
-            return f"customer {self.customer.key}"
+            return access_log.customer_scope(self.customer.key)
         if self.contact is not None:
-            return f"person #{self.contact.id}"
+            return access_log.person_scope(self.contact.id)
         return f"person without contact (mail #{self.first_mail})" if self.first_mail else "person without contact"
 
     @property
