@@ -211,6 +211,10 @@ class Ticket(Base):
     # read, and the pipeline's own updates add one too; a staff form carries the version its page showed,
     # so an action on a page that is out of date is refused (features/tickets/concurrency.py).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # GDPR (migration 0016): the privacy_erasures record that erased the ticket's person or anonymised its text
+    # after [privacy] ticket_text_months; NULL while its text is as written. A plain reference (no constraint):
+    # SQLite cannot add one to a table without copying it, which would drop the search index's triggers.
+    privacy_erasure_id: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, when the class is mapped)
 
@@ -487,6 +491,23 @@ class AccessEntry(Base):
     what: Mapped[str] = mapped_column(String(500), default="")  # e.g. the exported scope; never mail content
 
 
+class PrivacyErasure(Base):
+    """One erasure (privacy erase: a person, a customer) or retention run that anonymised tickets (GDPR).
+
+    Its id is the pseudonym's number ("Slettet person #7"). Who, when, why and how many of each kind; never
+    the erased data: the reason is stored scrubbed of the person, the counts are numbers.
+    """
+
+    __tablename__ = "privacy_erasures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(16))  # staff initials or login name; "retention" for the nightly run
+    reason: Mapped[str] = mapped_column(Text, default="")
+    scope: Mapped[str] = mapped_column(String(16))  # person | customer | retention
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # kind -> number
+
+
 class WorkerStatus(Base):
     """The health of one part of the worker, written by the worker and read by /healthz, /metrics and the alerts.
 
@@ -538,6 +559,7 @@ __all__ = [
     "MessageRef",
     "OncallNotice",
     "OutboxMessage",
+    "PrivacyErasure",
     "RawBlob",
     "RawMessage",
     "ResponseEvent",
