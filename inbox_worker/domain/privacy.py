@@ -112,11 +112,13 @@ class Scrubber:
         self._given = re.compile(rf"(?<!\w)({'|'.join(given)})('s|’s|s)?(?!\w)", re.IGNORECASE) if given else None
         self._renames = [(re.compile(re.escape(old), re.IGNORECASE), new) for old, new in identity.renames if old]
 
-    def mentions(self, text: str | None) -> bool:
-        """Does `text` name the person (address, name, phone) or quote a line of theirs?"""
+    def mentions(self, text: str | None, *, loose: bool = False) -> bool:
+        """Does `text` name the person (address, name, phone; `loose`: first name too) or quote a line of theirs?"""
         if not text:
             return False
         if self._strict is not None and self._strict.search(text):
+            return True
+        if loose and self._given is not None and self._given.search(text):
             return True
         return any(pattern.search(text) for pattern, _ in self._renames) or self._quotes(text)
 
@@ -132,7 +134,7 @@ class Scrubber:
         if self.identity.lines:  # first: a quoted line is compared as the person wrote it
             text = self._drop_quoted(text)
         for pattern, new in self._renames:
-            text = pattern.sub(lambda _m, new=new: new, text)
+            text = pattern.sub(new.replace("\\", "\\\\"), text)
         if self._strict is not None:
             text = self._strict.sub(lambda _m: pseudonym, text)
         if loose and self._given is not None:

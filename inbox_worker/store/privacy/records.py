@@ -1,0 +1,42 @@
+"""The erasure records (privacy_erasures): opened first, so the pseudonym's number is known, closed with counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from inbox_worker.domain.privacy import person_pseudonym
+from inbox_worker.store import audit
+from inbox_worker.store.models import PrivacyErasure
+
+
+def next_number(session: Session) -> int:
+    """The number the next erasure most likely gets (a dry run shows the pseudonym with it)."""
+    return int(session.scalar(select(func.max(PrivacyErasure.id))) or 0) + 1
+
+
+def open_record(session: Session, by: str, reason: str, scope: str, customer_id: int | None,
+                now: datetime) -> PrivacyErasure:
+    record = PrivacyErasure(at=now, by=by[:16], reason=reason, scope=scope, customer_id=customer_id, counts={})
+    session.add(record)
+    session.flush()
+    return record
+
+
+def close_record(session: Session, record: PrivacyErasure, counts: dict[str, Any], pseudonym: str,
+                 action: str = "privacy-erase") -> None:
+    """The counts on the record, and the audit entry: who, when, why, the pseudonym, the counts (no data)."""
+    record.counts = counts
+    audit.record(session, record.by, action, record.at, customer=record.customer_id, reason=record.reason,
+                 scope=record.scope, pseudonym=pseudonym, erasure=record.id, counts=counts)
+
+
+def erased_contact_person(session: Session, customer_id: int) -> str | None:
+    """The pseudonym of the customer's contact person when an erasure took it away (the latest), else None."""
+    records = session.scalars(select(PrivacyErasure).where(PrivacyErasure.customer_id == customer_id,
+                                                           PrivacyErasure.scope == "person")
+                              .order_by(PrivacyErasure.id.desc()))
+    return next((person_pseudonym(r.id) for r in records if (r.counts or {}).get("contact_person")), None)
