@@ -704,7 +704,15 @@ def cmd_privacy_erase(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_privacy_retention(args: argparse.Namespace, settings: Settings) -> int:
-    raise UserError("privacy retention: under construction (issue 16)")
+    from zoneinfo import ZoneInfo
+
+    from inbox_worker.features.privacy.retention import run_retention
+    from inbox_worker.features.privacy.text import retention_lines
+
+    now = datetime.now(UTC)
+    run = run_retention(settings, _engine(settings), now, dry_run=args.dry_run)
+    print("\n".join(retention_lines(run, settings.privacy, now, ZoneInfo(settings.company.timezone))))
+    return 0
 
 
 def _privacy_commands(commands: Commands) -> None:

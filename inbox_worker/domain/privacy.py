@@ -17,6 +17,7 @@ from typing import Any
 
 MARKER = "[Slettet efter anmodning]"  # what is left of an erased text (subject, mail body, note)
 EXPIRED = "[Anonymiseret efter opbevaringsfristen]"  # what is left of a text past [privacy] ticket_text_months
+RAW_EXPIRED = "[Slettet efter opbevaringsfristen]"  # what is left of a rendered outgoing mail past raw_mail_months
 ANONYMOUS = "Anonymiseret person"  # the requester of a ticket anonymised by retention
 QUOTED_LINE_CHARS = 25  # a line of the person's own text this long (and of 4 words) is left out where it is quoted
 QUOTED_LINE_WORDS = 4
@@ -192,6 +193,14 @@ def _json_escaped(text: str) -> str:
 @functools.lru_cache(maxsize=64)
 def scrubber(identity: Identity) -> Scrubber:
     return Scrubber(identity)
+
+
+_ANY_ADDRESS = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+
+
+def without_addresses(text: str, replacement: str = ANONYMOUS) -> str:
+    """Every mail address in `text` replaced: for text anonymised without knowing whose it is."""
+    return _ANY_ADDRESS.sub(replacement, text) if text and "@" in text else text
 
 
 def display_names(values: Iterable[str]) -> tuple[str, ...]:

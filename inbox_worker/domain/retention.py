@@ -28,10 +28,13 @@ def agreement_ended_at(end: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
 
 
-def counted_from(closed_at: datetime | None, ended_at: datetime | None) -> datetime | None:
-    """The moment a ticket's retention counts from: its close, or its customer's agreement end if earlier;
-    None (kept) for an open ticket of a customer whose agreement has not ended."""
-    moments = [moment for moment in (closed_at, ended_at) if moment is not None]
+def counted_from(created_at: datetime, closed_at: datetime | None, ended_at: datetime | None) -> datetime | None:
+    """The moment a ticket's retention counts from: its close, or its customer's agreement end if that came
+    first (a ticket opened before the end, still open after it); None (kept) for an open ticket otherwise.
+    A ticket opened after the agreement ended (the customer writes in without one) counts from its close."""
+    moments = [closed_at] if closed_at is not None else []
+    if ended_at is not None and created_at < ended_at:
+        moments.append(ended_at)
     return min(moments) if moments else None
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from inbox_worker.config import PrivacySettings
 from inbox_worker.domain.labels import count
 from inbox_worker.features.privacy.erase import ErasePlan
+from inbox_worker.features.privacy.retention import RetentionRun
 
 # (kind, singular, plural, what will happen to it, what has happened to it)
 _GOES = (
@@ -71,4 +76,35 @@ def _contact_lines(plan: ErasePlan) -> list[str]:
     if plan.contacts_kept:
         lines.append("  kontakten " + ("beholdes" if will else "er beholdt") + " uden adresse, navn og telefon, som "
                      f"pseudonymet, fordi den har {', '.join(plan.contacts_kept)}, som fakturaen tæller")
+    return lines
+
+
+def _day(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%d.%m.%Y}"
+
+
+def retention_lines(run: RetentionRun, periods: PrivacySettings, now: datetime, zone: ZoneInfo) -> list[str]:
+    c, cut = run.counts, run.cutoffs
+    goes = "slettes" if run.dry_run else "er slettet"
+    lines = [f"Opbevaringsfrister {_day(now, zone)}" + (" – prøvekørsel, intet er ændret:" if run.dry_run else ":")]
+    lines.append(f"  Mail (sager lukket før {_day(cut.raw_mail, zone)}, {periods.raw_mail_months} måneder):")
+    lines.append(f"    {count(c['raw_tickets'], 'sag', 'sager')}: {count(c['raw'], 'rå mail', 'rå mails')}, "
+                 f"{count(c['attachments'], 'vedhæftet fil', 'vedhæftede filer')} "
+                 f"({count(c['files'], 'fil', 'filer')} i mappen) og "
+                 f"{count(c['outbox'], 'udgående mail', 'udgående mails')} {goes}")
+    if c["quarantined"]:
+        lines.append(f"    {count(c['quarantined'], 'mail', 'mails')} i karantæne uden sag {goes}")
+    lines.append(f"  Sagstekst (sager lukket før {_day(cut.ticket_text, zone)}, {periods.ticket_text_months} "
+                 f"måneder): {count(c['text_tickets'], 'sag', 'sager')} "
+                 + ("anonymiseres" if run.dry_run else "er anonymiseret"))
+    basis = [count(c["time_entries"], "tidsregistrering", "tidsregistreringer"),
+             count(c["overrides"], "dækningsbeslutning", "dækningsbeslutninger")]
+    lines.append(f"  Fakturagrundlag (fra før {cut.invoice_basis:%d.%m.%Y}, {periods.invoice_basis_years} år efter "
+                 f"regnskabsåret): {' og '.join(basis)} {goes}")
+    lines.append(f"  Adgangslog (fra før {_day(cut.access_log, zone)}, {periods.access_log_months} måneder): "
+                 f"{count(c['access_log'], 'opslag', 'opslag')} {goes}")
+    lines.append("  Revisionsloggen bevares.")
+    for key in run.terminated_without_end:
+        lines.append(f"  Bemærk: kunden {key} er opsagt uden agreement_end i registret; dens sager tælles fra "
+                     "lukningen, indtil slutdatoen står der.")
     return lines

@@ -30,8 +30,9 @@ def close_record(session: Session, record: PrivacyErasure, counts: dict[str, Any
                  action: str = "privacy-erase") -> None:
     """The counts on the record, and the audit entry: who, when, why, the pseudonym, the counts (no data)."""
     record.counts = counts
+    named: dict[str, Any] = {"pseudonym": pseudonym} if pseudonym else {}
     audit.record(session, record.by, action, record.at, customer=record.customer_id, reason=record.reason,
-                 scope=record.scope, pseudonym=pseudonym, erasure=record.id, counts=counts)
+                 scope=record.scope, erasure=record.id, counts=counts, **named)
 
 
 def erased_contact_person(session: Session, customer_id: int) -> str | None:
