@@ -211,10 +211,6 @@ class Ticket(Base):
     # read, and the pipeline's own updates add one too; a staff form carries the version its page showed,
     # so an action on a page that is out of date is refused (features/tickets/concurrency.py).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    # GDPR (migration 0016): the privacy_erasures record that erased the ticket's person or anonymised its text
-    # after [privacy] ticket_text_months; NULL while its text is as written. A plain reference (no constraint):
-    # SQLite cannot add one to a table without copying it, which would drop the search index's triggers.
-    privacy_erasure_id: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, when the class is mapped)
 
@@ -508,6 +504,15 @@ class PrivacyErasure(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # kind -> number
 
 
+class ErasedTicket(Base):
+    """A ticket whose person was erased or whose text was anonymised ([privacy] ticket_text_months), and by which
+    record (migration 0016). A table of its own, not a column of tickets: the ticket row stays as it was built."""
+
+    __tablename__ = "privacy_tickets"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    erasure_id: Mapped[int] = mapped_column(ForeignKey("privacy_erasures.id"), index=True)
+
+
 class WorkerStatus(Base):
     """The health of one part of the worker, written by the worker and read by /healthz, /metrics and the alerts.
 
@@ -555,6 +560,7 @@ __all__ = [
     "Customer",
     "DecisionLog",
     "Device",
+    "ErasedTicket",
     "MailboxState",
     "MessageRef",
     "OncallNotice",

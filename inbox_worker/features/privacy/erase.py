@@ -185,8 +185,7 @@ def _customer(session: Session, key: str) -> Customer:
 
 
 def _remaining(session: Session, customer: Customer) -> list[int]:
-    return list(session.scalars(select(Ticket.id).where(Ticket.customer_id == customer.id,
-                                                        Ticket.privacy_erasure_id.is_(None))))
+    return list(session.scalars(select(Ticket.id).where(Ticket.customer_id == customer.id, records.not_erased())))
 
 
 def _customer_plan(settings: Settings, session: Session, key: str) -> ErasePlan:

@@ -28,7 +28,7 @@ from inbox_worker.store.models import (
     Ticket,
     TicketEntry,
 )
-from inbox_worker.store.privacy import catalog
+from inbox_worker.store.privacy import catalog, records
 from inbox_worker.store.privacy.holdings import Holdings
 from inbox_worker.store.privacy.outgoing import UNSENT, emptied_body
 
@@ -90,7 +90,8 @@ def _empty_tickets(session: Session, held: Holdings, scrubber: Scrubber, erasure
                 subject=MARKER, from_address=pseudonym if sender else None,
                 contact_email=pseudonym if contact else None, coverage=scrubber.scrub_value(coverage, loose=True),
                 response_reason=scrubber.scrub(reason, loose=True) if reason else reason,
-                privacy_erasure_id=erasure_id, version=Ticket.version + 1))
+                version=Ticket.version + 1))
+    records.mark_tickets(session, held.tickets, erasure_id)
 
 
 def empty_outbox(session: Session, ids: Sequence[int], marker: str, recipient_of: dict[str, str]) -> None:

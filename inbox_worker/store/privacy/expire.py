@@ -33,6 +33,7 @@ from inbox_worker.store.privacy.erase import chunks, delete_raw
 from inbox_worker.store.privacy.expiry import Expiry
 from inbox_worker.store.privacy.outgoing import UNSENT, emptied_body
 from inbox_worker.store.privacy.person import person_of
+from inbox_worker.store.privacy.records import mark_tickets
 
 _CUSTOMER_MAIL = ("ack", "reply", "summary")  # rendered for a customer: its recipient is personal data
 
@@ -103,7 +104,8 @@ def anonymise_tickets(session: Session, tickets: list[int], erasure_id: int) -> 
             contact_email=ANONYMOUS if ticket.contact_email else None,
             coverage=_anonymised(scrubber, ticket.coverage or {}),
             response_reason=_anonymised(scrubber, ticket.response_reason) if ticket.response_reason else None,
-            privacy_erasure_id=erasure_id, version=Ticket.version + 1))
+            version=Ticket.version + 1))
+    mark_tickets(session, tickets, erasure_id)
 
 
 def delete_invoice_basis(session: Session, found: Expiry) -> None:

@@ -21,6 +21,7 @@ from inbox_worker.store.models import (
     AttachmentRecord,
     CoverageOverride,
     Customer,
+    ErasedTicket,
     OutboxAttachment,
     OutboxMessage,
     RawBlob,
@@ -60,8 +61,9 @@ class Expiry:
 
 def _ticket_moments(session: Session, zone: ZoneInfo, ids: list[int] | None) -> dict[int, tuple[datetime, bool]]:
     """Ticket -> (the moment it counts from, whether its text is already anonymised), for tickets that count."""
-    query = (select(Ticket.id, Ticket.created_at, Ticket.closed_at, Ticket.privacy_erasure_id, Customer.agreement_end)
+    query = (select(Ticket.id, Ticket.created_at, Ticket.closed_at, ErasedTicket.erasure_id, Customer.agreement_end)
              .outerjoin(Customer, Customer.id == Ticket.customer_id)
+             .outerjoin(ErasedTicket, ErasedTicket.ticket_id == Ticket.id)
              .where(or_(Ticket.closed_at.is_not(None), Customer.agreement_end.is_not(None))))
     if ids is not None:
         query = query.where(Ticket.id.in_(ids))

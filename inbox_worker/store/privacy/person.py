@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.store.models import Contact, Customer, Ticket
+from inbox_worker.store.privacy.records import not_erased
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def people_of_customer(session: Session, customer: Customer, own_domains: frozen
               session.scalars(select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id))]
     known = {address for person in people for address in person.addresses}
     rows = session.execute(select(Ticket.from_address, Ticket.contact_email)
-                           .where(Ticket.customer_id == customer.id, Ticket.privacy_erasure_id.is_(None)))
+                           .where(Ticket.customer_id == customer.id, not_erased()))
     for values in rows:
         for value in values:
             address = (value or "").strip().lower()

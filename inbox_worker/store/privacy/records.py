@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.domain.privacy import person_pseudonym
 from inbox_worker.store import audit
-from inbox_worker.store.models import PrivacyErasure
+from inbox_worker.store.models import ErasedTicket, PrivacyErasure, Ticket
 
 
 def next_number(session: Session) -> int:
@@ -41,3 +41,15 @@ def erased_contact_person(session: Session, customer_id: int) -> str | None:
                                                            PrivacyErasure.scope == "person")
                               .order_by(PrivacyErasure.id.desc()))
     return next((person_pseudonym(r.id) for r in records if (r.counts or {}).get("contact_person")), None)
+
+
+def mark_tickets(session: Session, tickets: list[int], erasure_id: int) -> None:
+    """The tickets this record erased or anonymised (each once: the first record that did it)."""
+    done = set(session.scalars(select(ErasedTicket.ticket_id).where(ErasedTicket.ticket_id.in_(tickets))))
+    session.add_all(ErasedTicket(ticket_id=t, erasure_id=erasure_id) for t in tickets if t not in done)
+    session.flush()
+
+
+def not_erased() -> Any:
+    """A condition on Ticket: neither erased nor anonymised yet."""
+    return ~select(ErasedTicket.ticket_id).where(ErasedTicket.ticket_id == Ticket.id).exists()

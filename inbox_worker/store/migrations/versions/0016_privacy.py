@@ -1,13 +1,12 @@
-"""privacy: the erasures and retention runs (GDPR, issue 16), and which record erased or anonymised a ticket
+"""privacy: the erasures and retention runs (GDPR, issue 16), and which record erased or anonymised each ticket
 
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-02
 
 `privacy_erasures` holds who erased what, when and why, and how many of each kind, never the erased data;
-its id is the pseudonym's number ("Slettet person #7"). `tickets.privacy_erasure_id` names the record that
-erased a ticket's person or anonymised its text (a plain column: on SQLite a constraint would mean copying
-the tickets table, and with it dropping the search index's triggers).
+its id is the pseudonym's number ("Slettet person #7"). `privacy_tickets` names the record that erased a
+ticket's person or anonymised its text (a table of its own: the tickets table is left as it is).
 """
 from collections.abc import Sequence
 
@@ -33,9 +32,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_privacy_erasures_customer_id', 'privacy_erasures', ['customer_id'])
-    op.add_column('tickets', sa.Column('privacy_erasure_id', sa.Integer(), nullable=True))
+    op.create_table('privacy_tickets',
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('erasure_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['erasure_id'], ['privacy_erasures.id']),
+    sa.PrimaryKeyConstraint('ticket_id')
+    )
+    op.create_index('ix_privacy_tickets_erasure_id', 'privacy_tickets', ['erasure_id'])
 
 
 def downgrade() -> None:
-    op.drop_column('tickets', 'privacy_erasure_id')  # SQLite 3.35+ drops a plain column in place
+    op.drop_table('privacy_tickets')
     op.drop_table('privacy_erasures')
