@@ -8,8 +8,11 @@ are searched for the person's addresses, name, phone and phrases of their mails.
 from __future__ import annotations
 
 import csv
+import email
 import io
 from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,10 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.features.summary.build import IsoWeek
+from inbox_worker.mail.runner import Runner
+from inbox_worker.store.db import make_engine
 from inbox_worker.store.models import (
+    AttachmentRecord,
     AuditEntry,
     Contact,
     Customer,
@@ -40,17 +46,27 @@ LONE, ALIAS, NAME = "lone@bageriet-soerensen.dk", "lone.soerensen@gmail.com", "L
 SOEREN = "soeren@bageriet-soerensen.dk"
 PHONE = "21 43 65 87"  # the registry has it as +45 21 43 65 87
 PHRASES = ("blåbærmuffins klistrer til tastaturet", "zebrastribet musemåtte ved kassen",
-           "mandelkager i printerbakken", "hemmeligt skærmbillede fra kaffemaskinen")
+           "mandelkager i printerbakken", "hemmeligt skærmbillede fra kaffemaskinen", "syltetøj i karantænen")
+TERMS = b"%PDF-1.4 MICO's standardvilkaar, the same file on two tickets\n"  # attached by Lone and by Mette
 QUARTER = "2026-Q4"
 
 
+def _with_terms(raw: bytes) -> bytes:
+    message = email.message_from_bytes(raw, policy=SMTP)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(TERMS, maintype="application", subtype="pdf", filename="vilkaar.pdf")
+    return message.as_bytes()
+
+
 def _mails(folder: Path) -> list[Path]:
-    """Ticket 1 (Lone, with an attachment), 2 (Lone from her private alias), 3 (Søren, Lone in Cc; then Lone's
-    reply on it, and Søren's reply quoting hers and naming her)."""
+    """Ticket 1 (Lone, with two attachments), 2 (Lone from her private alias), 3 (Søren, Lone in Cc; then Lone's
+    reply on it, and Søren's reply quoting hers and naming her), 4 (Mette at another customer, with the same
+    terms file as Lone's)."""
     mails = [
-        build_mail(subject="Kaffemaskinen på kontoret", message_id="<m1@bageriet-soerensen.dk>",
-                   body=f"Hej MICO\n\nSe skærmbilledet: {PHRASES[0]}.\n\nMed venlig hilsen\n{NAME}\nTlf. +45 {PHONE}",
-                   attachment=("skaermbillede.txt", f"Logfil: {PHRASES[3]}\n".encode())),
+        _with_terms(build_mail(
+            subject="Kaffemaskinen på kontoret", message_id="<m1@bageriet-soerensen.dk>",
+            body=f"Hej MICO\n\nSe skærmbilledet: {PHRASES[0]}.\n\nMed venlig hilsen\n{NAME}\nTlf. +45 {PHONE}",
+            attachment=("skaermbillede.txt", f"Logfil: {PHRASES[3]}\n".encode()))),
         build_mail(sender=ALIAS, subject="Arbejdsmail på min telefon", message_id="<m2@gmail.com>",
                    body=f"Hej\n\nDer er en {PHRASES[1]}, og mailen virker ikke.\n\nLone\nMobil 21436587"),
         build_mail(sender=SOEREN, name="Søren Ærbø", subject="Printeren i baglokalet", message_id="<m3@bageriet-soerensen.dk>",
@@ -61,6 +77,8 @@ def _mails(folder: Path) -> list[Path]:
                    message_id="<m5@bageriet-soerensen.dk>",
                    body=f"Lone har også set det, så nu virker den.\n\nDen 20.11.2026 skrev {NAME} <{LONE}>:\n"
                         f"> Jeg har fundet årsagen: der lå {PHRASES[2]} i den nederste skuffe ved siden af.\n"),
+        _with_terms(build_mail(sender="mette@tandlaegerne-aaen.dk", name="Mette Kjærgaard", subject="Vilkårene",
+                               message_id="<m6@tandlaegerne-aaen.dk>", body="Hej\n\nHer er de underskrevne vilkår.")),
     ]
     paths = []
     for number, raw in enumerate(mails, start=1):
@@ -81,12 +99,17 @@ def _without_descriptions(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{k: v for k, v in row.items() if k != "description"} for row in rows]
 
 
-def _seed(cli: Any, tmp_path: Path) -> None:
+def _seed(cli: Any, settings: Settings, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     decisions = [cli("ingest", "--json", str(path)).json_lines()[0] for path in _mails(inbox)]
-    assert [d["ticket"] for d in decisions] == [1, 2, 3, 3, 3]
+    assert [d["ticket"] for d in decisions] == [1, 2, 3, 3, 3, 4]
     assert decisions[1]["contact"] == LONE  # the alias is hers
+    stuck = build_mail(subject="Hjælp", message_id="<q1@bageriet-soerensen.dk>", body=f"Der er {PHRASES[4]}.")
+    engine = make_engine(settings.database.url)
+    Runner(settings, engine).process(stuck, "test", quarantine_reason="for stor til at blive hentet")
+    engine.dispose()
+    assert len(cli("quarantine", "list", "--json").json_lines()) == 1
     for command in (
         ("set-coverage", "1", "billable", "--reason", f"{NAME} vil have en ny kaffemaskine", "--by", "JH"),
         ("log-time", "1", "50", "--by", "JH", "--note", f"Ringede til {NAME} på {PHONE}", "--date", "2026-11-20"),
@@ -102,7 +125,7 @@ def _needles() -> list[str]:
 
 def test_after_an_erasure_nothing_holds_the_person_and_the_invoice_is_unchanged(
         cli: Any, settings: Settings, engine: Engine, tmp_path: Path) -> None:
-    _seed(cli, tmp_path)
+    _seed(cli, settings, tmp_path)
     folder = Path(settings.storage.attachments_dir)
     assert {t[2] for t in traces(engine, folder, _needles())} == {n.casefold() for n in _needles()}  # all there
     before = _billing(cli, tmp_path, "before.csv")
@@ -115,13 +138,18 @@ def test_after_an_erasure_nothing_holds_the_person_and_the_invoice_is_unchanged(
     assert "prøvekørsel, intet er ændret" in dry.out and "Slettet person #1" in dry.out
     assert "3 sager bliver stående uden emne og tekst" not in dry.out  # ticket 3 is Søren's
     assert "2 sager bliver stående uden emne og tekst, med pseudonymet som afsender" in dry.out
-    assert "5 rå mails (.eml) slettes" in dry.out  # hers (3), Søren's with her in Cc, Søren's quoting her
+    assert "6 rå mails (.eml) slettes" in dry.out  # hers (3 + 1 quarantined), Søren's with her in Cc, quoting her
+    assert "2 vedhæftede filer slettes" in dry.out and "1 fil i vedhæftningsmappen slettes" in dry.out  # not the terms
 
     done = cli("privacy", "erase", LONE, "--reason", f"{NAME} bad om det 1.12.2026", "--by", "JH")
 
     assert done.code == 0, done.err
     assert done.out.replace("er slettet", "slettes").count("slettes") >= 3 and "prøvekørsel" not in done.out
     assert traces(engine, folder, _needles()) == []
+    assert cli("quarantine", "list", "--json").json_lines() == []  # her quarantined mail went too
+    with Session(engine) as session:  # the terms file stays: Mette's ticket still has it
+        [(terms,)] = session.execute(select(AttachmentRecord.stored_path).where(AttachmentRecord.ticket_id == 4))
+    assert (folder / terms).read_bytes() == TERMS
     for needle in _needles():  # the search index: no ticket found by any of them (FTS5 / tsvector)
         with Session(engine) as session:
             assert session.scalar(select(func.count()).select_from(hits(needle, engine.dialect.name))) == 0, needle
@@ -133,7 +161,7 @@ def test_after_an_erasure_nothing_holds_the_person_and_the_invoice_is_unchanged(
     with Session(engine) as session:
         soerens = [e.body_text for e in session.scalars(select(TicketEntry).where(TicketEntry.ticket_id == 3))]
         assert any("Slettet person #1 har også set det" in text for text in soerens)  # his words stay
-        assert session.scalar(select(func.count()).select_from(RawMessage)) == 0  # each carried her
+        assert session.scalar(select(func.count()).select_from(RawMessage)) == 1  # each but Mette's carried her
         lone = session.scalar(select(Contact).where(Contact.name == "Slettet person #1"))
         assert lone is not None and lone.aliases == [] and lone.phone is None  # kept for MCOSABBRU
         assert lone.packages == ["MCOSABBRU"] and lone.email.endswith("@slettet.invalid")
@@ -142,7 +170,7 @@ def test_after_an_erasure_nothing_holds_the_person_and_the_invoice_is_unchanged(
         assert session.scalar(select(Device.name).where(Device.tag == "BAG-PC-01")) == "Slettet person #1s bærbare"
         assert sorted(session.execute(select(ErasedTicket.ticket_id, ErasedTicket.erasure_id)).all()) == [(1, 1), (2, 1)]
         erasure = session.get(PrivacyErasure, 1)
-        assert erasure is not None and erasure.scope == "person" and erasure.counts["raw_mails"] == 5
+        assert erasure is not None and erasure.scope == "person" and erasure.counts["raw_mails"] == 6
         assert erasure.reason == "Slettet person #1 bad om det 1.12.2026" and erasure.by == "JH"
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy-erase"))
         assert entry.actor == "JH" and entry.details["pseudonym"] == "Slettet person #1"
@@ -151,7 +179,7 @@ def test_after_an_erasure_nothing_holds_the_person_and_the_invoice_is_unchanged(
 
 def test_the_summary_then_goes_to_nobody_and_a_later_mail_is_from_an_unknown_sender(
         cli: Any, settings: Settings, engine: Engine, tmp_path: Path) -> None:
-    _seed(cli, tmp_path)
+    _seed(cli, settings, tmp_path)
     assert cli("privacy", "erase", ALIAS, "--reason", "Anmodning", "--by", "JH").code == 0  # by her alias: all of her
     week = IsoWeek.last_completed(datetime.now(UTC), "Europe/Copenhagen")
 
