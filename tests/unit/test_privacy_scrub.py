@@ -155,3 +155,14 @@ def test_run_applies_retention_every_night_at_half_past_three_copenhagen_time() 
     off = BackgroundScheduler(timezone="Europe/Copenhagen")
     add_retention_job(off, settings_from_dict({"privacy": {"nightly": False}}), create_engine("sqlite://"))
     assert off.get_jobs() == []
+
+
+def test_a_stored_mail_holds_the_person_only_by_their_whole_address_or_name() -> None:
+    from inbox_worker.store.privacy.scan import bytes_pattern
+
+    pattern = bytes_pattern(LONE)
+    assert pattern is not None
+    assert pattern.search(b"Cc: =?utf-8?q?Lone?= <LONE+x@Bageriet-Soerensen.dk>\r\n")
+    assert pattern.search("Hilsen\nLone Sørensen\n".encode())
+    assert not pattern.search(b"From: Malone <malone@bageriet-soerensen.dk>\r\n")
+    assert not pattern.search(b"lone@bageriet-soerensen.dkx Lone Soerensen")

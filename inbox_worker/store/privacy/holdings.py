@@ -33,7 +33,7 @@ from inbox_worker.store.models import (
     TicketEntry,
     TimeEntry,
 )
-from inbox_worker.store.privacy import catalog, copies, outgoing
+from inbox_worker.store.privacy import catalog, copies, outgoing, scan
 from inbox_worker.store.privacy.files import unreferenced
 from inbox_worker.store.privacy.mailtext import from_display_names
 from inbox_worker.store.privacy.person import Person
@@ -93,31 +93,6 @@ def _identity(session: Session, person: Person, pseudonym: str, own: list[Ticket
     return replace(identity, renames=renames)
 
 
-def _raw_with_them(session: Session, scrubber: Scrubber) -> set[int]:
-    """Stored mail whose bytes hold their address or name (headers, a quote, a signature)."""
-    needles = [a.encode() for a in scrubber.identity.addresses] + \
-        [n.lower().encode() for n in scrubber.identity.names]
-    found = set()
-    rows = session.execute(select(RawBlob.raw_message_id, RawBlob.raw).execution_options(yield_per=50))
-    for raw_id, raw in rows:
-        lowered = bytes(raw).lower()
-        if any(needle in lowered for needle in needles):
-            found.add(int(raw_id))
-    return found
-
-
-def _mentioning_entries(session: Session, scrubber: Scrubber, skip: set[int], near: set[int]) -> list[TicketEntry]:
-    """Entries on others' tickets that name or quote the person; on the tickets of their own customer (`near`),
-    where colleagues call them by their first name, that too."""
-    table = TicketEntry.__table__
-    keys = catalog.matching_keys(session, table, scrubber.needles())  # type: ignore[arg-type]
-    ids = {k[0] for k in keys} | set(_ids(session, select(TicketEntry.id).where(TicketEntry.ticket_id.in_(near))))
-    ids -= skip
-    entries = list(session.scalars(select(TicketEntry).where(TicketEntry.id.in_(sorted(ids))))) if ids else []
-    return [e for e in entries if scrubber.mentions(e.body_text, loose=e.ticket_id in near)
-            or scrubber.mentions(e.subject, loose=e.ticket_id in near)]
-
-
 def find_holdings(session: Session, person: Person, pseudonym: str, *, extra_tickets: Iterable[int] = (),
                   extra_names: tuple[str, ...] = ()) -> Holdings:
     addresses = person.addresses
@@ -132,14 +107,13 @@ def find_holdings(session: Session, person: Person, pseudonym: str, *, extra_tic
     on_tickets = set(_ids(session, select(TicketEntry.id).where(TicketEntry.ticket_id.in_(tickets))))
     near = set(_ids(session, select(Ticket.id).where(Ticket.customer_id == person.customer_id))) - tickets \
         if person.customer_id else set()
-    mentioning = _mentioning_entries(session, scrubber, on_tickets | set(held.own_entries), near)
+    mentioning = scan.mentioning_entries(session, scrubber, on_tickets | set(held.own_entries), near)
     raw = set(_ids(session, select(RawMessage.id).where(RawMessage.ticket_id.in_(tickets))))
     raw |= set(_ids(session, select(TicketEntry.raw_message_id).where(
         TicketEntry.id.in_(on_tickets | set(held.own_entries)), TicketEntry.raw_message_id.is_not(None))))
     raw |= {e.raw_message_id for e in mentioning if e.raw_message_id}
-    raw |= _raw_with_them(session, scrubber)
-    decided = catalog.matching_keys(session, DecisionLog.__table__, scrubber.needles())  # type: ignore[arg-type]
-    raw |= set(_ids(session, select(DecisionLog.raw_message_id).where(DecisionLog.id.in_([k[0] for k in decided]))))
+    raw |= scan.raw_with_them(session, scrubber)
+    raw |= scan.decided_about_them(session, scrubber)
     held.raw = sorted(copies.with_copies(session, raw))
     held.decisions = len(_ids(session, select(DecisionLog.id).where(DecisionLog.raw_message_id.in_(held.raw))))
     held.touched = sorted(({e.ticket_id for e in mentioning} | {e.ticket_id for e in own}
