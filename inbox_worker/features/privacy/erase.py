@@ -59,9 +59,9 @@ def plan_of(helds: list[Holdings], scope: str, asked: str, contacts: list[str] |
                              ("devices", held.devices), ("contact_person", held.contact_person_of),
                              ("aliases", held.alias_holders)):
             sets[kind] |= set(values)
-        sets["decisions"] |= {(held.identity.pseudonym, n) for n in range(held.decisions)}
-        sets["time_entries"] |= {(held.identity.pseudonym, n) for n in range(held.time_entries)}
-        sets["coverage"] |= {(held.identity.pseudonym, n) for n in range(held.overrides)}
+        sets["decisions"] |= set(held.decisions)
+        sets["time_entries"] |= set(held.time_entries)
+        sets["coverage"] |= set(held.overrides)
     plan.counts = {kind: len(values) for kind, values in sets.items()}
     changed: dict[str, set[object]] = {}
     for held in helds:

@@ -45,7 +45,7 @@ class Holdings:
     identity: Identity
     tickets: list[int] = field(default_factory=list)  # theirs: text removed, requester pseudonymised
     raw: list[int] = field(default_factory=list)  # raw mails deleted (with decisions and attachments)
-    decisions: int = 0
+    decisions: list[int] = field(default_factory=list)  # of the raw mails: deleted with them
     own_entries: list[int] = field(default_factory=list)  # their mails on others' tickets: deleted
     touched: list[int] = field(default_factory=list)  # others' tickets they appear on
     outbox: list[int] = field(default_factory=list)  # outgoing mail to or about them: emptied
@@ -56,8 +56,8 @@ class Holdings:
     contact_person_of: list[int] = field(default_factory=list)  # customers
     alias_holders: list[int] = field(default_factory=list)  # other contacts with their address as an alias
     refs: list[str] = field(default_factory=list)  # Message-IDs no longer threaded
-    time_entries: int = 0  # on their tickets: kept, notes scrubbed
-    overrides: int = 0
+    time_entries: list[int] = field(default_factory=list)  # on their tickets: kept, notes scrubbed
+    overrides: list[int] = field(default_factory=list)
     changes: list[catalog.Change] = field(default_factory=list)
 
     def is_empty(self) -> bool:
@@ -115,7 +115,7 @@ def find_holdings(session: Session, person: Person, pseudonym: str, *, extra_tic
     raw |= scan.raw_with_them(session, scrubber)
     raw |= scan.decided_about_them(session, scrubber)
     held.raw = sorted(copies.with_copies(session, raw))
-    held.decisions = len(_ids(session, select(DecisionLog.id).where(DecisionLog.raw_message_id.in_(held.raw))))
+    held.decisions = _ids(session, select(DecisionLog.id).where(DecisionLog.raw_message_id.in_(held.raw)))
     held.touched = sorted(({e.ticket_id for e in mentioning} | {e.ticket_id for e in own}
                            | set(_ids(session, select(RawMessage.ticket_id).where(RawMessage.id.in_(held.raw),
                                                                                   RawMessage.ticket_id.is_not(None)))))
@@ -132,8 +132,8 @@ def find_holdings(session: Session, person: Person, pseudonym: str, *, extra_tic
     held.refs = sorted(set(session.scalars(select(MessageRef.message_id).where(or_(
         MessageRef.ticket_id.in_(tickets), MessageRef.message_id.in_(
             select(RawMessage.message_id).where(RawMessage.id.in_(held.raw), RawMessage.message_id.is_not(None))))))))
-    held.time_entries = len(_ids(session, select(TimeEntry.id).where(TimeEntry.ticket_id.in_(tickets))))
-    held.overrides = len(_ids(session, select(CoverageOverride.id).where(CoverageOverride.ticket_id.in_(tickets))))
+    held.time_entries = _ids(session, select(TimeEntry.id).where(TimeEntry.ticket_id.in_(tickets)))
+    held.overrides = _ids(session, select(CoverageOverride.id).where(CoverageOverride.ticket_id.in_(tickets)))
     held.changes = _changes(session, scrubber, held, on_tickets, near)
     return held
 
@@ -154,7 +154,7 @@ def _changes(session: Session, scrubber: Scrubber, held: Holdings, on_tickets: s
     def keys(values: Iterable[object]) -> set[tuple[object, ...]]:
         return {(value,) for value in values}
 
-    decisions = _ids(session, select(DecisionLog.id).where(DecisionLog.raw_message_id.in_(held.raw)))
+    decisions = held.decisions
     contacts = [*held.alias_holders, *([held.person.contact_id] if held.person.contact_id else [])]
     skip = {"tickets": keys(held.tickets), "ticket_entries": keys(on_tickets | set(held.own_entries)),
             "raw_messages": keys(held.raw), "decisions": keys(decisions), "attachments": keys(held.attachments),
