@@ -209,6 +209,8 @@ def test_an_unknown_address_is_one_danish_line_and_exit_2(cli: Any, engine: Engi
     assert result.code == 2 and result.out == ""
     assert result.err.strip().splitlines() == ["inbox-worker: der er intet om ingen@example.com: ingen kontakt "
                                                "eller alias med den adresse, og ingen mail fra eller til den"]
+    customer = cli("privacy", "erase", "--customer", "ukendt", "--reason", "Opsagt", "--by", "JH", "--dry-run")
+    assert (customer.code, customer.err) == (2, "inbox-worker: --customer: ingen kunde med nøglen 'ukendt' i registret\n")
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
