@@ -692,11 +692,33 @@ def cmd_privacy_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_privacy_erase(args: argparse.Namespace, settings: Settings) -> int:
-    raise UserError("privacy erase: under construction (issue 16)")
+    from inbox_worker.features.privacy.erase import erase_customer, erase_person
+    from inbox_worker.features.privacy.text import erase_lines
+
+    reason = (args.reason or "").strip()
+    if not reason:
+        raise UserError("--reason: skriv hvorfor (fx \"Anmodning af 1.12.2026\"); den står i revisionsloggen")
+    by = _who(args.by, "sletter")
+    now = datetime.now(UTC)
+    engine = _engine(settings)
+    if args.customer:
+        plan = erase_customer(settings, engine, args.customer, reason, by, now, dry_run=args.dry_run)
+    else:
+        plan = erase_person(settings, engine, args.email, reason, by, now, dry_run=args.dry_run)
+    print("\n".join(erase_lines(plan)))
+    return 0
 
 
 def cmd_privacy_retention(args: argparse.Namespace, settings: Settings) -> int:
-    raise UserError("privacy retention: under construction (issue 16)")
+    from zoneinfo import ZoneInfo
+
+    from inbox_worker.features.privacy.retention import run_retention
+    from inbox_worker.features.privacy.text import retention_lines
+
+    now = datetime.now(UTC)
+    run = run_retention(settings, _engine(settings), now, dry_run=args.dry_run)
+    print("\n".join(retention_lines(run, settings.privacy, now, ZoneInfo(settings.company.timezone))))
+    return 0
 
 
 def _privacy_commands(commands: Commands) -> None:

@@ -193,6 +193,25 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """How long personal data is kept (GDPR), applied by `privacy retention` and each night by `run`."""
+
+    # Raw mail (.eml), stored attachments and rendered outgoing mail, counted from the ticket's close (mail
+    # without a ticket, e.g. quarantined: from its arrival; a terminated customer's: at the latest its agreement end).
+    raw_mail_months: int = 24
+    ticket_text_months: int = 36  # then the ticket's text is anonymised: subject, bodies, notes, requester
+    # Time entries and coverage decisions: kept this many years after the end of their (calendar) financial year.
+    # Never less than 5 (bogføringsloven § 10).
+    invoice_basis_years: int = 5
+    access_log_months: int = 24  # the access log (views, downloads, exports); the audit log is kept
+    nightly: bool = True  # `run` applies the retention periods every night ...
+    nightly_at: str = "03:30"  # ... at this time (company time zone)
+
+
+MIN_INVOICE_BASIS_YEARS = 5
+
+
+@dataclass(frozen=True)
 class PathSettings:
     rules: str = str(PACKAGED_RULES)
     templates: str = str(PACKAGED_TEMPLATES)
@@ -256,6 +275,7 @@ class Settings:
     summary: SummarySettings = SummarySettings()
     alerts: AlertSettings = AlertSettings()
     response: ResponseSettings = ResponseSettings()
+    privacy: PrivacySettings = PrivacySettings()
     paths: PathSettings = PathSettings()
     web: WebSettings = WebSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -374,6 +394,18 @@ def _validate(settings: Settings, filename: str) -> None:
         raise UserError(f"{filename}: grænserne i [ack] og [tickets] må ikke være negative")
     _validate_logging(settings.logging, filename)
     _validate_monitoring(settings, filename)
+    _validate_privacy(settings.privacy, filename)
+
+
+def _validate_privacy(section: PrivacySettings, filename: str) -> None:
+    if section.invoice_basis_years < MIN_INVOICE_BASIS_YEARS:
+        raise UserError(f"{filename}: nøglen 'privacy.invoice_basis_years' skal være mindst {MIN_INVOICE_BASIS_YEARS} "
+                        f"(bogføringsloven: fakturagrundlaget gemmes i 5 år), ikke {section.invoice_basis_years}")
+    for key in ("raw_mail_months", "ticket_text_months", "access_log_months"):
+        if getattr(section, key) < 1:
+            raise UserError(f"{filename}: nøglen 'privacy.{key}' skal være mindst 1, ikke {getattr(section, key)}")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", section.nightly_at):
+        raise UserError(f"{filename}: nøglen 'privacy.nightly_at' skal se ud som 03:30, ikke {section.nightly_at!r}")
 
 
 def _validate_logging(section: LoggingSettings, filename: str) -> None:

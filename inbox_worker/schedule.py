@@ -3,8 +3,9 @@
 Jobs: the poll round (a cycle, then IDLE or a sleep until mail arrives; it reschedules itself, after
 a backoff when the round failed), outbox delivery every minute, the weekly summaries (a cron
 trigger on the company clock, plus one catch-up at start; sending is idempotent per customer and week),
-and every minute the heartbeat the web process reads, the evaluation of the staff alerts and the
-response-time warnings (once per ticket and target).
+every minute the heartbeat the web process reads, the evaluation of the staff alerts and the
+response-time warnings (once per ticket and target), and every night the GDPR retention periods
+([privacy] nightly_at, company clock).
 SIGTERM and SIGINT set the stop event: the mail in hand is finished, IDLE is left within a second,
 and the process exits 0.
 """
@@ -26,6 +27,7 @@ from inbox_worker.config import Settings
 from inbox_worker.domain.health import SUMMARY_COMPONENT, FailureKind
 from inbox_worker.features.health.notify import evaluate_alerts
 from inbox_worker.features.outbox.flush import flush_outbox
+from inbox_worker.features.privacy.retention import run_retention
 from inbox_worker.features.response.warnings import send_due_warnings
 from inbox_worker.features.summary.build import summary_due
 from inbox_worker.features.summary.send import send_summaries
@@ -134,6 +136,28 @@ def add_warning_job(scheduler: BaseScheduler, settings: Settings, engine: Engine
                       replace_existing=True)
 
 
+def _nightly_retention(settings: Settings, engine: Engine) -> None:
+    try:
+        run = run_retention(settings, engine, datetime.now(UTC))
+        done = " ".join(f"{kind}={n}" for kind, n in run.counts.items() if n)
+        log.info("privacy retention %s", done or "nothing due")
+    except Exception:  # the poll and the outbox must go on; the next night tries again
+        log.exception("privacy retention failed")
+
+
+def retention_trigger(settings: Settings) -> CronTrigger:
+    hour, minute = settings.privacy.nightly_at.split(":")
+    return CronTrigger(hour=int(hour), minute=int(minute), timezone=settings.company.timezone)
+
+
+def add_retention_job(scheduler: BaseScheduler, settings: Settings, engine: Engine) -> None:
+    """Every night ([privacy] nightly_at, company clock); a worker down then catches up within six hours."""
+    if not settings.privacy.nightly:
+        return
+    scheduler.add_job(_nightly_retention, retention_trigger(settings), args=[settings, engine], id="privacy-retention",
+                      misfire_grace_time=6 * 3600, coalesce=True, max_instances=1, replace_existing=True)
+
+
 def run(settings: Settings, engine: Engine, stop: threading.Event | None = None) -> int:
     stop = stop or threading.Event()
 
@@ -156,6 +180,7 @@ def run(settings: Settings, engine: Engine, stop: threading.Event | None = None)
                       next_run_time=datetime.now(UTC) + timedelta(seconds=HEALTH_EVERY_SECONDS))
     add_summary_jobs(scheduler, settings, engine)
     add_warning_job(scheduler, settings, engine)
+    add_retention_job(scheduler, settings, engine)
     scheduler.start()
     log.info("worker running for %s (stop with SIGTERM)", worker.key)
     try:

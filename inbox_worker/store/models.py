@@ -487,6 +487,32 @@ class AccessEntry(Base):
     what: Mapped[str] = mapped_column(String(500), default="")  # e.g. the exported scope; never mail content
 
 
+class PrivacyErasure(Base):
+    """One erasure (privacy erase: a person, a customer) or retention run that anonymised tickets (GDPR).
+
+    Its id is the pseudonym's number ("Slettet person #7"). Who, when, why and how many of each kind; never
+    the erased data: the reason is stored scrubbed of the person, the counts are numbers.
+    """
+
+    __tablename__ = "privacy_erasures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(16))  # staff initials or login name; "retention" for the nightly run
+    reason: Mapped[str] = mapped_column(Text, default="")
+    scope: Mapped[str] = mapped_column(String(16))  # person | customer | retention
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # kind -> number
+
+
+class ErasedTicket(Base):
+    """A ticket whose person was erased or whose text was anonymised ([privacy] ticket_text_months), and by which
+    record (migration 0016). A table of its own, not a column of tickets: the ticket row stays as it was built."""
+
+    __tablename__ = "privacy_tickets"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    erasure_id: Mapped[int] = mapped_column(ForeignKey("privacy_erasures.id"), index=True)
+
+
 class WorkerStatus(Base):
     """The health of one part of the worker, written by the worker and read by /healthz, /metrics and the alerts.
 
@@ -534,10 +560,12 @@ __all__ = [
     "Customer",
     "DecisionLog",
     "Device",
+    "ErasedTicket",
     "MailboxState",
     "MessageRef",
     "OncallNotice",
     "OutboxMessage",
+    "PrivacyErasure",
     "RawBlob",
     "RawMessage",
     "ResponseEvent",

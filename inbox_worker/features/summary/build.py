@@ -192,10 +192,13 @@ def build_summary(facts: SummaryFacts) -> Summary:
                    tuple(missing[tag] for tag in sorted(missing)))
 
 
+NO_CONTACT_PERSON = "ingen kontaktperson"
+
+
 def why_not_sent(setting: str, contact_person: str | None, sent_before: bool, has_activity: bool) -> str | None:
     """Why this customer gets no summary for the week (registry `weekly_summary`), or None: send it."""
     if not contact_person:
-        return "ingen kontaktperson"
+        return NO_CONTACT_PERSON
     if setting == "never":
         return "ingen ugeoversigt"
     if sent_before:

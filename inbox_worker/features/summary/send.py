@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from inbox_worker.config import Settings
 from inbox_worker.domain.worktime import WorkCalendar
 from inbox_worker.features.billing.queries import billing_customers
-from inbox_worker.features.summary.build import IsoWeek, build_summary, why_not_sent
+from inbox_worker.features.summary.build import NO_CONTACT_PERSON, IsoWeek, build_summary, why_not_sent
 from inbox_worker.features.summary.mail import compose_summary, summary_text
 from inbox_worker.features.summary.queries import already_sent, response_week, summary_customers, summary_facts
 from inbox_worker.mail.pipeline import PipelineParams
 from inbox_worker.outbound.render import Renderer
 from inbox_worker.store.apply import queue_mail
 from inbox_worker.store.models import SummarySent
+from inbox_worker.store.privacy.records import erased_contact_person
 
 log = logging.getLogger("inbox_worker.features.summary.build")
 
@@ -41,6 +42,15 @@ def _calendar(settings: Settings) -> WorkCalendar:
     return WorkCalendar(PipelineParams.from_settings(settings).hours)
 
 
+def _erased_contact(session: Session, customer_id: int, why: str) -> str:
+    """Why not, saying so when the contact person was erased (privacy erase): the summary goes to nobody."""
+    if why != NO_CONTACT_PERSON:
+        return why
+    erased = erased_contact_person(session, customer_id)
+    return f"{why}: {erased} er slettet efter anmodning, så ugeoversigten går ikke til nogen, før registret " \
+           "får en ny contact_person" if erased else why
+
+
 def _send_one(engine: Engine, renderer: Renderer, settings: Settings, customer_key: str, week: IsoWeek,
               now: datetime, run: SummaryRun, dry_run: bool) -> None:
     with Session(engine) as session, session.begin():
@@ -54,7 +64,7 @@ def _send_one(engine: Engine, renderer: Renderer, settings: Settings, customer_k
         why = why_not_sent(customer.weekly_summary, customer.contact_person, already_sent(session, customer, week),
                            summary.has_activity)
         if why is not None:
-            run.skipped.append((customer.key, why))
+            run.skipped.append((customer.key, _erased_contact(session, customer.id, why)))
             return
         if dry_run:
             subject, text = summary_text(renderer, summary, now)

@@ -1,0 +1,52 @@
+"""A stored mail's bytes as the text a reader sees: decoded headers, text parts and attachments (for a search)."""
+
+from __future__ import annotations
+
+import email
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import getaddresses
+
+
+def mail_text(raw: bytes) -> str:
+    """Every header decoded and every part's decoded content (text as text, other parts as UTF-8 where they
+    decode), joined: what a mention of a person could be hidden in behind quoted-printable or base64."""
+    try:
+        message = email.message_from_bytes(raw, policy=default_policy)
+    except Exception:
+        return raw.decode("utf-8", "replace")
+    texts = [raw.decode("utf-8", "replace")]
+    for part in message.walk():
+        for name, value in part.items():
+            texts.append(f"{name}: {_header(value)}")
+        if part.is_multipart():
+            continue
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:
+            continue
+        if isinstance(payload, bytes):
+            charset = part.get_content_charset() or "utf-8"
+            try:
+                texts.append(payload.decode(charset, "replace"))
+            except LookupError:
+                texts.append(payload.decode("utf-8", "replace"))
+    return "\n".join(texts)
+
+
+def _header(value: object) -> str:
+    try:
+        return str(value)
+    except Exception:
+        return ""
+
+
+def from_display_names(raw: bytes) -> list[str]:
+    """The display names of the From header ("Lone Sørensen" of "Lone Sørensen <lone@…>")."""
+    try:
+        message = email.message_from_bytes(raw[:65536], policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        values = [str(value) for value in message.get_all("from", [])]
+    except Exception:
+        return []
+    return [name for name, _address in getaddresses(values) if name]

@@ -1,0 +1,62 @@
+"""Where a person stands in stored mail and thread text beyond the columns that name them: the bytes of every
+stored mail, the decisions, and the entries that name or quote them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inbox_worker.domain.privacy import Identity, Scrubber
+from inbox_worker.store.models import DecisionLog, RawBlob, TicketEntry
+from inbox_worker.store.privacy import catalog
+
+
+def bytes_pattern(identity: Identity) -> re.Pattern[bytes] | None:
+    """Their addresses (any +tag) and names as they stand in a mail's bytes: ASCII in any case, UTF-8 as written."""
+    parts = []
+    for address in identity.addresses:
+        local, _, domain = address.rpartition("@")
+        if local:
+            parts.append(rb"(?<![\w.%+-])" + re.escape(local.encode()) + rb"(?:\+[\w.-]*)?@"
+                         + re.escape(domain.encode()) + rb"(?![\w-])")
+    for name in identity.names:
+        for form in dict.fromkeys((name, name.lower(), name.upper())):
+            parts.append(rb"(?<!\w)" + rb"\s+".join(re.escape(w.encode()) for w in form.split()) + rb"(?!\w)")
+    return re.compile(b"|".join(parts), re.IGNORECASE) if parts else None
+
+
+def raw_with_them(session: Session, scrubber: Scrubber) -> set[int]:
+    """Stored mail whose bytes hold their address or name (headers, a quote, a signature). Every stored mail is
+    read once, in batches: an erasure is rare, and a mail naming them anywhere must not be missed."""
+    pattern = bytes_pattern(scrubber.identity)
+    if pattern is None:
+        return set()
+    rows = session.execute(select(RawBlob.raw_message_id, RawBlob.raw).execution_options(yield_per=50))
+    return {int(raw_id) for raw_id, raw in rows if pattern.search(bytes(raw))}
+
+
+def decided_about_them(session: Session, scrubber: Scrubber) -> set[int]:
+    """Mails whose decision names them (the sender of a quarantined mail, a forward's original sender)."""
+    keys = catalog.matching_keys(session, DecisionLog.__table__, scrubber.needles())  # type: ignore[arg-type]
+    ids = sorted(k[0] for k in keys)
+    if not ids:
+        return set()
+    rows = session.execute(select(DecisionLog.raw_message_id, DecisionLog.decision, DecisionLog.trace)
+                           .where(DecisionLog.id.in_(ids)))
+    return {int(raw_id) for raw_id, decision, trace in rows
+            if scrubber.mentions(json.dumps([decision, trace], ensure_ascii=False))}
+
+
+def mentioning_entries(session: Session, scrubber: Scrubber, skip: set[int], near: set[int]) -> list[TicketEntry]:
+    """Entries on others' tickets that name or quote the person; on the tickets of their own customer (`near`),
+    where colleagues call them by their first name, that too."""
+    table = TicketEntry.__table__
+    keys = catalog.matching_keys(session, table, scrubber.needles())  # type: ignore[arg-type]
+    ids = {k[0] for k in keys} | set(session.scalars(select(TicketEntry.id).where(TicketEntry.ticket_id.in_(near))))
+    ids -= skip
+    entries = list(session.scalars(select(TicketEntry).where(TicketEntry.id.in_(sorted(ids))))) if ids else []
+    return [e for e in entries if scrubber.mentions(e.body_text, loose=e.ticket_id in near)
+            or scrubber.mentions(e.subject, loose=e.ticket_id in near)]
