@@ -738,9 +738,10 @@ def _privacy_commands(commands: Commands) -> None:
     erase = command(privacy, "erase", "slet en persons data; fakturagrundlaget beholdes, pseudonymiseret",
                     'inbox-worker privacy erase mette@bageriet.dk --reason "Anmodning af 1.12.2026" --dry-run',
                     run=cmd_privacy_erase,
-                    more="Rå mails, tekster, vedhæftede filer, søgeindeks og registerposten slettes; sagerne bliver "
-                         "stående med et pseudonym (\"Slettet person #7\"); tid, dækning og fakturalinjer bliver "
-                         "og giver samme beløb. Sletningen står i revisionsloggen uden de slettede data.")
+                    more="Rå mails, tekster, vedhæftede filer, søgeindeks og registerposten slettes (en kontakt med "
+                         "en pakke, fakturaen tæller, bliver en tom skal med pseudonymet); sagerne bliver stående med "
+                         "et pseudonym (\"Slettet person #7\"); tid, dækning og fakturalinjer bliver og giver samme "
+                         "beløb. Sletningen står i revisionsloggen uden de slettede data.")
     whom = erase.add_mutually_exclusive_group(required=True)
     whom.add_argument("email", nargs="?", metavar="EMAIL", help="personens mailadresse")
     whom.add_argument("--customer", metavar="NØGLE", help="en kunde og alle dens personer (fx efter opsigelse)")
