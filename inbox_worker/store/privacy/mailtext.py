@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import html
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import getaddresses
@@ -10,7 +11,8 @@ from email.utils import getaddresses
 
 def mail_text(raw: bytes) -> str:
     """Every header decoded and every part's decoded content (text as text, other parts as UTF-8 where they
-    decode), joined: what a mention of a person could be hidden in behind quoted-printable or base64."""
+    decode), joined: what a mention of a person could be hidden in behind quoted-printable or base64, an
+    RFC 2231 file name, or an HTML entity ("S&oslash;rensen", in an alt text as well as in the text)."""
     try:
         message = email.message_from_bytes(raw, policy=default_policy)
     except Exception:
@@ -22,15 +24,24 @@ def mail_text(raw: bytes) -> str:
         if part.is_multipart():
             continue
         try:
+            filename = part.get_filename()
+        except Exception:
+            filename = None
+        if filename:
+            texts.append(filename)
+        try:
             payload = part.get_payload(decode=True)
         except Exception:
             continue
         if isinstance(payload, bytes):
             charset = part.get_content_charset() or "utf-8"
             try:
-                texts.append(payload.decode(charset, "replace"))
+                decoded = payload.decode(charset, "replace")
             except LookupError:
-                texts.append(payload.decode("utf-8", "replace"))
+                decoded = payload.decode("utf-8", "replace")
+            texts.append(decoded)
+            if part.get_content_subtype() == "html" or "&" in decoded:
+                texts.append(html.unescape(decoded))
     return "\n".join(texts)
 
 
