@@ -40,7 +40,7 @@ def raw_with_them(session: Session, scrubber: Scrubber) -> set[int]:
     found = set()
     for raw_id, value in rows:
         raw = bytes(value)
-        if (pattern is not None and pattern.search(raw)) or scrubber.mentions(mail_text(raw)):
+        if (pattern is not None and pattern.search(raw)) or scrubber.mentions(mail_text(raw, with_bytes=False)):
             found.add(int(raw_id))
     return found
 
