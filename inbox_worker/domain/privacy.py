@@ -73,6 +73,14 @@ class Identity:
                                    and len(words[0]) > 1))
 
 
+def untagged(address: str) -> str:
+    """An address without its subaddress: "lone+faktura@bageriet-soerensen.dk" is "lone@bageriet-soerensen.dk"
+    (plus addressing, as Gmail and Microsoft 365 deliver it: the same mailbox, the same person). Lower case."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    base = local.split("+", 1)[0]
+    return f"{base}@{domain}" if at and base else address.strip().lower()
+
+
 def _address_pattern(address: str) -> str:
     local, _, domain = address.strip().rpartition("@")
     if not local:
@@ -93,11 +101,33 @@ def phone_digits(phone: str) -> str:
     return digits
 
 
+# How people group a (Danish, eight-digit) number: "21 43 65 87", "2143 6587", "214 36 587", ...
+_GROUPINGS = ((2, 2, 2, 2), (4, 4), (3, 2, 3), (2, 3, 3), (3, 3, 2), (2, 2, 4), (4, 2, 2), (3, 5), (5, 3))
+_SEPARATORS = (" ", "-", ".", "\u00a0", "/")
+
+
+def phone_forms(digits: str) -> list[str]:
+    """`digits` as it is commonly written: whole, and in each usual grouping with each usual separator (the
+    cheap filter in SQL must find every form the scrub's pattern does)."""
+    forms = [digits]
+    for grouping in _GROUPINGS:
+        if sum(grouping) != len(digits):
+            continue
+        parts, start = [], 0
+        for size in grouping:
+            parts.append(digits[start:start + size])
+            start += size
+        forms += [separator.join(parts) for separator in _SEPARATORS]
+    if len(digits) % 2 == 0:  # any other length: in pairs
+        forms += [separator.join(digits[i:i + 2] for i in range(0, len(digits), 2)) for separator in _SEPARATORS]
+    return list(dict.fromkeys(forms))
+
+
 def _phone_pattern(phone: str) -> str | None:
     digits = phone_digits(phone)
     if len(digits) < 6:  # too short to be anyone's number alone
         return None
-    return r"(?<!\d)(?:(?:\+|00)\s?45[\s.-]*)?" + r"[\s.-]?".join(digits) + r"(?!\d)"
+    return r"(?<!\d)(?:(?:\+|00)\s?45[\s./-]*)?" + r"[\s./-]?".join(digits) + r"(?!\d)"
 
 
 class Scrubber:
@@ -176,10 +206,14 @@ class Scrubber:
             found += [f"{local}@{domain}", f"{local}%40{domain}", f"{local}+"] if local else [address.lower()]
         for name in self.identity.names:
             found += [name, name.lower(), name.upper(), name.title()]
+            # The surname alone: the name split over two lines ("Lone\n> Sørensen") or in an odd case
+            # ("lone Sørensen", which SQLite's ILIKE does not fold); the scrub itself decides.
+            surname = name.split()[-1]
+            found += [surname, surname.lower(), surname.upper()] if len(surname) >= 4 else []
         for phone in self.identity.phones:
             digits = phone_digits(phone)
             if len(digits) >= 6:
-                found += [phone.strip(), digits, " ".join(digits[i:i + 2] for i in range(0, len(digits), 2))]
+                found += [phone.strip(), *phone_forms(digits)]
         found += [old for old, _ in self.identity.renames if old]
         escaped = [_json_escaped(n) for n in found]
         return sorted({n for n in found + escaped if n.strip()})

@@ -18,6 +18,8 @@ from inbox_worker.domain.privacy import (
     display_names,
     person_pseudonym,
     phone_digits,
+    phone_forms,
+    untagged,
     without_addresses,
     written_lines,
 )
@@ -166,3 +168,18 @@ def test_a_stored_mail_holds_the_person_only_by_their_whole_address_or_name() ->
     assert pattern.search("Hilsen\nLone Sørensen\n".encode())
     assert not pattern.search(b"From: Malone <malone@bageriet-soerensen.dk>\r\n")
     assert not pattern.search(b"lone@bageriet-soerensen.dkx Lone Soerensen")
+
+
+@pytest.mark.parametrize("written", ["2143 6587", "21-43-65-87", "21.43.65.87", "214 36 587", "21 43 6587",
+                                     "2143\u00a06587", "+45 2143 6587", "0045 21436587"])
+def test_every_usual_grouping_of_the_phone_is_found_by_the_cheap_filter_and_scrubbed(written: str) -> None:
+    text = f"Ring til hende på {written} i morgen"
+    assert any(needle in text for needle in SCRUB.needles())  # the SQL filter would pick the row
+    assert SCRUB.scrub(text) == f"Ring til hende på {P} i morgen"
+
+
+def test_the_phone_forms_and_the_subaddress() -> None:
+    assert {"21436587", "21 43 65 87", "2143 6587", "2143-6587", "214 36 587"} <= set(phone_forms("21436587"))
+    assert untagged("Lone+Faktura@Bageriet-Soerensen.dk") == "lone@bageriet-soerensen.dk"
+    assert untagged("lone@bageriet-soerensen.dk") == "lone@bageriet-soerensen.dk"
+    assert untagged("+45@sms.example") == "+45@sms.example"  # nothing before the plus: no subaddress

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from inbox_worker.domain.privacy import MARKER, Scrubber, shell_address
+from inbox_worker.domain.privacy import MARKER, Scrubber, shell_address, untagged
 from inbox_worker.store.models import (
     AttachmentRecord,
     Contact,
@@ -31,6 +31,7 @@ from inbox_worker.store.models import (
 from inbox_worker.store.privacy import catalog, records
 from inbox_worker.store.privacy.holdings import Holdings
 from inbox_worker.store.privacy.outgoing import UNSENT, emptied_body
+from inbox_worker.store.privacy.person import is_theirs
 
 _CHUNK = 500
 
@@ -76,7 +77,7 @@ def _empty_tickets(session: Session, held: Holdings, scrubber: Scrubber, erasure
         session.execute(update(TicketEntry).where(TicketEntry.ticket_id.in_(ids), TicketEntry.kind != "event")
                         .values(body_text=MARKER, subject=None))
         session.execute(update(TicketEntry).where(TicketEntry.ticket_id.in_(ids),
-                                                  func.lower(TicketEntry.author).in_(addresses))
+                                                  is_theirs(TicketEntry.author, addresses))
                         .values(author=pseudonym))
         for entry in session.scalars(select(TicketEntry).where(TicketEntry.ticket_id.in_(ids),
                                                                TicketEntry.kind == "event")):
@@ -96,7 +97,7 @@ def _empty_tickets(session: Session, held: Holdings, scrubber: Scrubber, erasure
 
 def empty_outbox(session: Session, ids: Sequence[int], marker: str, recipient_of: dict[str, str]) -> None:
     """Outgoing mail without its text: the message replaced by one line, a recipient in `recipient_of`
-    (lower case) replaced, Cc addresses dropped, the server's last answer gone; unsent rows never go."""
+    (lower case, any subaddress) replaced, Cc addresses dropped, the server's last answer gone; unsent rows never go."""
     body = emptied_body(marker)
     for chunk in chunks(ids):
         rows = session.execute(select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.status)
@@ -104,7 +105,7 @@ def empty_outbox(session: Session, ids: Sequence[int], marker: str, recipient_of
         for outbox_id, recipient, status in rows:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
                 subject=marker, body=body, cc=[], last_error=None,
-                recipient=recipient_of.get(recipient.lower(), recipient),
+                recipient=recipient_of.get(untagged(recipient), recipient),
                 status="cancelled" if status in UNSENT else status))
         session.execute(delete(OutboxAttachment).where(OutboxAttachment.outbox_id.in_(chunk)))
 

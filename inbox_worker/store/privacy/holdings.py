@@ -36,7 +36,7 @@ from inbox_worker.store.models import (
 from inbox_worker.store.privacy import catalog, copies, outgoing, scan
 from inbox_worker.store.privacy.files import unreferenced
 from inbox_worker.store.privacy.mailtext import from_display_names
-from inbox_worker.store.privacy.person import Person
+from inbox_worker.store.privacy.person import Person, is_theirs
 
 
 @dataclass
@@ -72,7 +72,7 @@ def _ids(session: Session, statement: object) -> list[int]:
 def _own_mail(session: Session, addresses: tuple[str, ...]) -> list[TicketEntry]:
     """The inbound entries they wrote, on any ticket."""
     return list(session.scalars(select(TicketEntry).where(TicketEntry.kind == "inbound",
-                                                          func.lower(TicketEntry.author).in_(addresses))))
+                                                          is_theirs(TicketEntry.author, addresses))))
 
 
 def _identity(session: Session, person: Person, pseudonym: str, own: list[TicketEntry],
@@ -96,8 +96,8 @@ def _identity(session: Session, person: Person, pseudonym: str, own: list[Ticket
 def find_holdings(session: Session, person: Person, pseudonym: str, *, extra_tickets: Iterable[int] = (),
                   extra_names: tuple[str, ...] = ()) -> Holdings:
     addresses = person.addresses
-    tickets = set(_ids(session, select(Ticket.id).where(or_(func.lower(Ticket.from_address).in_(addresses),
-                                                            func.lower(Ticket.contact_email).in_(addresses)))))
+    tickets = set(_ids(session, select(Ticket.id).where(or_(is_theirs(Ticket.from_address, addresses),
+                                                            is_theirs(Ticket.contact_email, addresses)))))
     tickets |= set(extra_tickets)
     own = _own_mail(session, addresses)
     identity = _identity(session, person, pseudonym, own, extra_names)

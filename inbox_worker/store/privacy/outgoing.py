@@ -18,6 +18,7 @@ from inbox_worker.domain.enums import OutboxStatus
 from inbox_worker.domain.privacy import Scrubber
 from inbox_worker.store.models import OutboxMessage
 from inbox_worker.store.privacy.mailtext import mail_text
+from inbox_worker.store.privacy.person import is_theirs
 
 # Not sent, and now never to be: an emptied row must not go out.
 UNSENT = (OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value, OutboxStatus.FAILED.value,
@@ -37,7 +38,7 @@ def emptied_body(marker: str) -> bytes:
 def outbox_about(session: Session, scrubber: Scrubber, tickets: set[int], touched: set[int]) -> list[int]:
     addresses = scrubber.identity.addresses
     found = set(session.scalars(select(OutboxMessage.id).where(or_(
-        OutboxMessage.ticket_id.in_(tickets), func.lower(OutboxMessage.recipient).in_(addresses)))))
+        OutboxMessage.ticket_id.in_(tickets), is_theirs(OutboxMessage.recipient, addresses)))))
     to_read = select(OutboxMessage.id).where(or_(
         OutboxMessage.ticket_id.in_(touched), OutboxMessage.ticket_id.is_(None),
         *(func.lower(cast(OutboxMessage.cc, Text)).contains(a, autoescape=True) for a in addresses)))

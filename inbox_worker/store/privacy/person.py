@@ -7,8 +7,9 @@ address that is nobody's contact is still a person when mail from it is stored (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.store.models import Contact, Customer, Ticket
@@ -24,6 +25,22 @@ class Person:
     name: str | None = None
     phone: str | None = None
     packages: tuple[str, ...] = ()  # the contact's packages: the invoice basis counts them
+
+
+def is_theirs(column: Any, addresses: tuple[str, ...]) -> ColumnElement[bool]:
+    """`column` holds one of `addresses`, in any case and with any subaddress ("lone+faktura@…" is lone@…'s
+    mailbox: mail from it is theirs, and mail to it goes to them)."""
+    lowered = func.lower(column)
+    tagged = []
+    for address in addresses:
+        local, at, domain = address.rpartition("@")
+        if at and local:
+            tagged.append(lowered.like(_like(local) + "+%@" + _like(domain), escape="\\"))
+    return or_(lowered.in_(list(addresses)), *tagged)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _lowered(values: object) -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from inbox_worker.domain.privacy import Identity, Scrubber
 from inbox_worker.store.models import DecisionLog, RawBlob, TicketEntry
 from inbox_worker.store.privacy import catalog
+from inbox_worker.store.privacy.mailtext import mail_text
 
 
 def bytes_pattern(identity: Identity) -> re.Pattern[bytes] | None:
@@ -29,13 +30,19 @@ def bytes_pattern(identity: Identity) -> re.Pattern[bytes] | None:
 
 
 def raw_with_them(session: Session, scrubber: Scrubber) -> set[int]:
-    """Stored mail whose bytes hold their address or name (headers, a quote, a signature). Every stored mail is
-    read once, in batches: an erasure is rare, and a mail naming them anywhere must not be missed."""
+    """Stored mail that names them anywhere (headers, a quote, a signature, an attachment's name, an HTML alt
+    text): their address or name in the bytes as they are, else their address, name, phone or a line of
+    theirs in the mail as a reader sees it (decoded: quoted-printable with its soft line breaks, base64,
+    RFC 2047/2231, HTML entities). Every stored mail is read once, in batches: an erasure is rare, and a mail
+    naming them anywhere must not be missed."""
     pattern = bytes_pattern(scrubber.identity)
-    if pattern is None:
-        return set()
     rows = session.execute(select(RawBlob.raw_message_id, RawBlob.raw).execution_options(yield_per=50))
-    return {int(raw_id) for raw_id, raw in rows if pattern.search(bytes(raw))}
+    found = set()
+    for raw_id, value in rows:
+        raw = bytes(value)
+        if (pattern is not None and pattern.search(raw)) or scrubber.mentions(mail_text(raw, with_bytes=False)):
+            found.add(int(raw_id))
+    return found
 
 
 def decided_about_them(session: Session, scrubber: Scrubber) -> set[int]:
