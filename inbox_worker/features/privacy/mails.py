@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.domain.enums import Outcome, RawState
+from inbox_worker.domain.privacy import untagged
 from inbox_worker.store.models import DecisionLog, RawBlob, RawMessage
 
 CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's limits on bound parameters
@@ -75,8 +76,17 @@ def header_sender(head: bytes | None) -> str | None:
     return found[0] if found else None
 
 
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _address_match(column: Any, addresses: frozenset[str], domains: frozenset[str]) -> ColumnElement[bool]:
+    """The address, or any +tag of it (lone+faktura@ is lone@'s mailbox), or anyone at one of the domains."""
     conditions: list[ColumnElement[bool]] = [column.in_(sorted(addresses))] if addresses else []
+    for address in sorted(addresses):
+        local, _, domain = address.rpartition("@")
+        if local and "+" not in local:
+            conditions.append(column.like(f"{_like_literal(local)}+%@{_like_literal(domain)}", escape="\\"))
     conditions += [column.endswith(f"@{domain}", autoescape=True) for domain in sorted(domains)]
     return or_(*conditions) if conditions else false()
 
@@ -94,7 +104,8 @@ def _by_header(session: Session, addresses: frozenset[str], domains: frozenset[s
     found = set()
     for raw_id, head in _heads(session, unnamed):
         sender = header_sender(head)
-        if sender and (sender in addresses or any(sender.endswith(f"@{d}") for d in domains)):
+        if sender and (untagged(sender) in addresses or sender in addresses
+                       or any(sender.endswith(f"@{d}") for d in domains)):
             found.add(raw_id)
     return found
 
