@@ -25,6 +25,7 @@ from inbox_worker.store.privacy.erase import erase_holdings
 from inbox_worker.store.privacy.files import remove_files, unreferenced
 from inbox_worker.store.privacy.holdings import Holdings, find_holdings
 from inbox_worker.store.privacy.person import Person, customer_by_key, people_of_customer, person_of
+from inbox_worker.store.privacy.scan import RawScan
 from inbox_worker.store.search import TABLE as SEARCH_TABLE
 
 # The kinds counted, in the order they are shown (features/privacy/text.py words them).
@@ -96,10 +97,11 @@ class _Erased:
 
 def _erase_one(session: Session, person: Person, by: str, now: datetime, scope: str = "person",
                customer_id: int | None = None, extra_tickets: list[int] | None = None,
-               extra_names: tuple[str, ...] = ()) -> _Erased:
+               extra_names: tuple[str, ...] = (), since: RawScan | None = None) -> _Erased:
     record = records.open_record(session, by, "", scope, customer_id if customer_id else person.customer_id, now)
     pseudonym = (customer_pseudonym if scope == "customer" else person_pseudonym)(record.id)
-    held = find_holdings(session, person, pseudonym, extra_tickets=extra_tickets or (), extra_names=extra_names)
+    held = find_holdings(session, person, pseudonym, extra_tickets=extra_tickets or (), extra_names=extra_names,
+                         since=since)
     if scope == "person" and held.is_empty():
         raise _unknown(person.asked)
     contact = erase_holdings(session, held, record.id)
@@ -134,22 +136,28 @@ def _begin_writing(session: Session) -> None:
         connection.execute(text("PRAGMA secure_delete = ON"))  # freed pages are zeroed, not left readable
 
 
+def _person_plan(engine: Engine, address: str) -> tuple[ErasePlan, Holdings]:
+    """What would go, read in a read-only transaction: the dry run, and the erasure's scan before its lock."""
+    with Session(engine) as session:
+        session.connection(execution_options=READ_ONLY)
+        person = person_of(session, address)
+        held = find_holdings(session, person, person_pseudonym(records.next_number(session)))
+        if held.is_empty():
+            raise _unknown(person.asked)
+        return plan_of([held], "person", person.asked), held
+
+
 def erase_person(settings: Settings, engine: Engine, address: str, reason: str, by: str, now: datetime, *,
                  dry_run: bool = False) -> ErasePlan:
-    with Session(engine) as session:
-        if dry_run:
-            session.connection(execution_options=READ_ONLY)
-            person = person_of(session, address)
-            held = find_holdings(session, person, person_pseudonym(records.next_number(session)))
-            if held.is_empty():
-                raise _unknown(person.asked)
-            return plan_of([held], "person", person.asked)
-        with session.begin():
-            _begin_writing(session)
-            erased = _erase_one(session, person_of(session, address), by, now)
-            _close(session, [erased], reason)
-            contacts = [erased.contact] if erased.contact else []
-            plan = plan_of([erased.held], "person", erased.held.person.asked, contacts)
+    plan, before = _person_plan(engine, address)
+    if dry_run:
+        return plan
+    with Session(engine) as session, session.begin():
+        _begin_writing(session)
+        erased = _erase_one(session, person_of(session, address), by, now, since=before.raw_scan)
+        _close(session, [erased], reason)
+        contacts = [erased.contact] if erased.contact else []
+        plan = plan_of([erased.held], "person", erased.held.person.asked, contacts)
     plan.dry_run = False
     return _finish(settings, engine, [erased.held], plan)
 
@@ -159,20 +167,25 @@ def erase_customer(settings: Settings, engine: Engine, key: str, reason: str, by
     """Every person of the customer, then its remaining tickets; the customer row stays for the invoice basis
     (key, agreement, packages), named "Slettet kunde #N", without domains or contact person."""
     with Session(engine) as session:
-        if dry_run:
-            session.connection(execution_options=READ_ONLY)
-            return _customer_plan(settings, session, key)
-        with session.begin():
-            _begin_writing(session)
-            customer = _customer(session, key)
-            erased = [_erase_one(session, person, by, now, customer_id=customer.id)
-                      for person in people_of_customer(session, customer, _own_domains(settings))]
-            erased.append(_erase_one(session, Person(customer.key, ()), by, now, "customer", customer.id,
-                                     _remaining(session, customer), (customer.name,)))
-            session.execute(update(Customer).where(Customer.id == customer.id).values(
-                name=erased[-1].held.identity.pseudonym, domains=[], contact_person=None))
-            _close(session, erased, reason)
-            plan = plan_of([e.held for e in erased], "customer", customer.key, [e.contact for e in erased if e.contact])
+        session.connection(execution_options=READ_ONLY)
+        plan, helds = _customer_plan(settings, session, key)
+    if dry_run:
+        return plan
+    # The scans before the lock, per person (and the customer's own): one found for another identity is not used.
+    scans = {(held.person.contact_id, held.person.asked): held.raw_scan for held in helds}
+    with Session(engine) as session, session.begin():
+        _begin_writing(session)
+        customer = _customer(session, key)
+        people = people_of_customer(session, customer, _own_domains(settings))
+        erased = [_erase_one(session, person, by, now, customer_id=customer.id,
+                             since=scans.get((person.contact_id, person.asked))) for person in people]
+        erased.append(_erase_one(session, Person(customer.key, ()), by, now, "customer", customer.id,
+                                 _remaining(session, customer), (customer.name,),
+                                 since=scans.get((None, customer.key))))
+        session.execute(update(Customer).where(Customer.id == customer.id).values(
+            name=erased[-1].held.identity.pseudonym, domains=[], contact_person=None))
+        _close(session, erased, reason)
+        plan = plan_of([e.held for e in erased], "customer", customer.key, [e.contact for e in erased if e.contact])
     plan.dry_run = False
     return _finish(settings, engine, [e.held for e in erased], plan)
 
@@ -188,7 +201,7 @@ def _remaining(session: Session, customer: Customer) -> list[int]:
     return list(session.scalars(select(Ticket.id).where(Ticket.customer_id == customer.id, records.not_erased())))
 
 
-def _customer_plan(settings: Settings, session: Session, key: str) -> ErasePlan:
+def _customer_plan(settings: Settings, session: Session, key: str) -> tuple[ErasePlan, list[Holdings]]:
     customer = _customer(session, key)
     number = records.next_number(session)
     helds = []
@@ -197,4 +210,4 @@ def _customer_plan(settings: Settings, session: Session, key: str) -> ErasePlan:
         number += 1
     helds.append(find_holdings(session, Person(customer.key, ()), customer_pseudonym(number),
                                extra_tickets=_remaining(session, customer), extra_names=(customer.name,)))
-    return plan_of(helds, "customer", customer.key)
+    return plan_of(helds, "customer", customer.key), helds

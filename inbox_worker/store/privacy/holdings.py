@@ -59,6 +59,7 @@ class Holdings:
     time_entries: list[int] = field(default_factory=list)  # on their tickets: kept, notes scrubbed
     overrides: list[int] = field(default_factory=list)
     changes: list[catalog.Change] = field(default_factory=list)
+    raw_scan: scan.RawScan | None = None  # the scan of the stored mail: an erasure's write reads only newer mail
 
     def is_empty(self) -> bool:
         return self.person.contact_id is None and not (self.tickets or self.raw or self.own_entries or self.outbox
@@ -94,7 +95,7 @@ def _identity(session: Session, person: Person, pseudonym: str, own: list[Ticket
 
 
 def find_holdings(session: Session, person: Person, pseudonym: str, *, extra_tickets: Iterable[int] = (),
-                  extra_names: tuple[str, ...] = ()) -> Holdings:
+                  extra_names: tuple[str, ...] = (), since: scan.RawScan | None = None) -> Holdings:
     addresses = person.addresses
     tickets = set(_ids(session, select(Ticket.id).where(or_(is_theirs(Ticket.from_address, addresses),
                                                             is_theirs(Ticket.contact_email, addresses)))))
@@ -112,7 +113,8 @@ def find_holdings(session: Session, person: Person, pseudonym: str, *, extra_tic
     raw |= set(_ids(session, select(TicketEntry.raw_message_id).where(
         TicketEntry.id.in_(on_tickets | set(held.own_entries)), TicketEntry.raw_message_id.is_not(None))))
     raw |= {e.raw_message_id for e in mentioning if e.raw_message_id}
-    raw |= scan.raw_with_them(session, scrubber)
+    held.raw_scan = scan.raw_with_them(session, scrubber, since)
+    raw |= held.raw_scan.found
     raw |= scan.decided_about_them(session, scrubber)
     held.raw = sorted(copies.with_copies(session, raw))
     held.decisions = _ids(session, select(DecisionLog.id).where(DecisionLog.raw_message_id.in_(held.raw)))

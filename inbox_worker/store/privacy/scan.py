@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,20 +30,40 @@ def bytes_pattern(identity: Identity) -> re.Pattern[bytes] | None:
     return re.compile(b"|".join(parts), re.IGNORECASE) if parts else None
 
 
-def raw_with_them(session: Session, scrubber: Scrubber) -> set[int]:
+@dataclass(frozen=True)
+class RawScan:
+    """What a scan of the stored mail found for one identity, and how far it read (the highest mail id).
+
+    Reading every stored mail takes seconds per thousand mails, too long to hold the write lock the worker
+    needs for every new mail: an erasure scans first, in a read-only transaction, and inside its write
+    transaction reads only the mail stored since (stored bytes never change; deleted ones are dropped)."""
+
+    identity: Identity  # without the pseudonym: what was looked for
+    found: frozenset[int]
+    upto: int
+
+
+def raw_with_them(session: Session, scrubber: Scrubber, since: RawScan | None = None) -> RawScan:
     """Stored mail that names them anywhere (headers, a quote, a signature, an attachment's name, an HTML alt
     text): their address or name in the bytes as they are, else their address, name, phone or a line of
     theirs in the mail as a reader sees it (decoded: quoted-printable with its soft line breaks, base64,
-    RFC 2047/2231, HTML entities). Every stored mail is read once, in batches: an erasure is rare, and a mail
-    naming them anywhere must not be missed."""
+    RFC 2047/2231, HTML entities). Every stored mail is read once, in batches (after `since`, the mail it
+    has not read, when it looked for the same identity): a mail naming them anywhere must not be missed."""
+    looked_for = replace(scrubber.identity, pseudonym="")
+    start, found = 0, set[int]()
+    if since is not None and since.identity == looked_for:
+        start = since.upto
+        found = set(session.scalars(select(RawBlob.raw_message_id).where(RawBlob.raw_message_id.in_(since.found))))
     pattern = bytes_pattern(scrubber.identity)
-    rows = session.execute(select(RawBlob.raw_message_id, RawBlob.raw).execution_options(yield_per=50))
-    found = set()
+    rows = session.execute(select(RawBlob.raw_message_id, RawBlob.raw).where(RawBlob.raw_message_id > start)
+                           .execution_options(yield_per=50))
+    upto = start
     for raw_id, value in rows:
+        upto = max(upto, int(raw_id))
         raw = bytes(value)
         if (pattern is not None and pattern.search(raw)) or scrubber.mentions(mail_text(raw, with_bytes=False)):
             found.add(int(raw_id))
-    return found
+    return RawScan(looked_for, frozenset(found), upto)
 
 
 def decided_about_them(session: Session, scrubber: Scrubber) -> set[int]:
