@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, Select, Subquery, any_, bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from inbox_worker.features.queue import search
@@ -106,16 +106,19 @@ def _other_conditions(f: QueueFilter) -> list[ColumnElement[bool]]:
     return [Ticket.assignee == f.assignee] if f.assignee else []
 
 
-def _counted(session: Session, f: QueueFilter, hits: Subquery | None, limit: int) -> list[ColumnElement[bool]]:
-    """The conditions of what is counted: "mine", and the search's matches, at most `limit` + 1 of them (in
-    no order: the scan stops there, so a common word costs no more to count than a rare one). The numbers
-    are read first: as a list they are looked up by the primary key, where a subquery had the database
-    scan every ticket to join them."""
-    where = _other_conditions(f)
-    if hits is not None:
-        sample = select(Ticket.id).join(hits, hits.c.ticket_id == Ticket.id).where(*where).limit(limit + 1)
-        where.append(Ticket.id.in_(list(session.scalars(sample))))
-    return where
+def _search_sample(session: Session, f: QueueFilter, hits: Subquery, limit: int) -> list[int]:
+    """At most `limit` + 1 of the search's matches under "mine", in no order: the scan stops there, so a
+    common word costs no more to count than a rare one. More than `limit` of them: the search is capped."""
+    sample = select(Ticket.id).join(hits, hits.c.ticket_id == Ticket.id).where(*_other_conditions(f))
+    return list(session.scalars(sample.limit(limit + 1)))
+
+
+def _among(ids: list[int], dialect: str) -> ColumnElement[bool]:
+    """Ticket.id among `ids`, looked up by the primary key (a subquery had the database scan every ticket to
+    join them); on PostgreSQL as one array parameter, not a thousand."""
+    if dialect == "postgresql":
+        return Ticket.id == any_(bindparam("sample_ids", ids, type_=ARRAY(Integer)))
+    return Ticket.id.in_(ids)
 
 
 def _label(facet: str, value: Any, customers: dict[int, tuple[str, str]]) -> tuple[str, str] | None:
@@ -166,6 +169,18 @@ def _found(query: Select[Any], hits: Subquery | None) -> Select[Any]:
     return query if hits is None else query.join(hits, hits.c.ticket_id == Ticket.id)
 
 
+def _ranked(session: Session, numbers: Select[Any]) -> list[int]:
+    """The search's page of numbers, best first. PostgreSQL is told to find the matches by the GIN index:
+    when a word is in many documents its planner takes testing every document for as cheap, but at 50,000
+    tickets that takes 55 ms and the index 30 (open tickets; over every status 53 and 48 ms)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.scalars(numbers))
+    session.execute(text("SET LOCAL enable_seqscan = off"))  # this statement only (a failed one ends the
+    found = list(session.scalars(numbers))                     # transaction, and SET LOCAL with it)
+    session.execute(text("SET LOCAL enable_seqscan = on"))
+    return found
+
+
 def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime,
                search_count_limit: int | None = None) -> QueuePage:
     """The page of the queue under `f`; `now` decides what is overdue. Each row carries its `clocks`
@@ -177,10 +192,12 @@ def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime,
                                                                                 Customer.name))}
     chosen = _facet_values(f, {key: cid for cid, (key, _) in customers.items()})
     hits = _search(f.search, session.get_bind().dialect.name) if f.search.strip() else None
-    groups = _grouped(session, _counted(session, f, hits, search_count_limit), now)
-    capped = hits is not None and sum(group[-2] for group in groups) > search_count_limit
-    if capped:  # the filters' values as the queue holds them, without the search (and without numbers)
+    sample = _search_sample(session, f, hits, search_count_limit) if hits is not None else None
+    capped = sample is not None and len(sample) > search_count_limit
+    if sample is None or capped:  # capped: the filters' values as the queue holds them (shown without numbers)
         groups = _grouped(session, _other_conditions(f), now)
+    else:
+        groups = _grouped(session, [*_other_conditions(f), _among(sample, session.get_bind().dialect.name)], now)
     total, counts = _counts(groups, chosen, f.overdue, customers)
     where = [*_other_conditions(f), *(column == chosen[facet] for facet, column in zip(
         FACETS, _GROUP_COLUMNS, strict=True) if chosen[facet] is not None), *(_overdue(now) if f.overdue else ())]
@@ -190,7 +207,7 @@ def queue_page(session: Session, f: QueueFilter, page_size: int, now: datetime,
     numbers = (_found(select(Ticket.id), hits).where(*where).order_by(*_order(f.sort, hits))
                .limit(page_size + (hits is not None)).offset(max(f.page - 1, 0) * page_size))
     # A search's page keeps its numbers' order (by rank) without searching a second time.
-    ranked = list(session.scalars(numbers)) if hits is not None else None
+    ranked = _ranked(session, numbers) if hits is not None else None
     has_next = len(ranked) > page_size if ranked is not None else f.page * page_size < total
     if ranked is not None:
         ranked = ranked[:page_size]
