@@ -5,27 +5,26 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.store import access_log
 from inbox_worker.store.access_log import AccessAction
-from inbox_worker.store.db import make_engine, sqlite_path
+from inbox_worker.store.db import make_engine
 from inbox_worker.store.models import AccessEntry, Contact, Customer, TicketViewer
 from inbox_worker.web import create_app
 from tests.mailbuilder import build_mail
 from tests.web.conftest import PASSWORD, csrf_of, login, text_of
 from tests.web.live import chromium, log_in, serving
+from tests.web.locks import lock_held, short_lock_wait
 
 Ingest = Callable[[bytes], dict[str, Any]]
 Row = tuple[str, str, int | None, str]  # action, actor, attachment id, what
@@ -153,38 +152,16 @@ def test_the_page_shown_again_after_a_refused_stale_action_is_a_view(
         ("view", "JH"), ("view", "KB"), ("view", "JH")]
 
 
-@contextmanager
-def access_log_held(settings: Settings, engine: Engine) -> Iterator[None]:
+def access_log_held(settings: Settings, engine: Engine) -> Any:
     """Another writer holding the lock the access record needs: on PostgreSQL the access_log table alone (so the
     login and the ticket's reads go through and it is this write that cannot), on SQLite the whole database."""
-    path = sqlite_path(settings.database.url)
-    if path is not None:
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        return
-    with engine.connect() as connection:
-        connection.execute(text("LOCK TABLE access_log IN ACCESS EXCLUSIVE MODE"))
-        yield
-        connection.rollback()
+    return lock_held(settings, engine, "access_log")
 
 
 @pytest.fixture
 def impatient_app(settings: Settings, engine: Engine) -> Iterator[Flask]:
     """The app giving up on a held lock after 0.2 s instead of the configured wait."""
-    app_engine = make_engine(settings.database.url)
-
-    def shorten(dbapi_connection: Any, _record: Any) -> None:
-        if app_engine.dialect.name == "sqlite":
-            dbapi_connection.execute("PRAGMA busy_timeout=200")
-        else:
-            dbapi_connection.execute("SET SESSION lock_timeout = '200ms'")
-            dbapi_connection.commit()
-    event.listen(app_engine, "connect", shorten)
+    app_engine = short_lock_wait(make_engine(settings.database.url))
     yield create_app(settings, app_engine)
     app_engine.dispose()
 

@@ -6,62 +6,36 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import psycopg.errors
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from inbox_worker.config import Settings
 from inbox_worker.store.db import is_busy as database_busy
-from inbox_worker.store.db import make_engine, sqlite_path
+from inbox_worker.store.db import make_engine
 from inbox_worker.web import create_app
 from tests.web.conftest import audit_actions, csrf_of, current_version, login
+from tests.web.locks import lock_held, short_lock_wait
 
 BUSY_TEXT = "Databasen er optaget lige nu – prøv igen om et øjeblik."
 
 
-def _short_lock_wait(engine: Engine) -> Engine:
-    """The app's engine, but giving up on a held lock after 0.2 s instead of 30 s (so the test is quick)."""
-    def shorten(dbapi_connection: Any, _record: Any) -> None:
-        if engine.dialect.name == "sqlite":
-            dbapi_connection.execute("PRAGMA busy_timeout=200")
-        else:
-            dbapi_connection.execute("SET SESSION lock_timeout = '200ms'")
-            dbapi_connection.commit()
-    event.listen(engine, "connect", shorten)  # after make_engine's own pragmas, so it wins
-    return engine
-
-
 @pytest.fixture
 def busy_app(settings: Settings, engine: Engine) -> Iterator[Flask]:
-    app_engine = _short_lock_wait(make_engine(settings.database.url))
+    app_engine = short_lock_wait(make_engine(settings.database.url))
     app = create_app(settings, app_engine)
     yield app
     app_engine.dispose()
 
 
-@contextmanager
-def database_held(settings: Settings, engine: Engine) -> Iterator[None]:
+def database_held(settings: Settings, engine: Engine) -> Any:
     """A second connection holding a write lock, as the ingest does in its transaction."""
-    path = sqlite_path(settings.database.url)
-    if path is not None:
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        return
-    with engine.connect() as connection:
-        connection.execute(text("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE"))
-        yield
-        connection.rollback()
+    return lock_held(settings, engine, "tickets")
 
 
 def _logged_in(app: Flask) -> FlaskClient:
