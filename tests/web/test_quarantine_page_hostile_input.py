@@ -31,11 +31,12 @@ def test_behandl_igen_while_the_database_is_held_is_a_503_not_a_500(settings: An
     from inbox_worker.store.db import make_engine
     from inbox_worker.web import create_app
     from tests.web.conftest import csrf_of
-    from tests.web.test_database_busy import _logged_in, _short_lock_wait, database_held
+    from tests.web.locks import short_lock_wait
+    from tests.web.test_database_busy import _logged_in, database_held
     from tests.web.test_quarantine_page import _quarantine_by_fault
 
     raw_id = _quarantine_by_fault(settings, engine)
-    app_engine = _short_lock_wait(make_engine(settings.database.url))
+    app_engine = short_lock_wait(make_engine(settings.database.url))
     app = create_app(settings, app_engine)
     try:
         client = _logged_in(app)
