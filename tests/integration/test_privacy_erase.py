@@ -247,3 +247,25 @@ def test_erasing_a_terminated_customer_keeps_its_invoice_lines(
     later.write_bytes(build_mail(sender="joergen@boegh-toemrer.dk", name="Jørgen Bøgh", subject="Hej igen"))
     [decision] = cli("ingest", "--json", str(later)).json_lines()
     assert (decision["customer"], decision["contact"], decision["review"][:1]) == (None, None, ["unknown-sender"])
+
+
+def test_a_file_the_disk_will_not_remove_is_named_and_the_erasure_stands(cli: Any, settings: Settings,
+                                                                        engine: Engine) -> None:
+    """The rows go in one transaction; a file the disk then refuses (here: its path is a folder now) does not
+    end the command with a traceback after the fact, but is named, in Danish, to be removed by hand."""
+    Runner(settings, engine).process(build_mail(attachment=("kontrakt.pdf", b"%PDF-1.7 Lones kontrakt")), "imap")
+    with Session(engine) as session:
+        stored = session.scalar(select(AttachmentRecord.stored_path).where(AttachmentRecord.filename == "kontrakt.pdf"))
+    assert stored is not None
+    target = Path(settings.storage.attachments_dir) / stored
+    target.unlink()
+    target.mkdir()
+    (target / "stuck").write_bytes(b"x")  # a non-empty folder: unlink fails for root too
+
+    result = cli("privacy", "erase", LONE, "--reason", "Anmodning", "--by", "JH")
+    assert result.code == 0, result.err
+    assert "OBS: 1 fil i vedhæftningsmappen kunne ikke slettes" in result.out
+    assert str(target.resolve()) in result.out and "kontrakt" not in result.out
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AttachmentRecord)
+                              .where(AttachmentRecord.stored_path == stored)) == 0

@@ -45,6 +45,7 @@ class ErasePlan:
     contacts_kept: list[str] = field(default_factory=list)  # the packages a kept contact holds
     dry_run: bool = True
     files_removed: int = 0
+    files_failed: list[str] = field(default_factory=list)  # files the disk would not let go (to remove by hand)
 
 
 def plan_of(helds: list[Holdings], scope: str, asked: str, contacts: list[str] | None = None) -> ErasePlan:
@@ -122,7 +123,7 @@ def _close(session: Session, erased: list[_Erased], reason: str) -> None:
 
 def _finish(settings: Settings, engine: Engine, helds: list[Holdings], plan: ErasePlan) -> ErasePlan:
     files = sorted({path for held in helds for path in held.files})
-    plan.files_removed = remove_files(engine, settings.storage.attachments_dir, files)
+    plan.files_removed = remove_files(engine, settings.storage.attachments_dir, files, plan.files_failed)
     if engine.dialect.name == "sqlite":  # merge the full-text index's segments: the removed terms are gone for good
         with engine.begin() as connection:
             connection.exec_driver_sql(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')")

@@ -41,6 +41,7 @@ class RetentionRun:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     terminated_without_end: list[str] = field(default_factory=list)
     erasure: int | None = None  # the run's record, when it did something
+    files_failed: list[str] = field(default_factory=list)  # files the disk would not let go (to remove by hand)
 
 
 def periods(settings: Settings) -> Periods:
@@ -100,5 +101,5 @@ def run_retention(settings: Settings, engine: Engine, now: datetime, *, dry_run:
                 record = session.merge(record)
             records.close_record(session, record, dict(run.counts), "", action="privacy-retention")
             run.erasure = record.id
-    remove_files(engine, settings.storage.attachments_dir, gone)
+    remove_files(engine, settings.storage.attachments_dir, gone, run.files_failed)
     return run

@@ -64,7 +64,16 @@ def erase_lines(plan: ErasePlan) -> list[str]:
     if plan.contacts_deleted or plan.contacts_kept:
         lines.append("  Husk at fjerne personen fra registerfilen: ellers opretter næste registry import "
                      "kontakten igen.")
-    return lines
+    return lines + failed_files(plan.files_failed)
+
+
+def failed_files(paths: list[str]) -> list[str]:
+    """Files the disk would not let go: named (hashes, no personal data) so staff can remove them by hand."""
+    if not paths:
+        return []
+    return [f"  OBS: {count(len(paths), 'fil', 'filer')} i vedhæftningsmappen kunne ikke slettes (er mappen "
+            "skrivebeskyttet?); ingen række henviser længere til dem, så slet dem i hånden:",
+            *(f"    {path}" for path in paths)]
 
 
 def _contact_lines(plan: ErasePlan) -> list[str]:
@@ -107,4 +116,4 @@ def retention_lines(run: RetentionRun, periods: PrivacySettings, now: datetime, 
     for key in run.terminated_without_end:
         lines.append(f"  Bemærk: kunden {key} er opsagt uden agreement_end i registret; dens sager tælles fra "
                      "lukningen, indtil slutdatoen står der.")
-    return lines
+    return lines + failed_files(run.files_failed)

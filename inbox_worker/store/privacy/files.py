@@ -31,8 +31,11 @@ def unreferenced(session: Session, paths: Iterable[str], *, ignoring: Iterable[i
     return [path for path in wanted if path not in named]
 
 
-def remove_files(engine: Engine, folder: str | Path, paths: Iterable[str]) -> int:
-    """Remove the files of `paths` that still no row names; returns how many were removed."""
+def remove_files(engine: Engine, folder: str | Path, paths: Iterable[str],
+                 failed: list[str] | None = None) -> int:
+    """Remove the files of `paths` that still no row names; returns how many were removed. A file the disk
+    refuses to remove (a read-only folder) is added to `failed` (its path in the folder: a hash, no personal
+    data), for the command to name, rather than ending the command after its rows are already gone."""
     root = Path(folder).resolve()
     with Session(engine) as session:
         gone = unreferenced(session, paths)
@@ -46,4 +49,7 @@ def remove_files(engine: Engine, folder: str | Path, paths: Iterable[str]) -> in
             removed += 1
         except FileNotFoundError:
             continue
+        except OSError:
+            if failed is not None:
+                failed.append(str(target))
     return removed
