@@ -133,6 +133,25 @@ def test_a_tag_pointing_at_another_customers_ticket_opens_a_new_ticket(settings:
     assert decision["ticket"] != first["ticket"]
 
 
+def test_a_reply_naming_another_customers_message_id_opens_a_ticket_of_its_own(settings: Settings,
+                                                                             engine: Engine) -> None:
+    # A Message-ID is known to everyone on Cc: it must not carry a stranger's words onto Lone's ticket.
+    processor = Runner(settings, engine)
+    first = processor.process(mail_bytes("plain-danish-utf8-qp.eml"), "test", now=NOW)
+
+    stranger = build_mail(sender="pernille@salon-haarfin.dk", name="Pernille", subject="Sv: Printeren",
+                          body="Ring til mig om fakturaen.", in_reply_to="<orig-1@bageriet-soerensen.dk>")
+    decision = processor.process(stranger, "test", now=NOW + timedelta(hours=1))
+
+    assert decision["outcome"] == "new_ticket"
+    assert decision["ticket"] != first["ticket"]
+    assert decision["customer"] == "haarfin"
+    with Session(engine) as session:
+        lone_entries = session.scalar(select(func.count()).select_from(TicketEntry)
+                                      .where(TicketEntry.ticket_id == first["ticket"], TicketEntry.kind == "inbound"))
+    assert lone_entries == 1
+
+
 def _close(engine: Engine, number: int, when: datetime) -> None:
     with Session(engine) as session, session.begin():
         ticket = session.get(Ticket, number)

@@ -52,3 +52,15 @@ def test_another_customers_ticket_number_is_not_trusted() -> None:
 def test_an_unknown_sender_may_still_follow_up_by_tag() -> None:
     decision = decide_thread(None, context(tagged=ticket(7)), 14, Trace())
     assert (decision.action, decision.ticket) == (ThreadAction.UPDATE, 7)
+
+
+def test_a_reference_to_another_customers_ticket_is_not_followed() -> None:
+    trace = Trace()
+    decision = decide_thread("haarfin", context(referenced=ticket(9, customer="bageriet")), 14, trace)
+    assert (decision.action, decision.ticket, decision.previous_ticket) == (ThreadAction.NEW, None, None)
+    assert any(entry.rule == "references-other-customer" for entry in trace.entries)
+
+
+def test_an_unknown_sender_may_still_follow_up_by_reference() -> None:
+    decision = decide_thread(None, context(referenced=ticket(9)), 14, Trace())
+    assert (decision.action, decision.ticket) == (ThreadAction.UPDATE, 9)

@@ -26,14 +26,19 @@ def _continue(ticket: TicketState, context: MailContext, window_days: int, how: 
 
 
 def decide_thread(customer: str | None, context: MailContext, window_days: int, trace: Trace) -> ThreadDecision:
-    """Customer is the linked customer: a tag pointing at another customer's ticket is not trusted."""
+    """Customer is the linked customer: a tag or reference pointing at another customer's ticket is not trusted."""
     tagged = context.tagged_ticket
     if tagged is not None:
         if tagged.customer is None or customer is None or tagged.customer == customer:
             return _continue(tagged, context, window_days, "subject-tag", trace)
         trace.add("thread", "subject-tag-other-customer", "ignored",
                   f"Emnet nævner sag #{tagged.number}, men den tilhører en anden kunde")
-    if context.referenced_ticket is not None:
-        return _continue(context.referenced_ticket, context, window_days, "references", trace)
+    referenced = context.referenced_ticket
+    if referenced is not None:
+        # A Message-ID is no secret (everyone on Cc knows it): like the tag, it only threads within a customer.
+        if referenced.customer is None or customer is None or referenced.customer == customer:
+            return _continue(referenced, context, window_days, "references", trace)
+        trace.add("thread", "references-other-customer", "ignored",
+                  f"In-Reply-To/References peger på sag #{referenced.number}, men den tilhører en anden kunde")
     trace.add("thread", "new-thread", "new", "Hverken sagsnummer i emnet eller kendte In-Reply-To/References")
     return ThreadDecision(ThreadAction.NEW, None)
