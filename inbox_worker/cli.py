@@ -467,6 +467,91 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _active_staff(session: Session, email: str) -> Any:
+    from inbox_worker.store.staff import staff_by_email
+
+    member = staff_by_email(session, email)
+    if member is None:
+        raise UserError(f"ingen aktiv medarbejder med mailadressen {email.strip().lower()} "
+                        "(se inbox-worker staff list)")
+    return member
+
+
+def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from inbox_worker.store.models import Staff
+
+    zone = ZoneInfo(settings.company.timezone)
+    with Session(_engine(settings)) as session:
+        members = list(session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.initials)))
+    if not members:
+        print("Ingen medarbejdere endnu; opret en med inbox-worker staff add EMAIL")
+    for member in members:
+        seen = (f"sidst logget ind {member.last_login_at.astimezone(zone):%d.%m.%Y %H:%M}"
+                if member.last_login_at else "aldrig logget ind")
+        state = "aktiv" if member.active else "fjernet"
+        print(f"{member.initials:<6} {member.email:<32} {member.name or '–':<24} {state:<8} {seen}")
+    return 0
+
+
+
+def cmd_staff_passwd(args: argparse.Namespace, settings: Settings) -> int:
+    from inbox_worker.store.audit import record
+    from inbox_worker.store.staff import set_password
+    from inbox_worker.web.passwords import hash_password
+    from inbox_worker.web.server import password_from
+
+    who = _who(args.by, "skifter adgangskoden")
+    engine = _engine(settings)
+    with Session(engine) as session:
+        email = _active_staff(session, args.email).email
+    try:
+        password_hash = hash_password(password_from(args.password_env))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    now = datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        member = _active_staff(session, email)
+        initials = member.initials
+        ended = set_password(session, member.id, password_hash, now)
+        record(session, who, "staff-password", now, staff=initials)
+    print(f"Ny adgangskode til {email} ({initials}); {_sessions_ended(ended)}")
+    return 0
+
+
+def cmd_staff_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from inbox_worker.store.audit import record
+    from inbox_worker.store.models import Ticket
+    from inbox_worker.store.staff import remove_staff
+
+    who = _who(args.by, "fjerner medarbejderen")
+    now = datetime.now(UTC)
+    with Session(_engine(settings)) as session, session.begin():
+        member = _active_staff(session, args.email)
+        email, initials = member.email, member.initials
+        ended = remove_staff(session, member.id, now)
+        record(session, who, "staff-remove", now, staff=initials)
+        assigned = list(session.scalars(select(Ticket.id).where(
+            Ticket.assignee == initials, Ticket.status != "closed").order_by(Ticket.id)))
+    print(f"{email} ({initials}) kan ikke længere logge ind; {_sessions_ended(ended)}")
+    if assigned:
+        shown = ", ".join(f"#{number}" for number in assigned[:20]) + (" …" if len(assigned) > 20 else "")
+        print(f"{len(assigned)} åbne {'sag er' if len(assigned) == 1 else 'sager er'} stadig tildelt {initials}, "
+              f"som ikke længere kan tage {'den' if len(assigned) == 1 else 'dem'}: {shown}")
+    return 0
+
+
+def _sessions_ended(count: int) -> str:
+    if count == 0:
+        return "ingen sessioner var åbne"
+    return f"{count} {'session' if count == 1 else 'sessioner'} er afsluttet"
+
+
 def _demo_web_hint(settings: Settings, engine: Any) -> None:
     from inbox_worker.web.server import demo_login
 
@@ -648,6 +733,18 @@ def _admin_commands(commands: Commands) -> None:
     add.add_argument("--name", metavar="NAVN", help="det fulde navn")
     add.add_argument("--initials", metavar="XY", help="initialer, fx JH (standard: ud fra navnet)")
     add.add_argument("--password-env", metavar="VARIABEL", help="læs adgangskoden fra denne miljøvariabel")
+    command(staff, "list", "alle medarbejderkonti: initialer, mailadresse, navn, aktiv eller fjernet, sidste login",
+            "inbox-worker staff list", run=cmd_staff_list)
+    passwd = command(staff, "passwd", "ny adgangskode; alle medarbejderens sessioner afsluttes (også en stjålen "
+                     "cookie)", "inbox-worker staff passwd lise@mico.dk --by JH", run=cmd_staff_passwd)
+    passwd.add_argument("email", metavar="EMAIL", help="medarbejderens mailadresse")
+    passwd.add_argument("--password-env", metavar="VARIABEL", help="læs adgangskoden fra denne miljøvariabel")
+    passwd.add_argument("--by", metavar="HVEM", help="hvem gør det, til revisionsloggen (standard: login-navnet)")
+    remove = command(staff, "remove", "medarbejderen kan ikke længere logge ind, og alle sessioner afsluttes; "
+                     "kontoen bliver stående til revisionsloggen", "inbox-worker staff remove lise@mico.dk --by JH",
+                     run=cmd_staff_remove)
+    remove.add_argument("email", metavar="EMAIL", help="medarbejderens mailadresse")
+    remove.add_argument("--by", metavar="HVEM", help="hvem gør det, til revisionsloggen (standard: login-navnet)")
     health = group(commands, "health", "arbejderens eget helbred", "inbox-worker health check")
     check = command(health, "check", "/healthz-tjekkene, én linje hver; afslutter med 0, kun når alle består",
                     "inbox-worker health check --alert", run=cmd_health_check,

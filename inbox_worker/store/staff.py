@@ -50,16 +50,20 @@ def staff_by_id(session: Session, staff_id: int) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.id == staff_id, Staff.active.is_(True)))
 
 
-def set_password(session: Session, staff_id: int, password_hash: str, now: datetime) -> None:
-    """A new password hash; every session of the staff member ends (a stolen cookie dies with the old password)."""
+def set_password(session: Session, staff_id: int, password_hash: str, now: datetime) -> int:
+    """A new password hash; every session of the staff member ends (a stolen cookie dies with the old password).
+
+    Returns how many sessions ended."""
     session.execute(update(Staff).where(Staff.id == staff_id).values(password_hash=password_hash))
-    end_staff_sessions(session, staff_id, now, "password")
+    return end_staff_sessions(session, staff_id, now, "password")
 
 
-def remove_staff(session: Session, staff_id: int, now: datetime) -> None:
-    """The staff member can no longer log in, and every session of theirs ends now (the row stays for the audit log)."""
+def remove_staff(session: Session, staff_id: int, now: datetime) -> int:
+    """The staff member can no longer log in, and every session of theirs ends now (the row stays for the audit log).
+
+    Returns how many sessions ended."""
     session.execute(update(Staff).where(Staff.id == staff_id).values(active=False))
-    end_staff_sessions(session, staff_id, now, "removed")
+    return end_staff_sessions(session, staff_id, now, "removed")
 
 
 # --- login sessions: the cookie holds a random token, the table its sha256 ------------------------------------
