@@ -31,20 +31,15 @@ FIXTURES = sorted(p.read_bytes() for p in MAIL.rglob("*.eml") if p.stat().st_siz
 DELIBERATE = ("the mail is empty", "MIME-strukturen er indlejret", "MIME-strukturen er ødelagt")
 
 
-def test_a_multipart_part_cut_off_before_its_boundary_is_a_deliberate_refusal() -> None:
-    """Found by the fuzzer: a mail cut off inside a part's Content-Type, its boundary parameter without a value."""
+def test_a_multipart_part_cut_off_before_its_boundary_is_read_as_text() -> None:
+    """Found by the fuzzer: a mail cut off inside a part's Content-Type, its boundary parameter without a value.
+    mail-parser failed inside on it; the part is now read as the text it holds."""
     raw = (b"From: Lone <lone@bageriet-soerensen.dk>\r\nTo: support@mico.dk\r\nSubject: Dybt\r\nMIME-Version: 1.0\r\n"
            b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n--b0\r\nContent-Type: multipart/mixed; boundary')
     parsed = parse_safely(raw)
-    assert isinstance(parsed, ParseError) and str(parsed).startswith("MIME-strukturen er ødelagt"), parsed
+    assert not isinstance(parsed, ParseError), parsed
+    assert "MultipartWithoutBoundary" in parsed.defects
 
-
-def test_a_multipart_without_its_closing_boundary_or_a_from_line_is_parsed_not_failed() -> None:
-    """Found by the fuzzer: no closing boundary (so no epilogue) and a mangled first header line."""
-    raw = (b"\x00rom: Lone <lone@bageriet-soerensen.dk>\r\nTo: support@mico.dk\r\nSubject: Dybt\r\n"
-           b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b0"\r\n\r\n--b0\r\n'
-           b"Content-Type: text/plain\r\n\r\nPrinteren virker ikke\r\n")
-    _one_decision(raw)
 
 HOSTILE_VALUES = st.sampled_from([
     b"(" * 50_000, b"Lone <lone@bageriet-soerensen.dk> " + b"(" * 5_000, b")" * 1000 + b"<a@b.dk>",

@@ -81,3 +81,19 @@ def test_the_trace_says_when_the_sender_came_from_another_header_than_from(name:
     assert str(decision.outcome) == "new_ticket"
     entry = next(e for e in decision.trace if e.rule == rule)
     assert entry.result == "lone@bageriet-soerensen.dk" and "From-feltet har ingen adresse" in entry.reason
+
+
+def test_a_multipart_without_a_boundary_from_an_old_mailer_is_read_as_text_and_answered() -> None:
+    """Old mailers wrote `Content-Type: multipart/alternative;` and lost the boundary: mail clients show the
+    body as text. It was quarantined as a cut-off mail; no part is missing, so it is an ordinary request."""
+    from inbox_worker.mail.explain import decision_for
+    from inbox_worker.mail.incoming import IncomingMail
+    from tests.unit.test_parse_hostile import NOW, PARAMS, RENDERER, RULES
+
+    raw = mail_bytes("realworld/multipart-without-boundary-old-mailer.eml")
+    mail = parse_mail(raw)
+    assert "papirstop" in mail.body_text and "MultipartWithoutBoundary" in mail.defects
+    decision = decision_for(IncomingMail(raw, "noboundary"), RULES, PARAMS, RENDERER, NOW)
+    assert str(decision.outcome) == "new_ticket"
+    assert not any(e.rule == "truncated-mime" for e in decision.trace)
+    assert any(e.rule == "ack-new-ticket" and e.result == "queued" for e in decision.trace)

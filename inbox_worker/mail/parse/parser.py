@@ -223,11 +223,17 @@ def parse_mail(raw: bytes) -> ParsedMail:
 MAX_NESTING = 100  # MIME parts nested deeper than this are not a mail anyone wrote
 _TOO_DEEP = f"MIME-strukturen er indlejret i mere end {MAX_NESTING} niveauer"
 # A multipart part without a boundary cannot be split into its parts (mail-parser fails on it inside).
-_NO_BOUNDARY = "MIME-strukturen er ødelagt: en multipart-del uden boundary"
-
-
-def _has_part_without_boundary(message: Message) -> bool:
-    return any(part.get_content_maintype() == "multipart" and not part.get_boundary() for part in message.walk())
+def _read_boundaryless_multiparts_as_text(message: Message) -> bool:
+    """A multipart without a boundary cannot be split into parts; the stdlib keeps its body as one string, and
+    mail clients show that string as text. So does this (mail-parser would fail on it): an old mailer's
+    `Content-Type: multipart/alternative;` with the boundary lost, or a mail cut off inside that header, is
+    read, not quarantined. True when a part was so read (noted as a defect)."""
+    found = False
+    for part in message.walk():
+        if part.get_content_maintype() == "multipart" and not part.get_boundary() and not part.is_multipart():
+            part.set_type("text/plain")
+            found = True
+    return found
 
 
 def _message(raw: bytes) -> Message:
@@ -266,8 +272,8 @@ def _parse(raw: bytes) -> ParsedMail:
     envelope = {name: message.get(name) for name in ("message-id", "in-reply-to", "references", "date")}
     _only_mime_headers(message)
     try:
-        if _has_part_without_boundary(message):
-            raise ParseError(_NO_BOUNDARY)
+        if _read_boundaryless_multiparts_as_text(message):
+            defects.append("MultipartWithoutBoundary")
         if message.is_multipart() and message.epilogue is None:
             # A multipart cut off before its closing boundary has no epilogue; mail-parser looks in it for
             # parts after the boundary and fails on None (AttributeError). An empty one is the same mail.
