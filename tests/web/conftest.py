@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from inbox_worker.config import Settings
 from inbox_worker.mail.runner import Runner
 from inbox_worker.store.models import AuditEntry, Ticket
+from inbox_worker.store.staff import add_staff
 from inbox_worker.web import create_app
-from inbox_worker.web.server import create_staff
+from inbox_worker.web.passwords import hash_password
 from tests.conftest import make_settings
 from tests.mailbuilder import build_mail
 
@@ -37,10 +39,18 @@ def app(settings: Settings, engine: Engine) -> Flask:
     return app
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """PASSWORD hashed once per test process: argon2 costs about 0.1 s a hash by design (more under load), and
+    every web test has two staff members. Logging in still verifies against it, as in production."""
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def staff(engine: Engine) -> dict[str, str]:
-    create_staff(engine, "jh@mico.dk", "Jens Hansen", "JH", PASSWORD)
-    create_staff(engine, "kb@mico.dk", "Karin Berg", "KB", PASSWORD)
+def staff(engine: Engine, password_hash: str) -> dict[str, str]:
+    with Session(engine) as session, session.begin():
+        add_staff(session, "jh@mico.dk", "Jens Hansen", "JH", password_hash, datetime.now(UTC))
+        add_staff(session, "kb@mico.dk", "Karin Berg", "KB", password_hash, datetime.now(UTC))
     return {"email": "jh@mico.dk", "initials": "JH"}
 
 
@@ -116,3 +126,21 @@ def audit_actions(engine: Engine, number: int) -> list[str]:
     with Session(engine) as session:
         return list(session.scalars(select(AuditEntry.action).where(AuditEntry.ticket_id == number)
                                     .order_by(AuditEntry.id)))
+
+
+@pytest.fixture(scope="session")
+def _chromium_of_this_process() -> Iterator[Any]:
+    from tests.web.live import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def browser(_chromium_of_this_process: Any) -> Iterator[Any]:
+    """Chromium, started once per test process (a start costs 1-2 s of CPU): each test's pages live in
+    contexts of their own (cookies, storage), and every context is closed after the test."""
+    yield _chromium_of_this_process
+    for context in list(_chromium_of_this_process.contexts):
+        context.close()
+

@@ -23,7 +23,7 @@ from inbox_worker.store.models import AccessEntry, Contact, Customer, TicketView
 from inbox_worker.web import create_app
 from tests.mailbuilder import build_mail
 from tests.web.conftest import PASSWORD, csrf_of, login, text_of
-from tests.web.live import chromium, log_in, serving
+from tests.web.live import log_in, serving
 from tests.web.locks import lock_held, short_lock_wait
 
 Ingest = Callable[[bytes], dict[str, Any]]
@@ -182,12 +182,6 @@ def test_a_view_that_cannot_be_recorded_is_not_shown(impatient_app: Flask, setti
     assert entries(engine, ticket) == [] and entries(engine, number) == [("view", "JH", None, "")]
     assert client.get(f"/tickets/{ticket}").status_code == 200  # the lock gone: shown, and recorded
     assert entries(engine, ticket) == [("view", "JH", None, "")]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def test_in_chromium_one_page_load_is_one_view_and_the_download_is_listed(

@@ -7,7 +7,6 @@ The screenshots of the queue and the ticket page are kept in var/screenshots/.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -24,7 +23,7 @@ from inbox_worker.store.models import OutboxMessage
 from tests.conftest import make_settings
 from tests.mailbuilder import build_mail
 from tests.web.conftest import PASSWORD, ticket_row
-from tests.web.live import chromium, log_in, serving
+from tests.web.live import log_in, serving
 from tests.web.test_browser import _screenshot
 
 SCREEN = {"width": 1400, "height": 900}
@@ -36,12 +35,6 @@ NEW_BAKER = ("ny.bager@bageriet-soerensen.dk", "Ny Bager")  # the bakery's domai
 def settings(tmp_path: Path, db_url: str) -> Settings:
     """The shipped page size: every ticket of the day on one page."""
     return make_settings(tmp_path, db_url, web={"secret_key": "test-secret-key-not-for-production"})
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

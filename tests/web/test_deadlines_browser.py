@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from tests.clockseed import EMERGENCY, NORMAL, clock_ticket
 from tests.web.conftest import PASSWORD
-from tests.web.live import chromium, log_in, serving
+from tests.web.live import log_in, serving
 from tests.web.test_browser import _screenshot
 from tests.web.test_deadlines_page import new_ticket
 
@@ -22,14 +22,14 @@ def _numbers(page: Any) -> list[int]:
 
 
 def test_the_overdue_ticket_is_marked_and_sorts_first_in_chromium(app: Flask, engine: Engine, staff: dict[str, str],
-                                                                  db_url: str) -> None:
+                                                                  db_url: str, browser: Any) -> None:
     now = datetime.now(UTC)
     old = new_ticket(engine, "Gammel sag fra før fristerne")
     on_time = new_ticket(engine, "Printeren på 1. sal driller")
     clock_ticket(engine, on_time, NORMAL, now)
     late = new_ticket(engine, "Serveren er nede – løn skal køres")  # the newest: last in the default order
     clock_ticket(engine, late, EMERGENCY, now - timedelta(hours=3))
-    with chromium() as browser, serving(app) as url:
+    with serving(app) as url:
         page = browser.new_page()
         violations: list[str] = []
         page.on("console", lambda message: violations.append(message.text)

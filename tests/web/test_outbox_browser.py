@@ -18,7 +18,7 @@ from tests.conftest import SmtpCapture
 from tests.web.conftest import PASSWORD
 from tests.web.hostile import PAYLOAD, hostile_mail
 from tests.web.live import log_in
-from tests.web.test_browser import _screenshot, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import _screenshot, server  # noqa: F401  (fixtures)
 
 
 def test_staff_send_a_refused_ack_again_from_the_desk_in_chromium(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, update
@@ -14,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.store.models import Staff, TicketViewer
 from tests.web.conftest import PASSWORD, csrf_of, login, text_of
-from tests.web.live import chromium, log_in, serving
+from tests.web.live import log_in, serving
 
 
 def _colleague(app: Flask) -> FlaskClient:
@@ -64,12 +62,6 @@ def test_a_hostile_staff_name_is_shown_as_text(client: FlaskClient, app: Flask, 
     _colleague(app).get(f"/tickets/{ticket}")
     page = client.get(f"/tickets/{ticket}").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x onerror=" in page
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def test_in_chromium_the_page_shows_the_colleague_and_then_that_the_ticket_changed(

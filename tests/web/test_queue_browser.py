@@ -4,7 +4,6 @@ with JavaScript disabled. No Content Security Policy violation on the way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from inbox_worker.store.models import Customer, Ticket, TicketEntry
 from tests.clockseed import EMERGENCY, NORMAL, start_clocks
 from tests.conftest import make_settings
 from tests.web.conftest import PASSWORD, ticket_row
-from tests.web.live import chromium, log_in, serving
+from tests.web.live import log_in, serving
 from tests.web.test_browser import _screenshot
 
 SCREEN = {"width": 1400, "height": 900}
@@ -58,12 +57,6 @@ def numbers(engine: Engine, staff: dict[str, str]) -> list[int]:
                 start_clocks(session, ticket, EMERGENCY if n % 8 == 1 else NORMAL, at - timedelta(hours=n % 3))
             created.append(ticket.id)
     return created
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 def _watch(page: Any) -> list[str]:

@@ -16,7 +16,7 @@ from inbox_worker.store.models import Staff, WebSession
 from inbox_worker.store.staff import remove_staff, set_password
 from inbox_worker.web.passwords import hash_password
 from tests.web.conftest import PASSWORD, audit_actions, csrf_of, login
-from tests.web.live import chromium, log_in, serving
+from tests.web.live import log_in, serving
 
 COOKIE = "mico_session"
 
@@ -154,8 +154,8 @@ def test_removing_a_staff_member_ends_their_sessions(app: Flask, engine: Engine,
 
 
 def test_in_chromium_the_cookie_kept_from_before_logout_no_longer_works(app: Flask, engine: Engine,
-                                                                        staff: dict[str, str], ticket: int) -> None:
-    with chromium() as browser, serving(app) as url:
+                                                                        staff: dict[str, str], ticket: int, browser: Any) -> None:
+    with serving(app) as url:
         context = browser.new_context()
         page = context.new_page()
         log_in(page, url, "jh@mico.dk", PASSWORD)

@@ -5,7 +5,6 @@ The page's clock is set to Tuesday 1 December 2026 10:00 (the moment tests/integ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from inbox_worker.web import sla_page
 from tests.clocks import local, seed_november
 from tests.conftest import ROOT
 from tests.web.conftest import PASSWORD, text_of
-from tests.web.live import chromium, log_in, serving
+from tests.web.live import log_in, serving
 
 AS_OF = local(2026, 12, 1, 10)
 
@@ -67,12 +66,6 @@ def test_a_bad_month_or_customer_is_said_in_danish_and_escaped(client: FlaskClie
 
 def test_the_navigation_links_to_it(client: FlaskClient) -> None:
     assert '<a href="/sla">Svartider</a>' in client.get("/").get_data(as_text=True)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def test_staff_choose_a_month_and_customer_in_chromium(

@@ -11,7 +11,7 @@ from flask import Flask
 from tests.conftest import ROOT
 from tests.mailbuilder import build_mail
 from tests.web.conftest import PASSWORD
-from tests.web.live import chromium, log_in, serving
+from tests.web.live import log_in, serving
 
 Ingest = Callable[[bytes], dict[str, Any]]
 QUOTED = ("Den virker stadig ikke efter genstart.\n\nMed venlig hilsen\nLone Sørensen\n\n"
@@ -19,10 +19,10 @@ QUOTED = ("Den virker stadig ikke efter genstart.\n\nMed venlig hilsen\nLone Sø
 
 
 def test_the_thread_starts_above_the_fold_and_quotes_unfold_with_and_without_javascript(
-        app: Flask, staff: dict[str, str], ingest: Ingest) -> None:
+        app: Flask, staff: dict[str, str], ingest: Ingest, browser: Any) -> None:
     number = ingest(build_mail())["ticket"]
     ingest(build_mail(subject=f"Sv: [MICO #{number}] Printeren virker ikke", body=QUOTED))
-    with chromium() as browser, serving(app) as url:
+    with serving(app) as url:
         for javascript in (True, False):
             context = browser.new_context(viewport={"width": 1400, "height": 900}, java_script_enabled=javascript)
             page = context.new_page()

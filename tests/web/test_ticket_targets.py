@@ -17,7 +17,7 @@ from inbox_worker.web.server import create_staff
 from tests.mailbuilder import build_mail
 from tests.web.conftest import PASSWORD, audit_actions, text_of, ticket_row
 from tests.web.live import log_in
-from tests.web.test_browser import _screenshot, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import _screenshot, server  # noqa: F401  (fixtures)
 
 Post = Callable[..., Any]
 
