@@ -71,12 +71,13 @@ def words(value: str | None) -> list[str]:
     return _STEMMER.stemWords([token for token in tokens if token not in STOP_WORDS])
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=16)
 def stems(value: str | None) -> str:
     """`words` joined by spaces: the SQL function search_stems, what the FTS5 table stores.
 
-    Cached: the triggers rebuild a ticket's whole document for each row written about it (the ticket, its
-    entry, each linked device), so one mail's write stems the same thread text two or three times."""
+    Cached, a few texts only: the triggers rebuild a ticket's whole document for each row written about it
+    (the ticket, its entry, each linked device), so one mail's write stems the same thread text two or three
+    times in a row. Small, because a text may be TICKET_CHARS long (16 hold at most ~25 MB)."""
     return " ".join(words(value))
 
 
