@@ -459,11 +459,12 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
-    from inbox_worker.web.server import create_staff, password_from
+    from inbox_worker.web.server import add_or_reactivate_staff, password_from
 
-    email, initials = create_staff(_engine(settings), args.email, args.name or "", args.initials or "",
-                                   password_from(args.password_env))
-    print(f"Medarbejder {email} ({initials}) oprettet; log ind i inbox-worker web")
+    email, initials, back = add_or_reactivate_staff(_engine(settings), args.email, args.name or "",
+                                                    args.initials or "", password_from(args.password_env))
+    done = "var fjernet og er aktiv igen med den nye adgangskode" if back else "oprettet"
+    print(f"Medarbejder {email} ({initials}) {done}; log ind i inbox-worker web")
     return 0
 
 

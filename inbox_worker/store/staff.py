@@ -42,6 +42,27 @@ def add_staff(session: Session, email: str, name: str, initials: str, password_h
     return staff
 
 
+def reactivate_staff(session: Session, email: str, name: str, initials: str, password_hash: str) -> Staff | None:
+    """A removed colleague who is back: the same account (so the audit log's history stays theirs), active
+    again with a new password; name and initials are changed only when given. None when there is no
+    removed account with that address."""
+    member = session.scalar(select(Staff).where(Staff.email == email.strip().lower(), Staff.active.is_(False)))
+    if member is None:
+        return None
+    initials = initials.strip().upper()
+    if initials and initials != member.initials:
+        if not _INITIALS.match(initials):
+            raise UserError(f"initialerne '{initials}' skal være 1-16 bogstaver eller cifre")
+        if session.scalar(select(Staff.id).where(Staff.initials == initials)) is not None:
+            raise UserError(f"initialerne {initials} er optaget; vælg andre med --initials")
+        member.initials = initials
+    if name.strip():
+        member.name = name.strip()
+    member.password_hash, member.active = password_hash, True
+    session.flush()
+    return member
+
+
 def staff_by_email(session: Session, email: str) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.email == email.strip().lower(), Staff.active.is_(True)))
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from inbox_worker.config import Settings
 from inbox_worker.errors import UserError
-from inbox_worker.store.staff import add_staff, staff_by_email
+from inbox_worker.store.staff import add_staff, reactivate_staff, staff_by_email
 from inbox_worker.web.passwords import MIN_LENGTH, hash_password
 
 
@@ -39,14 +39,24 @@ def password_from(env_name: str | None) -> str:
 
 
 def create_staff(engine: Engine, email: str, name: str, initials: str, password: str) -> tuple[str, str]:
-    """(email, initials) of the new staff member."""
+    """(email, initials) of the new staff member; a removed colleague's account is made active again."""
+    email, initials, _ = add_or_reactivate_staff(engine, email, name, initials, password)
+    return email, initials
+
+
+def add_or_reactivate_staff(engine: Engine, email: str, name: str, initials: str,
+                            password: str) -> tuple[str, str, bool]:
+    """(email, initials, whether a removed account was made active again)."""
     try:
         password_hash = hash_password(password)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     with Session(engine) as session, session.begin():
-        member = add_staff(session, email, name, initials, password_hash, datetime.now(UTC))
-        return member.email, member.initials
+        member = reactivate_staff(session, email, name, initials, password_hash)
+        back = member is not None
+        if member is None:
+            member = add_staff(session, email, name, initials, password_hash, datetime.now(UTC))
+        return member.email, member.initials, back
 
 
 def demo_login(engine: Engine) -> tuple[str, str] | None:

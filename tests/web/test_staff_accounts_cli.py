@@ -92,3 +92,24 @@ def test_a_removed_colleague_is_logged_out_cannot_log_in_and_their_open_tickets_
 def test_an_unknown_address_is_one_clear_line(cli: Any, staff: dict[str, str]) -> None:
     result = cli("staff", "passwd", "nobody@mico.dk", "--password-env", "X", "--by", "KB")
     assert result.code == 2 and result.err.strip().count("\n") == 0 and "nobody@mico.dk" in result.err
+
+
+def test_a_removed_colleague_who_is_back_gets_the_same_account_with_a_new_password(
+        cli: Any, app: Flask, engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`staff add` of a removed address used to say the address was taken; the account (and the audit log's
+    history of it) is made active again, and only the new password logs in."""
+    assert cli("staff", "remove", "jh@mico.dk", "--by", "KB").code == 0
+    monkeypatch.setenv("NEW_PW", "et helt nyt kodeord")
+
+    result = cli("staff", "add", "JH@mico.dk", "--password-env", "NEW_PW")
+
+    assert result.code == 0, result.err
+    assert "jh@mico.dk (JH) var fjernet og er aktiv igen" in result.out
+    assert login(app.test_client(), "jh@mico.dk", PASSWORD).status_code == 401
+    assert login(app.test_client(), "jh@mico.dk", "et helt nyt kodeord").status_code == 302
+    assert "aktiv" in next(line for line in cli("staff", "list").out.splitlines() if line.startswith("JH"))
+    taken = cli("staff", "add", "jh@mico.dk", "--password-env", "NEW_PW")
+    assert taken.code == 2 and "findes allerede" in taken.err
+    assert cli("staff", "remove", "jh@mico.dk", "--by", "KB").code == 0
+    clash = cli("staff", "add", "jh@mico.dk", "--initials", "KB", "--password-env", "NEW_PW")
+    assert clash.code == 2 and "initialerne KB er optaget" in clash.err
