@@ -54,15 +54,29 @@ def act(number: int, action: Callable[[Ticket, str], str | None], done: str) -> 
         return _stale(number, exc)
     except (ActionError, UserError) as exc:
         session.rollback()
+        if _draft():  # a refused reply or note (a Cc typo, a file too big): the page again, the typed text kept
+            return _refused(number, str(exc), 422)
         flash(str(exc), "error")
         goto = None
     return redirect(goto or f"/tickets/{number}")
 
 
+def _draft() -> dict[str, str]:
+    return {name: request.form.get(name, "")[:MAX_TEXT] for name in ("body", "text", "cc") if request.form.get(name)}
+
+
+def _refused(number: int, message: str, status: int) -> tuple[str, int]:
+    """The ticket page again with the refusal and what was typed. A browser cannot be given files back, so
+    the refusal names the ones that were chosen: they must be attached again."""
+    files = [upload.filename for upload in request.files.getlist("attachments") if upload.filename]
+    if files:
+        message += f" Vedhæft filerne igen ({', '.join(files)}): en browser kan ikke få dem tilbage."
+    flash(message, "error")
+    return render_ticket(number, _draft()), status
+
+
 def _stale(number: int, refused: StaleTicket) -> tuple[str, int]:
-    flash(str(refused), "error")
-    draft = {name: request.form.get(name, "")[:MAX_TEXT] for name in ("body", "text", "cc") if request.form.get(name)}
-    return render_ticket(number, draft), 409
+    return _refused(number, str(refused), 409)
 
 
 def _form(name: str) -> str:

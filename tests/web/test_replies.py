@@ -204,6 +204,19 @@ def test_send_and_close_from_a_stale_page_changes_nothing(post: Post, engine: En
     assert "Lukker sagen.</textarea>" in response.get_data(as_text=True)
 
 
+def test_a_stale_reply_with_files_names_the_files_to_attach_again(post: Post, engine: Engine, ticket: int) -> None:
+    """The text is put back in the box; files cannot be (a browser never lets a page fill a file input), so
+    the refusal says which ones were chosen instead of dropping them silently."""
+    stale = str(ticket_row(engine, ticket).version)
+    post(f"/tickets/{ticket}/note", text="Kollega har ringet til kunden")
+    response = post(f"/tickets/{ticket}/reply", body="Tilbuddet er vedhæftet.", then="", version=stale,
+                    attachments=[(BytesIO(b"%PDF-1.4 tilbud"), "Tilbud æøå.pdf", "application/pdf")])
+    assert response.status_code == 409 and replies(engine) == []
+    page = response.get_data(as_text=True)
+    assert "Tilbuddet er vedhæftet.</textarea>" in page
+    assert "Vedhæft filerne igen (Tilbud æøå.pdf)" in html.unescape(page)
+
+
 def test_an_unknown_choice_is_refused(post: Post, engine: Engine, ticket: int) -> None:
     assert post(f"/tickets/{ticket}/reply", body="Hej", then="deleted").status_code == 400
     assert replies(engine) == []
@@ -291,10 +304,10 @@ def test_cc_addresses_are_kept_on_the_reply_and_in_its_header(post: Post, engine
 ])
 def test_a_cc_that_could_smuggle_a_header_or_recipient_is_refused_in_danish(
         post: Post, client: FlaskClient, engine: Engine, ticket: int, cc: str, message: str) -> None:
-    response = post(f"/tickets/{ticket}/reply", body="Hej", then="closed", cc=cc)
-    assert response.status_code == 302
-    page = text_of(client.get(response.headers["Location"]).get_data(as_text=True))
-    assert message in page
+    response = post(f"/tickets/{ticket}/reply", body="Hej Lone, printeren er bestilt.", then="closed", cc=cc)
+    assert response.status_code == 422  # the page again: the reply typed is not lost for a Cc typo
+    html = response.get_data(as_text=True)
+    assert message in text_of(html) and "Hej Lone, printeren er bestilt." in html
     assert replies(engine) == [] and ticket_row(engine, ticket).status == "open"
     assert audit_actions(engine, ticket) == []
 
@@ -349,8 +362,10 @@ def test_an_oversize_attachment_is_refused_in_danish_and_nothing_is_queued_or_st
     response = post(f"/tickets/{ticket}/reply", body="Her er filen.", then="closed",
                     attachments=[(BytesIO(b"x" * size), name) for name, size in files])
 
-    page = text_of(client.get(response.headers["Location"]).get_data(as_text=True))
-    assert message in page
+    assert response.status_code == 422
+    page = text_of(response.get_data(as_text=True))
+    assert message in page and "Her er filen." in page
+    assert f"Vedhæft filerne igen ({', '.join(name for name, _ in files)})" in page
     assert replies(engine) == [] and ticket_row(engine, ticket).status == "open"
     stored = Path(settings.storage.attachments_dir)
     assert not stored.exists() or not any(path.is_file() for path in stored.rglob("*"))
