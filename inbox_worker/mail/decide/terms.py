@@ -13,6 +13,7 @@ One `Lexicon` holds the terms of many labels (categories, device kinds) so a tex
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,7 +38,14 @@ class Entry:
 
 
 def words_of(text: str) -> list[str]:
-    return [word for word in WORD.findall(text.lower()) if len(word) <= MAX_WORD]
+    """The words of `text`, a new list each call (the last texts' words are remembered: the device,
+    emergency and category stages all read the same request)."""
+    return list(_words_of(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple([word for word in WORD.findall(text.lower()) if len(word) <= MAX_WORD])
 
 
 def _word_matches(word: str, term: str) -> bool:
@@ -72,6 +80,8 @@ class Lexicon:
                     self.inside.setdefault(term, []).append(entry)
         self.prefix_lengths = sorted({len(t) for t in self.prefix})
         self.inside_lengths = sorted({len(t) for t in self.inside})
+        self.phrase_lengths = {first: sorted({len(rest) for rest, _ in phrases})
+                               for first, phrases in self.phrases.items()}
         self._cache: dict[str, tuple[Entry, ...]] = {}
 
     def _word_entries(self, word: str) -> tuple[Entry, ...]:
@@ -98,14 +108,19 @@ class Lexicon:
         firsts = self.phrases.keys() & set(words)
         if not firsts:
             return found
-        lengths = {first: sorted({len(rest) for rest, _ in self.phrases[first]}) for first in firsts}
+        lengths = self.phrase_lengths
         following: dict[tuple[str, int], set[tuple[str, ...]]] = {}
-        for index, word in enumerate(words):
-            if word in firsts:
+        end = len(words)
+        for word in firsts:  # few first words occur: each is found by list.index, not by reading every word here
+            index = -1
+            while True:
+                try:
+                    index = words.index(word, index + 1)
+                except ValueError:
+                    break
                 for length in lengths[word]:
-                    sequence = tuple(words[index + 1 : index + 1 + length])
-                    if len(sequence) == length:
-                        following.setdefault((word, length), set()).add(sequence)
+                    if index + length < end:
+                        following.setdefault((word, length), set()).add(tuple(words[index + 1 : index + 1 + length]))
         for first in firsts:
             for rest, entry in self.phrases[first]:
                 if any(sequence[:-1] == rest[:-1] and _word_matches(sequence[-1], rest[-1])
