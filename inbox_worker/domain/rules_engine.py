@@ -78,7 +78,10 @@ def evaluate(rules: list[Rule], facts: Any, predicates: Mapping[str, Predicate])
     tried: list[str] = []
     for rule in rules:
         tried.append(rule.id)
-        if all(predicates[key](facts, argument) for key, argument in rule.when.items()):
+        for key, argument in rule.when.items():  # in order, the first that fails ends the rule (a loop: no generator)
+            if not predicates[key](facts, argument):
+                break
+        else:
             return Evaluation(rule, tuple(tried))
     return Evaluation(None, tuple(tried))
 
