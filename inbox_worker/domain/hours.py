@@ -50,12 +50,18 @@ class OfficeHours:
         return moment.astimezone(ZoneInfo(self.timezone))
 
     def is_closed_day(self, day: date) -> bool:
-        if day.weekday() not in self.weekdays:
-            return True
-        if self.public_holidays and is_public_holiday(day):
-            return True
-        return f"{day:%m-%d}" in self.closed_days or day.isoformat() in self.closed_days
+        return _is_closed_day(self, day)
 
     def is_open(self, moment: datetime) -> bool:
         local = self.local(moment)
         return not self.is_closed_day(local.date()) and self.opens <= local.time() < self.closes
+
+
+@lru_cache(maxsize=4096)
+def _is_closed_day(hours: OfficeHours, day: date) -> bool:
+    """OfficeHours.is_closed_day, remembered: the clocks ask it of the same few days for every mail."""
+    if day.weekday() not in hours.weekdays:
+        return True
+    if hours.public_holidays and is_public_holiday(day):
+        return True
+    return f"{day:%m-%d}" in hours.closed_days or day.isoformat() in hours.closed_days
