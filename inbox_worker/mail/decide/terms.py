@@ -121,8 +121,8 @@ class Lexicon:
                 for length in lengths[word]:
                     if index + length < end:
                         following.setdefault((word, length), set()).add(tuple(words[index + 1 : index + 1 + length]))
-        for first in firsts:
-            for rest, entry in self.phrases[first]:
+        for first in (word for word in self.phrases if word in firsts):  # the rules' order, not a set's (its
+            for rest, entry in self.phrases[first]:                      # order changes with the hash seed)
                 if any(sequence[:-1] == rest[:-1] and _word_matches(sequence[-1], rest[-1])
                        for sequence in following.get((first, len(rest)), ())):
                     found.append(entry)
