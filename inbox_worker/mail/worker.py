@@ -101,7 +101,10 @@ class MailboxWorker:
             self.runner.refresh()  # registry imports and rules edits take effect from this cycle
             uids = mailbox.pending_uids()
             batches = self._batches(uids, stats)
-            for batch, _decisions in self.runner.run(batches, self.pool):
+            # The pool parses the next batch while this one is written; with one batch there is nothing to read
+            # ahead, and a mail that arrives alone (IDLE) is not made to wait for the pool's process to start.
+            pool = self.pool if len(uids) > settings.batch_size else None
+            for batch, _decisions in self.runner.run(batches, pool):
                 done = [mail.uid for mail in batch if mail.uid is not None]
                 mailbox.mark_processed(done)  # only now: the batch's transaction has committed
                 stats.processed += len(done)
